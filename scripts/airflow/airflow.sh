@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# Local, pinned Apache Airflow 3 for development, demos and end-to-end tests.
+#
+#   scripts/airflow/airflow.sh install            # venv in .airflow/venv (no-op when up to date)
+#   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and both DAGs are visible
+#   scripts/airflow/airflow.sh down   [--fab]     # stop everything `up` started
+#   scripts/airflow/airflow.sh status [--fab]
+#   scripts/airflow/airflow.sh logs   [--fab] [-f] [api-server|scheduler|dag-processor|triggerer]
+#   scripts/airflow/airflow.sh cli    [--fab] -- <airflow args>   # airflow CLI with this setup's env
+#   scripts/airflow/airflow.sh env    [--fab]     # print the exported settings (eval-able)
+#   scripts/airflow/airflow.sh lock               # re-freeze requirements.txt from requirements.in
+#
+# Default: SimpleAuthManager, AIRFLOW_HOME=.airflow/home.  --fab: FabAuthManager, .airflow/home-fab.
+# User/password is airflow/airflow in both modes.
+#
+# Environment knobs:
+#   AIRFLOW_PORT                 api-server port (default 8080); use another one to run both modes at once
+#   AIRFLOW_PYTHON               interpreter for the venv (default: python3.11, python3.12, python3.13, python3)
+#   AIRFLOW_UP_TIMEOUT           seconds `up` waits for health + DAGs (default 180)
+#   AIRFLOW_STOP_TIMEOUT         seconds `down` waits after SIGTERM before SIGKILL (default 20)
+#   AIRFLOW_JWT_EXPIRATION_TIME  [api_auth] jwt_expiration_time in seconds (default 86400)
+#   AIRFLOW_WITH_TRIGGERER=1     also run `airflow triggerer` (not needed by the repo's DAGs)
+#   AIRFLOW_WAIT_DAGS            comma-separated DAG ids `up` waits for (default Airflow_Lab2,Airflow_Lab2_Flask)
+#   AIRFLOW_WEBSERVER / AIRFLOW_USERNAME / AIRFLOW_PASSWORD
+#                                exported to the scheduler (and so to tasks); default to this instance
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+AF_DIR="$REPO_ROOT/.airflow"
+VENV="$AF_DIR/venv"
+REQ_IN="$SCRIPT_DIR/requirements.in"
+REQ="$SCRIPT_DIR/requirements.txt"
+STAMP="$VENV/.requirements.sha256"
+UV_VERSION="${UV_VERSION:-0.13.9}"
+DAGS_DIR="$REPO_ROOT/dags"
+
+log() { printf '[airflow.sh] %s\n' "$*" >&2; }
+die() { printf '[airflow.sh] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ----------------------------------------------------------------------------- install
+
+find_python() {
+  local cands=() c
+  if [[ -n "${AIRFLOW_PYTHON:-}" ]]; then cands=("$AIRFLOW_PYTHON"); else cands=(python3.11 python3.12 python3.13 python3); fi
+  for c in "${cands[@]}"; do
+    if command -v "$c" >/dev/null 2>&1 &&
+       "$c" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  die "need Python 3.11-3.13 (apache-airflow-providers-fab requires >=3.11); set AIRFLOW_PYTHON"
+}
+
+# Prints a uv executable (installing it from PyPI into .airflow/uv-bootstrap if needed), or nothing.
+find_uv() {
+  if [[ -x "$AF_DIR/uv-bootstrap/bin/uv" ]]; then echo "$AF_DIR/uv-bootstrap/bin/uv"; return 0; fi
+  if command -v uv >/dev/null 2>&1; then command -v uv; return 0; fi
+  local py; py="$(find_python)"
+  log "bootstrapping uv==$UV_VERSION into $AF_DIR/uv-bootstrap"
+  if "$py" -m venv "$AF_DIR/uv-bootstrap" >&2 &&
+     "$AF_DIR/uv-bootstrap/bin/pip" install -q "uv==$UV_VERSION" >&2; then
+    echo "$AF_DIR/uv-bootstrap/bin/uv"
+  else
+    log "could not install uv; falling back to pip"
+    rm -rf "$AF_DIR/uv-bootstrap"
+  fi
+}
+
+req_hash() { { cat "$REQ"; "$1" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1; }
+
+cmd_install() {
+  [[ -f "$REQ" ]] || die "missing $REQ"
+  mkdir -p "$AF_DIR"
+  if [[ -x "$VENV/bin/python" && -x "$VENV/bin/airflow" && -f "$STAMP" ]] &&
+     [[ "$(cat "$STAMP")" == "$(req_hash "$VENV/bin/python")" ]]; then
+    log "Airflow already installed in $VENV ($("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("apache-airflow"))'))"
+    return 0
+  fi
+  local start=$SECONDS py uv
+  py="$(find_python)"
+  uv="$(find_uv || true)"
+  rm -f "$STAMP"
+  if [[ -n "$uv" ]]; then
+    log "installing with $("$uv" --version) (cache: ${UV_CACHE_DIR:-~/.cache/uv})"
+    [[ -x "$VENV/bin/python" ]] || "$uv" venv --quiet --python "$py" "$VENV"
+    "$uv" pip sync --python "$VENV/bin/python" "$REQ"
+  else
+    log "installing with pip (cache: ~/.cache/pip)"
+    [[ -x "$VENV/bin/python" ]] || "$py" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -r "$REQ"
+  fi
+  "$VENV/bin/airflow" version >/dev/null || die "airflow does not start from $VENV"
+  req_hash "$VENV/bin/python" >"$STAMP"
+  log "installed apache-airflow $("$VENV/bin/airflow" version 2>/dev/null | tail -1) in $((SECONDS - start))s"
+}
+
+cmd_lock() {
+  local uv; uv="$(find_uv)"; [[ -n "$uv" ]] || die "lock needs uv"
+  "$uv" pip compile --universal --python-version 3.11 --annotation-style line \
+    --custom-compile-command "scripts/airflow/airflow.sh lock" "$REQ_IN" -o "$REQ"
+}
+
+# ----------------------------------------------------------------------------- mode / env
+
+MODE=simple
+FOLLOW=0
+ARGS=()
+parse_args() {
+  while (($#)); do
+    case "$1" in
+      --fab) MODE=fab ;;
+      --simple) MODE=simple ;;
+      -f|--follow) FOLLOW=1 ;;
+      --) shift; ARGS+=("$@"); break ;;
+      *) ARGS+=("$1") ;;
+    esac
+    shift
+  done
+  if [[ $MODE == fab ]]; then AHOME="$AF_DIR/home-fab"; else AHOME="$AF_DIR/home"; fi
+  RUN_DIR="$AHOME/run"
+  LOG_DIR="$AHOME/logs"
+}
+
+# A random secret kept in a file so restarts keep issued JWTs / sessions valid.
+secret_file() {
+  local f="$AHOME/$1"
+  if [[ ! -s "$f" ]]; then
+    (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$f")
+  fi
+  cat "$f"
+}
+
+# Port: explicit AIRFLOW_PORT wins; otherwise the one the running instance was started with; else 8080.
+resolve_port() {
+  if [[ -n "${AIRFLOW_PORT:-}" ]]; then PORT="$AIRFLOW_PORT"
+  elif [[ -s "$RUN_DIR/port" ]] && any_alive; then PORT="$(cat "$RUN_DIR/port")"
+  else PORT=8080; fi
+  BASE_URL="http://127.0.0.1:$PORT"
+}
+
+setup_env() {
+  mkdir -p "$AHOME" "$RUN_DIR" "$LOG_DIR"
+  export AIRFLOW_HOME="$AHOME"
+  export AIRFLOW__CORE__DAGS_FOLDER="$DAGS_DIR"
+  export AIRFLOW__CORE__LOAD_EXAMPLES=False
+  export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
+  export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+  export AIRFLOW__CORE__PARALLELISM=4
+  export AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG=4
+  export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="$BASE_URL/execution/"
+  export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AHOME/airflow.db"
+  export AIRFLOW__API__HOST=127.0.0.1
+  export AIRFLOW__API__PORT="$PORT"
+  export AIRFLOW__API__WORKERS=1
+  export AIRFLOW__API__SECRET_KEY; AIRFLOW__API__SECRET_KEY="$(secret_file api_secret_key)"
+  export AIRFLOW__API_AUTH__JWT_SECRET; AIRFLOW__API_AUTH__JWT_SECRET="$(secret_file jwt_secret)"
+  export AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME="${AIRFLOW_JWT_EXPIRATION_TIME:-86400}"
+  export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=5
+  export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=10
+  export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
+  export AIRFLOW__SCHEDULER__PARSING_CLEANUP_INTERVAL=30
+  # Per-instance side ports so both modes can run at once (8080 -> worker log server 8793 as in stock Airflow, trigger log server 9793).
+  export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="${AIRFLOW_WORKER_LOG_SERVER_PORT:-$((PORT + 713))}"
+  export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW_TRIGGER_LOG_SERVER_PORT:-$((PORT + 1713))}"
+  if [[ $MODE == fab ]]; then
+    export AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
+    export AIRFLOW__FAB__AUTH_BACKENDS="airflow.providers.fab.auth_manager.api.auth.backend.basic_auth,airflow.providers.fab.auth_manager.api.auth.backend.session"
+    export AIRFLOW__API__AUTH_BACKENDS="$AIRFLOW__FAB__AUTH_BACKENDS"
+  else
+    export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
+    export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="airflow:admin"
+    export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$AHOME/simple_auth_manager_passwords.json"
+  fi
+  # Handed down to tasks (the NestJS service started by Airflow_Lab2_Flask reads these).
+  export AIRFLOW_WEBSERVER="${AIRFLOW_WEBSERVER:-$BASE_URL}"
+  export AIRFLOW_USERNAME="${AIRFLOW_USERNAME:-airflow}"
+  export AIRFLOW_PASSWORD="${AIRFLOW_PASSWORD:-airflow}"
+}
+
+write_env_file() {
+  env | grep -E '^(AIRFLOW_HOME|AIRFLOW__[A-Z_]+)=' | sort | sed -E "s/^([^=]+)=(.*)$/export \1='\2'/" >"$AHOME/airflow.env"
+  chmod 600 "$AHOME/airflow.env"
+}
+
+# ----------------------------------------------------------------------------- processes
+
+components() {
+  echo api-server scheduler dag-processor
+  if [[ "${AIRFLOW_WITH_TRIGGERER:-0}" == 1 || -s "$RUN_DIR/triggerer.pid" ]]; then echo triggerer; fi
+}
+
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+comp_pid() { [[ -s "$RUN_DIR/$1.pid" ]] && cat "$RUN_DIR/$1.pid" || true; }
+
+any_alive() {
+  local c
+  for c in api-server scheduler dag-processor triggerer; do
+    pid_alive "$(comp_pid "$c")" && return 0
+  done
+  return 1
+}
+
+port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+
+start_component() {
+  local c="$1" pid
+  pid="$(comp_pid "$c")"
+  if pid_alive "$pid"; then log "$c already running (pid $pid)"; return 0; fi
+  local args=("$c")
+  [[ $c == api-server ]] && args+=(--host 127.0.0.1 --port "$PORT")
+  printf '\n===== %s start %s =====\n' "$(date -Is)" "$c" >>"$LOG_DIR/$c.log"
+  # setsid: own session + process group (pgid == pid), detached from the caller's terminal.
+  setsid nohup "$VENV/bin/airflow" "${args[@]}" >>"$LOG_DIR/$c.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$c.pid"
+  log "started $c (pid $!)"
+}
+
+# All pids in the sessions of our components (task supervisors/runners included; they keep the session).
+session_pids() {
+  local sids=() c pid
+  for c in api-server scheduler dag-processor triggerer; do
+    pid="$(comp_pid "$c")"; [[ -n "$pid" ]] && sids+=("$pid")
+  done
+  ((${#sids[@]})) || return 0
+  ps -eo pid=,sid= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") { print $1 }'
+}
+
+# Python helper for HTTP checks (no curl/jq dependency on the waiting logic).
+py_ready() {
+  "$VENV/bin/python" - "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}" <<'PY'
+import base64, json, sys, urllib.request, urllib.error
+base, mode, dags = sys.argv[1], sys.argv[2], [d for d in sys.argv[3].split(",") if d]
+def req(method, path, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    r = urllib.request.Request(base + path, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        r.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(r, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+try:
+    st, body = req("GET", "/api/v2/monitor/health")
+    if st != 200:
+        print(f"health {st}"); sys.exit(1)
+    h = json.loads(body)
+    bad = [k for k in ("metadatabase", "scheduler", "dag_processor") if (h.get(k) or {}).get("status") != "healthy"]
+    if bad:
+        print("not healthy yet: " + ", ".join(bad)); sys.exit(1)
+    st, body = req("POST", "/auth/token", {"username": "airflow", "password": "airflow"})
+    if st in (200, 201):
+        auth = {"Authorization": "Bearer " + json.loads(body)["access_token"]}
+    elif mode == "fab":
+        auth = {"Authorization": "Basic " + base64.b64encode(b"airflow:airflow").decode()}
+    else:
+        print(f"/auth/token {st} {body[:200]}"); sys.exit(1)
+    missing = [d for d in dags if req("GET", f"/api/v2/dags/{d}", headers=auth)[0] != 200]
+    if missing:
+        print("DAGs not visible yet: " + ", ".join(missing)); sys.exit(1)
+    print("ready"); sys.exit(0)
+except Exception as e:  # connection refused etc.
+    print(f"{type(e).__name__}: {e}"); sys.exit(1)
+PY
+}
+
+is_healthy() { py_ready >/dev/null 2>&1; }
+
+print_info() {
+  cat <<EOF
+Airflow ($MODE auth manager) is up:
+  URL:          $BASE_URL   (UI; REST API under $BASE_URL/api/v2)
+  credentials:  airflow / airflow   (token: POST $BASE_URL/auth/token {"username":"airflow","password":"airflow"})
+  AIRFLOW_HOME: $AHOME
+  DAGs folder:  $DAGS_DIR
+  logs:         $LOG_DIR/{$(components | tr ' \n' ',,' | sed 's/,*$//')}.log   (task logs under $LOG_DIR/dag_id=*)
+  CLI:          $0 cli$([[ $MODE == fab ]] && echo ' --fab') -- dags list      (or: source $AHOME/airflow.env)
+EOF
+}
+
+tail_logs() {
+  local c
+  for c in $(components); do
+    [[ -f "$LOG_DIR/$c.log" ]] && { echo "----- $LOG_DIR/$c.log (tail) -----" >&2; tail -n "${1:-30}" "$LOG_DIR/$c.log" >&2; }
+  done
+}
+
+# ----------------------------------------------------------------------------- commands
+
+cmd_up() {
+  resolve_port
+  if any_alive; then
+    setup_env
+    if is_healthy; then log "already up ($MODE) on $BASE_URL"; print_info; return 0; fi
+    log "some components are running but not (yet) healthy; starting the missing ones"
+  else
+    if port_in_use "$PORT"; then die "port $PORT is already in use by another process (set AIRFLOW_PORT)"; fi
+  fi
+  cmd_install
+  setup_env
+  echo "$PORT" >"$RUN_DIR/port"
+  write_env_file
+  if [[ $MODE == simple ]]; then
+    # Writable file; the simple auth manager may add generated passwords for other users.
+    local pw="$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
+    if [[ ! -s "$pw" ]] || ! "$VENV/bin/python" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("airflow") != "airflow")' "$pw" 2>/dev/null; then
+      echo '{"airflow": "airflow"}' >"$pw"
+    fi
+  fi
+  local start=$SECONDS
+  log "migrating metadata DB ($AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)"
+  "$VENV/bin/airflow" db migrate >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow db migrate failed"; }
+  if [[ $MODE == fab ]]; then
+    if ! "$VENV/bin/airflow" users list 2>/dev/null | awk '{print $3}' | grep -qx airflow; then
+      log "creating FAB admin user airflow/airflow"
+      "$VENV/bin/airflow" users create --username airflow --password airflow --firstname Air --lastname Flow \
+        --role Admin --email airflow@example.com >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow users create failed"; }
+    fi
+  fi
+  local c
+  for c in $(components); do start_component "$c"; done
+  local timeout="${AIRFLOW_UP_TIMEOUT:-180}" msg=""
+  log "waiting up to ${timeout}s for $BASE_URL/api/v2/monitor/health and the DAGs"
+  while :; do
+    if msg="$(py_ready)"; then break; fi
+    for c in $(components); do
+      pid_alive "$(comp_pid "$c")" || { tail_logs 60; die "$c exited during startup (see $LOG_DIR/$c.log)"; }
+    done
+    if ((SECONDS - start > timeout)); then
+      tail_logs 40; die "not ready after ${timeout}s: $msg"
+    fi
+    sleep 2
+  done
+  log "ready after $((SECONDS - start))s"
+  print_info
+}
+
+cmd_down() {
+  if ! any_alive && [[ -z "$(session_pids)" ]]; then
+    log "not running ($MODE)"; rm -f "$RUN_DIR"/*.pid; return 0
+  fi
+  local pids timeout="${AIRFLOW_STOP_TIMEOUT:-20}" t0=$SECONDS
+  pids="$(session_pids)"
+  log "stopping $MODE: SIGTERM to $(echo $pids | wc -w) processes"
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  while [[ -n "$(session_pids)" ]] && ((SECONDS - t0 < timeout)); do sleep 0.5; done
+  pids="$(session_pids)"
+  if [[ -n "$pids" ]]; then
+    log "still alive after ${timeout}s, SIGKILL: $(echo $pids)"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 1
+  fi
+  rm -f "$RUN_DIR"/*.pid
+  local port; port="$(cat "$RUN_DIR/port" 2>/dev/null || echo "${AIRFLOW_PORT:-8080}")"
+  if port_in_use "$port"; then log "WARNING: something still listens on port $port"; fi
+  log "stopped ($MODE) in $((SECONDS - t0))s"
+}
+
+cmd_status() {
+  resolve_port
+  local c pid rc=0
+  echo "mode: $MODE  AIRFLOW_HOME: $AHOME  url: $BASE_URL"
+  for c in api-server scheduler dag-processor triggerer; do
+    pid="$(comp_pid "$c")"
+    [[ -z "$pid" && $c == triggerer ]] && continue
+    if pid_alive "$pid"; then
+      printf '  %-14s running  pid %-7s rss %s MiB\n' "$c" "$pid" \
+        "$(ps -o rss= -s "$pid" 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}')"
+    else
+      printf '  %-14s stopped\n' "$c"; rc=3
+    fi
+  done
+  if any_alive; then
+    setup_env
+    echo "  health: $(curl -s --max-time 5 "$BASE_URL/api/v2/monitor/health" || echo unreachable)"
+    echo "  ready:  $(py_ready || true)"
+  fi
+  return $rc
+}
+
+cmd_logs() {
+  local files=() c
+  if ((${#ARGS[@]})); then for c in "${ARGS[@]}"; do files+=("$LOG_DIR/$c.log"); done
+  else for c in $(components); do [[ -f "$LOG_DIR/$c.log" ]] && files+=("$LOG_DIR/$c.log"); done; fi
+  ((${#files[@]})) || die "no logs in $LOG_DIR"
+  if ((FOLLOW)); then exec tail -n 50 -F "${files[@]}"; else tail -n 100 "${files[@]}"; fi
+}
+
+cmd_cli() {
+  resolve_port; setup_env
+  [[ -x "$VENV/bin/airflow" ]] || die "not installed; run: $0 install"
+  exec "$VENV/bin/airflow" "${ARGS[@]}"
+}
+
+cmd_env() {
+  resolve_port; setup_env
+  env | grep -E '^(AIRFLOW_HOME|AIRFLOW__[A-Z_]+)=' | sort | sed -E "s/^([^=]+)=(.*)$/export \1='\2'/"
+}
+
+main() {
+  local cmd="${1:-}"; shift || true
+  parse_args "$@"
+  case "$cmd" in
+    install) cmd_install ;;
+    lock) cmd_lock ;;
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    logs) cmd_logs ;;
+    cli) cmd_cli ;;
+    env) cmd_env ;;
+    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,36 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import type { AllConfig } from '../config/config.type.js';
+import { AirflowClient } from './airflow.client.js';
+import { AirflowHealthIndicator } from './airflow.health.js';
+
+/** A handful of sockets is plenty: the status cache keeps Airflow traffic to about one call per DAG per TTL. */
+const MAX_SOCKETS = 8;
+
+@Module({
+  imports: [
+    TerminusModule,
+    HttpModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => {
+        const { timeoutMs } = config.getOrThrow('airflow', { infer: true });
+        const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+        return {
+          timeout: timeoutMs,
+          maxRedirects: 0,
+          // Every status is interpreted by the client itself, in one place.
+          validateStatus: () => true,
+          httpAgent: new HttpAgent(agentOptions),
+          httpsAgent: new HttpsAgent(agentOptions),
+        };
+      },
+    }),
+  ],
+  providers: [AirflowClient, AirflowHealthIndicator],
+  exports: [AirflowClient, AirflowHealthIndicator],
+})
+export class AirflowModule {}

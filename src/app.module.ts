@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { AirflowModule } from './airflow/airflow.module.js';
+import airflowConfig from './config/airflow.config.js';
+import appConfig from './config/app.config.js';
+import dagStatusConfig from './config/dag-status.config.js';
+import { DagStatusModule } from './dag-status/dag-status.module.js';
+import { HealthModule } from './health/health.module.js';
+import { HttpExceptionFilter } from './http/http-exception.filter.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      // Values already in the environment win over the file, as operators expect.
+      envFilePath: ['.env'],
+      load: [appConfig, airflowConfig, dagStatusConfig],
+    }),
+    AirflowModule,
+    DagStatusModule,
+    HealthModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,31 @@
+import { registerAs } from '@nestjs/config';
+import { readEnum, readHttpUrl, readInt, readSecret, readString, type Env } from './config.parsers.js';
+
+export const AIRFLOW_AUTH_MODES = ['auto', 'jwt', 'basic', 'none'] as const;
+export type AirflowAuthMode = (typeof AIRFLOW_AUTH_MODES)[number];
+
+export const AIRFLOW_API_VERSIONS = ['auto', 'v2', 'v1'] as const;
+export type AirflowApiVersionSetting = (typeof AIRFLOW_API_VERSIONS)[number];
+
+export interface AirflowConfig {
+  baseUrl: string;
+  username: string;
+  password: string;
+  auth: AirflowAuthMode;
+  apiVersion: AirflowApiVersionSetting;
+  timeoutMs: number;
+}
+
+export function parseAirflowConfig(env: Env): AirflowConfig {
+  return {
+    baseUrl: readHttpUrl(env, 'AIRFLOW_WEBSERVER', 'http://localhost:8080'),
+    username: readString(env, 'AIRFLOW_USERNAME', 'airflow'),
+    password: readSecret(env, 'AIRFLOW_PASSWORD', 'airflow'),
+    auth: readEnum(env, 'AIRFLOW_AUTH', AIRFLOW_AUTH_MODES, 'auto'),
+    apiVersion: readEnum(env, 'AIRFLOW_API_VERSION', AIRFLOW_API_VERSIONS, 'auto'),
+    // Long enough for a busy api-server, short enough that a probe with a 10 s timeout still gets our answer.
+    timeoutMs: readInt(env, 'AIRFLOW_TIMEOUT_MS', 5000, 100, 120_000),
+  };
+}
+
+export default registerAs('airflow', () => parseAirflowConfig(process.env));

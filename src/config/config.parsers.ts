@@ -1,0 +1,111 @@
+/**
+ * Parsers for environment variables. Every failure names the variable, so a
+ * bad setting stops the process with a one-line message an operator can act on.
+ */
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** A value that is set and not blank, or undefined. */
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function readString(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+/** Like readString but keeps surrounding spaces, for secrets. */
+export function readSecret(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+export function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigValidationError(name, `must be a whole number between ${min} and ${max} (got "${value}")`);
+  }
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) {
+    throw new ConfigValidationError(name, `must be between ${min} and ${max} (got ${parsed})`);
+  }
+  return parsed;
+}
+
+export function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigValidationError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+/** An absolute http(s) URL, returned without a trailing slash. */
+export function readHttpUrl(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigValidationError(name, `must be an http(s) URL such as http://localhost:8080 (got "${value}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigValidationError(name, `must use http or https (got "${url.protocol.slice(0, -1)}")`);
+  }
+  if (url.username || url.password) {
+    // Credentials in the URL would end up in logs and error messages.
+    throw new ConfigValidationError(name, 'must not carry credentials; use AIRFLOW_USERNAME and AIRFLOW_PASSWORD');
+  }
+  if (url.search || url.hash) {
+    throw new ConfigValidationError(name, 'must not have a query string or fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Airflow's own rule for DAG ids: letters, digits, '_', '.', '-', at most 250 characters. */
+export const DAG_ID_PATTERN = /^[A-Za-z0-9_.-]{1,250}$/;
+
+export function readDagId(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  if (!DAG_ID_PATTERN.test(value)) {
+    throw new ConfigValidationError(name, `is not a valid DAG id (letters, digits, '_', '.', '-'; at most 250 characters): "${value}"`);
+  }
+  return value;
+}
+
+export function readDagIdList(env: Env, name: string, fallback: string[]): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  if (ids.length === 0) throw new ConfigValidationError(name, 'must list at least one DAG id');
+  for (const id of ids) {
+    if (!DAG_ID_PATTERN.test(id)) {
+      throw new ConfigValidationError(name, `contains an invalid DAG id: "${id}"`);
+    }
+  }
+  return [...new Set(ids)];
+}
+
+/** An IP address or host name to bind to. */
+export function readHost(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  if (!/^[A-Za-z0-9.:_-]+$/.test(value)) {
+    throw new ConfigValidationError(name, `must be an IP address or host name (got "${value}")`);
+  }
+  return value;
+}

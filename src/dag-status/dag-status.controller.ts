@@ -1,0 +1,43 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiGatewayTimeoutResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorDto } from '../http/error.dto.js';
+import { DagIdPipe } from './dag-id.pipe.js';
+import { DagRunDto, DagRunsDto, DagStatusDto } from './dag-status.dto.js';
+import { DagStatusService } from './dag-status.service.js';
+import { RunsLimitPipe } from './runs-limit.pipe.js';
+
+const DAG_ID_PARAM = {
+  name: 'dagId',
+  description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
+  example: 'Airflow_Lab2',
+};
+
+/** The JSON API for REST clients and dashboards. */
+@ApiTags('DAG status')
+@ApiBadRequestResponse({ description: 'The DAG id (or limit) is malformed; Airflow is not asked', type: ErrorDto })
+@ApiNotFoundResponse({ description: 'Airflow does not know the DAG, or it is not in ALLOWED_DAG_IDS', type: ErrorDto })
+@ApiResponse({ status: 502, description: 'Airflow answered something its API does not specify', type: ErrorDto })
+@ApiServiceUnavailableResponse({ description: 'Airflow cannot be reached or refused our credentials (Retry-After set)', type: ErrorDto })
+@ApiGatewayTimeoutResponse({ description: 'Airflow did not answer within AIRFLOW_TIMEOUT_MS', type: ErrorDto })
+@Controller('api/dags')
+export class DagStatusController {
+  constructor(private readonly status: DagStatusService) {}
+
+  @Get(':dagId/status')
+  @ApiOperation({ summary: 'The latest run of a DAG', description: 'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS.' })
+  @ApiParam(DAG_ID_PARAM)
+  @ApiOkResponse({ type: DagStatusDto })
+  async getStatus(@Param('dagId', DagIdPipe) dagId: string): Promise<DagStatusDto> {
+    return DagStatusDto.from(await this.status.getStatus(dagId));
+  }
+
+  @Get(':dagId/runs')
+  @ApiOperation({ summary: 'The newest runs of a DAG, newest first' })
+  @ApiParam(DAG_ID_PARAM)
+  @ApiQuery({ name: 'limit', required: false, description: 'How many runs, 1 to 100 (default 10)', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } })
+  @ApiOkResponse({ type: DagRunsDto })
+  async listRuns(@Param('dagId', DagIdPipe) dagId: string, @Query('limit', RunsLimitPipe) limit: number): Promise<DagRunsDto> {
+    const { runs, fetchedAt } = await this.status.listRuns(dagId, limit);
+    return { dag_id: dagId, runs: runs.map((run) => DagRunDto.from(run)), fetched_at: fetchedAt };
+  }
+}

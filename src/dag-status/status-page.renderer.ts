@@ -1,0 +1,104 @@
+import type { StatusVerdict } from './dag-status.types.js';
+
+/** People leave a status page open; refreshing it every 30 s matches the seed's watch period. */
+const REFRESH_SECONDS = 30;
+
+/** The page's only policy: no scripts at all, inline styles only. */
+export const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+function formatDate(iso: string | null): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** "1 h 2 min 5 s" from start to end, or to `now` for a run still going. */
+export function formatDuration(start: string | null, end: string | null, now: Date): string {
+  if (!start) return '—';
+  const from = new Date(start).getTime();
+  const to = end ? new Date(end).getTime() : now.getTime();
+  if (Number.isNaN(from) || Number.isNaN(to) || to < from) return '—';
+  let seconds = Math.round((to - from) / 1000);
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const parts = [hours ? `${hours} h` : '', minutes ? `${minutes} min` : '', `${seconds} s`].filter(Boolean);
+  return parts.join(' ') + (end ? '' : ' (so far)');
+}
+
+/** The /success and /failure page: the verdict on the target DAG, everything escaped. */
+export function renderStatusPage(verdict: StatusVerdict, now = new Date()): string {
+  const run = verdict.run;
+  const ok = verdict.outcome === 'success';
+  const rows: Array<[string, string]> = [
+    ['DAG', verdict.dagId],
+    ['State', run?.state ?? 'no run'],
+    ['Run id', run?.runId ?? '—'],
+    ['Logical date', run ? (run.logicalDate ? formatDate(run.logicalDate) : 'none (manual run)') : '—'],
+    ['Started', formatDate(run?.startDate ?? null)],
+    ['Ended', formatDate(run?.endDate ?? null)],
+    ['Duration', run ? formatDuration(run.startDate, run.endDate, now) : '—'],
+    ['Note', run?.note ?? '—'],
+    ['Checked', formatDate(verdict.fetchedAt)],
+  ];
+  const table = rows
+    .map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('\n        ');
+  const title = `${verdict.dagId}: ${ok ? 'success' : 'not a success'}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
+  <title>${escapeHtml(title)}</title>
+  <style>
+    body { font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2430; }
+    main { max-width: 44rem; margin: 3rem auto; padding: 0 1rem; }
+    .verdict { border-radius: 8px; padding: 1.25rem 1.5rem; color: #fff; background: ${ok ? '#1f7a3f' : '#b42318'}; }
+    .verdict h1 { margin: 0 0 .35rem; font-size: 1.6rem; }
+    .verdict p { margin: 0; font-size: 1.05rem; }
+    table { width: 100%; border-collapse: collapse; margin: 1.5rem 0; background: #fff; border-radius: 8px; overflow: hidden; }
+    th, td { text-align: left; padding: .55rem .9rem; border-bottom: 1px solid #e4e7ec; vertical-align: top; }
+    th { width: 9rem; color: #475467; font-weight: 600; }
+    td { word-break: break-word; font-family: ui-monospace, monospace; }
+    footer { color: #475467; font-size: .9rem; }
+    a { color: #175cd3; }
+  </style>
+</head>
+<body>
+  <main>
+    <section class="verdict" role="status" data-outcome="${verdict.outcome}" data-reason="${escapeHtml(verdict.reason ?? '')}">
+      <h1>${ok ? '✔ Success' : '✘ Not a success'}</h1>
+      <p>${escapeHtml(verdict.explanation)}</p>
+    </section>
+    <table>
+      <tbody>
+        ${table}
+      </tbody>
+    </table>
+    <footer>
+      <p><a href="${escapeHtml(verdict.airflowUrl)}" rel="noopener noreferrer">Open ${run ? 'this run' : 'the DAG'} in Airflow</a>
+       · <a href="/api/dags/${encodeURIComponent(verdict.dagId)}/status">JSON</a> · <a href="/docs">API docs</a></p>
+      <p>This page refreshes every ${REFRESH_SECONDS} s.</p>
+    </footer>
+  </main>
+</body>
+</html>
+`;
+}
