@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { AirflowBadResponseError } from './airflow.errors.js';
+import { jwtExpiry, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
+
+const v2Run = {
+  dag_run_id: 'manual__1',
+  dag_id: 'd',
+  logical_date: null,
+  run_after: '2026-11-28T10:00:00Z',
+  start_date: '2026-11-28T10:00:01Z',
+  end_date: null,
+  state: 'running',
+  note: 'hi',
+  run_type: 'manual',
+};
+
+describe('Airflow response checks', () => {
+  it('reads a v2 run collection, null logical date included', () => {
+    expect(parseRunCollection('v2', { dag_runs: [v2Run], total_entries: 1 })).toEqual([
+      {
+        dagId: 'd',
+        runId: 'manual__1',
+        state: 'running',
+        logicalDate: null,
+        runAfter: '2026-11-28T10:00:00Z',
+        startDate: '2026-11-28T10:00:01Z',
+        endDate: null,
+        note: 'hi',
+        runType: 'manual',
+      },
+    ]);
+  });
+
+  it('reads a v1 run, falling back to execution_date', () => {
+    const run = { dag_run_id: 'r', dag_id: 'd', execution_date: '2024-01-01T00:00:00Z', state: 'success', start_date: null, end_date: null };
+    expect(parseRunCollection('v1', { dag_runs: [run], total_entries: 1 })[0]).toMatchObject({ logicalDate: '2024-01-01T00:00:00Z', runAfter: null, note: null });
+  });
+
+  it.each([
+    ['not an object', 'garbage'],
+    ['no list', { total_entries: 0 }],
+    ['no total', { dag_runs: [] }],
+    ['a run without id', { dag_runs: [{ ...v2Run, dag_run_id: 1 }], total_entries: 1 }],
+    ['a v2 run without run_after', { dag_runs: [{ ...v2Run, run_after: undefined }], total_entries: 1 }],
+    ['a run with a numeric state', { dag_runs: [{ ...v2Run, state: 3 }], total_entries: 1 }],
+  ])('rejects %s', (_what, body) => {
+    expect(() => parseRunCollection('v2', body)).toThrow(AirflowBadResponseError);
+  });
+
+  it('reads a DAG and a token', () => {
+    expect(parseDag({ dag_id: 'd', is_paused: false })).toEqual({ dagId: 'd', isPaused: false });
+    expect(() => parseDag([])).toThrow(AirflowBadResponseError);
+    expect(parseToken({ access_token: 'abc' })).toBe('abc');
+    expect(() => parseToken({ access_token: '' })).toThrow(AirflowBadResponseError);
+  });
+
+  it("reads a JWT's expiry, or null when it cannot", () => {
+    const payload = Buffer.from(JSON.stringify({ exp: 1234 })).toString('base64url');
+    expect(jwtExpiry(`h.${payload}.s`)).toBe(1234);
+    expect(jwtExpiry('opaque')).toBeNull();
+    expect(jwtExpiry('h.!!!.s')).toBeNull();
+  });
+});

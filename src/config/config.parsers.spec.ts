@@ -1,0 +1,82 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseAirflowConfig } from './airflow.config.js';
+import { parseAppConfig } from './app.config.js';
+import { ConfigValidationError } from './config.parsers.js';
+import { parseDagStatusConfig } from './dag-status.config.js';
+
+function errorOf(fn: () => unknown): ConfigValidationError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigValidationError');
+}
+
+describe('configuration', () => {
+  it("keeps the seed's names and defaults", () => {
+    expect(parseAppConfig({})).toEqual({ host: '0.0.0.0', port: 5555, logLevel: 'log', shutdownTimeoutMs: 5000 });
+    expect(parseAirflowConfig({})).toEqual({
+      baseUrl: 'http://localhost:8080',
+      username: 'airflow',
+      password: 'airflow',
+      auth: 'auto',
+      apiVersion: 'auto',
+      timeoutMs: 5000,
+    });
+    expect(parseDagStatusConfig({})).toEqual({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 2000 });
+  });
+
+  it('reads set values', () => {
+    const env = {
+      FLASK_PORT: '6000',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'DEBUG',
+      AIRFLOW_WEBSERVER: 'https://airflow.example.com/base/',
+      AIRFLOW_AUTH: 'basic',
+      AIRFLOW_API_VERSION: 'v1',
+      AIRFLOW_TIMEOUT_MS: '1500',
+      TARGET_DAG_ID: 'my.dag-1',
+      ALLOWED_DAG_IDS: ' a , b,a ',
+      STATUS_CACHE_TTL_MS: '0',
+    };
+    expect(parseAppConfig(env)).toMatchObject({ host: '127.0.0.1', port: 6000, logLevel: 'debug' });
+    expect(parseAirflowConfig(env)).toMatchObject({ baseUrl: 'https://airflow.example.com/base', auth: 'basic', apiVersion: 'v1', timeoutMs: 1500 });
+    // The target is always allowed; duplicates are dropped.
+    expect(parseDagStatusConfig(env)).toEqual({ targetDagId: 'my.dag-1', allowedDagIds: ['my.dag-1', 'a', 'b'], cacheTtlMs: 0 });
+  });
+
+  it('keeps a password exactly as given, spaces included', () => {
+    expect(parseAirflowConfig({ AIRFLOW_PASSWORD: ' s3cret ' }).password).toBe(' s3cret ');
+  });
+
+  it.each([
+    [{ FLASK_PORT: 'abc' }, 'FLASK_PORT', parseAppConfig],
+    [{ FLASK_PORT: '70000' }, 'FLASK_PORT', parseAppConfig],
+    [{ FLASK_PORT: '-1' }, 'FLASK_PORT', parseAppConfig],
+    [{ HOST: 'a b' }, 'HOST', parseAppConfig],
+    [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL', parseAppConfig],
+    [{ AIRFLOW_WEBSERVER: 'ftp://x' }, 'AIRFLOW_WEBSERVER', parseAirflowConfig],
+    [{ AIRFLOW_WEBSERVER: 'localhost:8080' }, 'AIRFLOW_WEBSERVER', parseAirflowConfig],
+    [{ AIRFLOW_WEBSERVER: 'not a url' }, 'AIRFLOW_WEBSERVER', parseAirflowConfig],
+    [{ AIRFLOW_AUTH: 'oauth' }, 'AIRFLOW_AUTH', parseAirflowConfig],
+    [{ AIRFLOW_API_VERSION: 'v3' }, 'AIRFLOW_API_VERSION', parseAirflowConfig],
+    [{ AIRFLOW_TIMEOUT_MS: '5s' }, 'AIRFLOW_TIMEOUT_MS', parseAirflowConfig],
+    [{ TARGET_DAG_ID: 'bad id' }, 'TARGET_DAG_ID', parseDagStatusConfig],
+    [{ ALLOWED_DAG_IDS: 'ok,<script>' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
+    [{ ALLOWED_DAG_IDS: ' , ' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
+    [{ STATUS_CACHE_TTL_MS: '1.5' }, 'STATUS_CACHE_TTL_MS', parseDagStatusConfig],
+  ] as const)('rejects %j naming %s', (env, variable, parse) => {
+    const error = errorOf(() => (parse as (e: Record<string, string>) => unknown)(env));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses credentials inside AIRFLOW_WEBSERVER without echoing them', () => {
+    const error = errorOf(() => parseAirflowConfig({ AIRFLOW_WEBSERVER: 'http://admin:hunter2@airflow:8080' }));
+    expect(error.message).toContain('AIRFLOW_WEBSERVER');
+    expect(error.message).not.toContain('hunter2');
+  });
+});
