@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { AirflowModule } from './airflow/airflow.module.js';
@@ -8,6 +8,8 @@ import dagStatusConfig from './config/dag-status.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
+import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({
   imports: [
@@ -18,10 +20,15 @@ import { HttpExceptionFilter } from './http/http-exception.filter.js';
       envFilePath: ['.env'],
       load: [appConfig, airflowConfig, dagStatusConfig],
     }),
+    MetricsModule,
     AirflowModule,
     DagStatusModule,
     HealthModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })
-export class AppModule {}
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestObserverMiddleware).forRoutes('*path');
+  }
+}

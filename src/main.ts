@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
-import { LOG_LEVELS } from './config/app.config.js';
 import { ConfigValidationError } from './config/config.parsers.js';
 import type { AllConfig } from './config/config.type.js';
+import { AppLogger } from './logging/app.logger.js';
 
 /** Exit code for a configuration the service refuses to start with (EX_CONFIG). */
 const EXIT_BAD_CONFIG = 78;
@@ -18,11 +18,12 @@ async function bootstrap(): Promise<void> {
     // so that a bad setting prints one line and not a stack trace.
     abortOnError: false,
     bufferLogs: true,
+    autoFlushLogs: false,
     bodyParser: false,
   });
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const { host, port, logLevel } = config.getOrThrow('app', { infer: true });
-  app.useLogger(new ConsoleLogger({ json: true, logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1) as LogLevel[] }));
+  app.useLogger(new AppLogger(logLevel, [config.getOrThrow('airflow', { infer: true }).password]));
   app.flushLogs();
   app.enableShutdownHooks();
   setupApp(app);

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import {
   AirflowAuthError,
   AirflowBadResponseError,
@@ -31,13 +32,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 
-export type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
-
-/** Something that wants to know about every call to Airflow (metrics). */
-export interface AirflowCallObserver {
-  onCall(endpoint: string, outcome: AirflowCallOutcome, seconds: number): void;
-  onTokenRenewal(): void;
-}
+type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
 
 interface Token {
   value: string;
@@ -75,20 +70,15 @@ export class AirflowClient {
   private schemeRequest: Promise<AirflowAuthScheme> | null = null;
   /** Last known health of the link, so that only changes are logged. */
   private linkState: 'up' | 'down' | 'auth_refused' | null = null;
-  private observer: AirflowCallObserver | null = null;
 
   constructor(
     private readonly http: HttpService,
+    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('airflow', { infer: true });
     this.apiVersion = this.config.apiVersion === 'auto' ? null : this.config.apiVersion;
     this.authScheme = this.initialAuthScheme();
-  }
-
-  /** Registers the one observer told about each call (used for metrics). */
-  setObserver(observer: AirflowCallObserver): void {
-    this.observer = observer;
   }
 
   /** What has been worked out so far about the server. */
@@ -270,7 +260,7 @@ export class AirflowClient {
   }
 
   private observe(endpoint: string, outcome: AirflowCallOutcome, started: number): void {
-    this.observer?.onCall(endpoint, outcome, (performance.now() - started) / 1000);
+    this.metrics.recordAirflowCall(endpoint, outcome, (performance.now() - started) / 1000);
   }
 
   private async authHeaders(scheme: AirflowAuthScheme): Promise<Record<string, string>> {
@@ -310,7 +300,7 @@ export class AirflowClient {
 
   private acceptToken(body: unknown): Token {
     const value = parseToken(body);
-    this.observer?.onTokenRenewal();
+    this.metrics.recordTokenRenewal();
     const exp = jwtExpiry(value);
     return { value, renewAt: exp === null ? Number.POSITIVE_INFINITY : exp * 1000 - TOKEN_RENEW_MARGIN_MS };
   }

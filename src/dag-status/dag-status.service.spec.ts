@@ -4,6 +4,7 @@ import type { AirflowClient } from '../airflow/airflow.client.js';
 import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 import { DagStatusService } from './dag-status.service.js';
 
 function run(state: string, runId = 'r1'): DagRun {
@@ -20,7 +21,8 @@ describe('DagStatusService', () => {
     const config = {
       getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2', 'other'], cacheTtlMs: 60_000 }),
     } as unknown as ConfigService<AllConfig, true>;
-    service = new DagStatusService(client, config);
+    const metrics = { recordCacheLookup: jest.fn(), recordDagState: jest.fn() } as unknown as MetricsService;
+    service = new DagStatusService(client, metrics, config);
   });
 
   it.each([

@@ -6,6 +6,7 @@ import type { DagRun } from '../airflow/airflow.types.js';
 import { SingleFlightCache } from '../cache/single-flight.cache.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { DagStatus, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 interface RunsRead {
@@ -37,6 +38,7 @@ export class DagStatusService {
 
   constructor(
     private readonly airflow: AirflowClient,
+    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('dagStatus', { infer: true });
@@ -105,10 +107,13 @@ export class DagStatusService {
 
   private readRuns(dagId: string, limit: number): Promise<RunsRead> {
     this.assertAllowed(dagId);
-    return this.cache.get(`${dagId}\n${limit}`, async () => ({
-      runs: await this.airflow.listRuns(dagId, limit),
-      fetchedAt: new Date().toISOString(),
-    })).value;
+    const { value, hit } = this.cache.get(`${dagId}\n${limit}`, async () => {
+      const runs = await this.airflow.listRuns(dagId, limit);
+      this.metrics.recordDagState(dagId, runs[0]?.state ?? null);
+      return { runs, fetchedAt: new Date().toISOString() };
+    });
+    this.metrics.recordCacheLookup(hit);
+    return value;
   }
 
   private assertAllowed(dagId: string): void {

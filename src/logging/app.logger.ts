@@ -1,0 +1,50 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { LOG_LEVELS, type LogLevel as ConfiguredLevel } from '../config/app.config.js';
+import { requestContext } from './request-context.js';
+
+/** Shorter secrets are too likely to be ordinary words (the seed's default password is "airflow"). */
+const MIN_REDACTED_SECRET_LENGTH = 8;
+/** Credentials that could reach a message through an upstream error text. */
+const CREDENTIAL_PATTERNS: RegExp[] = [
+  /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/g,
+  /("?(?:password|access_token|token)"?\s*[:=]\s*)("[^"]*"|[^\s,}&]+)/gi,
+];
+
+/**
+ * Nest's JSON console logger, one line per event, with the request id of the
+ * request being served and credentials scrubbed from every message.
+ */
+export class AppLogger extends ConsoleLogger {
+  private readonly secrets: string[];
+
+  constructor(level: ConfiguredLevel, secrets: string[]) {
+    super({
+      json: true,
+      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[],
+      flattenParams: true,
+      redact: ['password', 'authorization', 'access_token', 'token'],
+    });
+    this.secrets = secrets.filter((secret) => secret.length >= MIN_REDACTED_SECRET_LENGTH);
+  }
+
+  /** Scrubs credentials out of a text. */
+  scrub(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[REDACTED]');
+    for (const pattern of CREDENTIAL_PATTERNS) {
+      out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
+    }
+    return out;
+  }
+
+  protected override getJsonLogObject(
+    message: unknown,
+    options: Parameters<ConsoleLogger['getJsonLogObject']>[1],
+  ): ReturnType<ConsoleLogger['getJsonLogObject']> {
+    const object = super.getJsonLogObject(typeof message === 'string' ? this.scrub(message) : message, options);
+    if (typeof object.stack === 'string') object.stack = this.scrub(object.stack);
+    const scope = requestContext.getStore();
+    if (scope && object.request_id === undefined) object.request_id = scope.requestId;
+    return object;
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AllConfig } from '../config/config.type.js';
+
+/** Run states Airflow reports, plus "none" for a DAG without a run. */
+const KNOWN_STATES = ['none', 'queued', 'running', 'success', 'failed'];
+/** Latency buckets (seconds) from a cached answer (sub-ms) to AIRFLOW_TIMEOUT_MS territory. */
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Every Prometheus metric of the service, in a registry of its own (so that
+ * several apps in one test process do not collide).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests served, by route and status (probes and /metrics excluded)',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request (probes and /metrics excluded)',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly airflowCalls = new Counter({
+    name: 'airflow_calls_total',
+    help: 'Calls made to Airflow, by endpoint and outcome',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly airflowDuration = new Histogram({
+    name: 'airflow_call_duration_seconds',
+    help: 'Time Airflow took to answer, by endpoint and outcome',
+    labelNames: ['endpoint', 'outcome'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly cacheLookups = new Counter({
+    name: 'status_cache_lookups_total',
+    help: 'DAG run reads served from the cache (hit) or sent to Airflow (miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly tokenRenewals = new Counter({
+    name: 'airflow_token_renewals_total',
+    help: 'JWTs obtained from Airflow /auth/token',
+    registers: [this.registry],
+  });
+
+  private readonly dagState = new Gauge({
+    name: 'airflow_dag_latest_run_state',
+    help: "1 for the current state of each allowed DAG's latest run, 0 for the others",
+    labelNames: ['dag_id', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const dagId of config.getOrThrow('dagStatus', { infer: true }).allowedDagIds) {
+      for (const state of KNOWN_STATES) this.dagState.set({ dag_id: dagId, state }, 0);
+    }
+  }
+
+  recordHttp(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  recordAirflowCall(endpoint: string, outcome: string, seconds: number): void {
+    this.airflowCalls.inc({ endpoint, outcome });
+    this.airflowDuration.observe({ endpoint, outcome }, seconds);
+  }
+
+  recordTokenRenewal(): void {
+    this.tokenRenewals.inc();
+  }
+
+  recordCacheLookup(hit: boolean): void {
+    this.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  /** Marks `state` (null: no run) as the one current state of the DAG's latest run. */
+  recordDagState(dagId: string, state: string | null): void {
+    const current = state ?? 'none';
+    for (const known of new Set([...KNOWN_STATES, current])) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
