@@ -1,4 +1,4 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { AirflowModule } from './airflow/airflow.module.js';
@@ -25,10 +25,6 @@ import { MetricsModule } from './metrics/metrics.module.js';
     DagStatusModule,
     HealthModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, RequestObserverMiddleware],
 })
-export class AppModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestObserverMiddleware).forRoutes('*path');
-  }
-}
+export class AppModule {}

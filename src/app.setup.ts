@@ -1,15 +1,21 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
 import { securityHeaders } from './http/security-headers.middleware.js';
 
 /**
- * What every instance of the app gets, in main.ts and in tests alike:
- * security headers, Swagger UI at /docs and its document at /docs-json.
+ * What every instance of the app gets, in main.ts and in tests alike: request
+ * ids, logs and metrics, security headers, Swagger UI at /docs and its document at /docs-json.
  */
 export function setupApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Mounted on Express itself, ahead of Nest's router, so that Swagger's routes and
+  // unmatched paths get the headers, a request id and their metrics too.
+  const observer = app.get(RequestObserverMiddleware);
+  express.use((req: Request, res: Response, next: NextFunction) => observer.use(req, res, next));
   express.use(securityHeaders);
 
   const document = SwaggerModule.createDocument(

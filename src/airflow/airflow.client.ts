@@ -13,11 +13,13 @@ import {
   AirflowUnreachableError,
   DagNotFoundError,
 } from './airflow.errors.js';
-import { errorDetail, jwtExpiry, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
+import { errorDetail, jwtTimes, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
 import type { AirflowApiVersion, AirflowAuthScheme, AirflowConnectionInfo, DagInfo, DagRun } from './airflow.types.js';
 
-/** Renew a token this long before it expires, so no request races its expiry. */
+/** Renew a token this long before it expires, so no request races its expiry... */
 const TOKEN_RENEW_MARGIN_MS = 30_000;
+/** ...or a tenth of its lifetime when that is shorter, so short-lived tokens are still reused. */
+const TOKEN_RENEW_MARGIN_FRACTION = 0.1;
 /** Socket errors worth one retry: a keep-alive connection the server closed while idle. */
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE']);
 const UNREACHABLE_CODES = new Set([
@@ -301,8 +303,10 @@ export class AirflowClient {
   private acceptToken(body: unknown): Token {
     const value = parseToken(body);
     this.metrics.recordTokenRenewal();
-    const exp = jwtExpiry(value);
-    return { value, renewAt: exp === null ? Number.POSITIVE_INFINITY : exp * 1000 - TOKEN_RENEW_MARGIN_MS };
+    const { exp, iat } = jwtTimes(value);
+    if (exp === null) return { value, renewAt: Number.POSITIVE_INFINITY };
+    const lifetimeMs = iat === null ? Number.POSITIVE_INFINITY : (exp - iat) * 1000;
+    return { value, renewAt: exp * 1000 - Math.min(TOKEN_RENEW_MARGIN_MS, lifetimeMs * TOKEN_RENEW_MARGIN_FRACTION) };
   }
 
   private requestToken(): Promise<AxiosResponse> {

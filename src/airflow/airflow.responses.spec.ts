@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AirflowBadResponseError } from './airflow.errors.js';
-import { jwtExpiry, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
+import { jwtTimes, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
 
 const v2Run = {
   dag_run_id: 'manual__1',
@@ -55,9 +55,9 @@ describe('Airflow response checks', () => {
   });
 
   it("reads a JWT's expiry, or null when it cannot", () => {
-    const payload = Buffer.from(JSON.stringify({ exp: 1234 })).toString('base64url');
-    expect(jwtExpiry(`h.${payload}.s`)).toBe(1234);
-    expect(jwtExpiry('opaque')).toBeNull();
-    expect(jwtExpiry('h.!!!.s')).toBeNull();
+    const payload = Buffer.from(JSON.stringify({ exp: 1234, iat: 1000 })).toString('base64url');
+    expect(jwtTimes(`h.${payload}.s`)).toEqual({ exp: 1234, iat: 1000 });
+    expect(jwtTimes('opaque')).toEqual({ exp: null, iat: null });
+    expect(jwtTimes('h.!!!.s')).toEqual({ exp: null, iat: null });
   });
 });

@@ -72,15 +72,18 @@ export function parseToken(body: unknown): string {
   return body.access_token;
 }
 
-/** Seconds-since-epoch expiry of a JWT, or null when it cannot be read (then we renew on 401). */
-export function jwtExpiry(token: string): number | null {
+/** A JWT's `exp` and `iat` (seconds since epoch), each null when it cannot be read (then we renew on 401). */
+export function jwtTimes(token: string): { exp: number | null; iat: number | null } {
   const payload = token.split('.')[1];
-  if (!payload) return null;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return isObject(claims) && typeof claims.exp === 'number' ? claims.exp : null;
+    const claims: unknown = payload ? JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) : null;
+    if (!isObject(claims)) return { exp: null, iat: null };
+    return {
+      exp: typeof claims.exp === 'number' ? claims.exp : null,
+      iat: typeof claims.iat === 'number' ? claims.iat : null,
+    };
   } catch {
-    return null;
+    return { exp: null, iat: null };
   }
 }
 
