@@ -1,0 +1,349 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { startServiceApp, type ServiceEnv } from './support/service-app.js';
+
+const DAG = 'Airflow_Lab2';
+
+/** One fake Airflow for the file; each test sets its scenario and gets a fresh app (fresh cache and client). */
+let fake: FakeAirflow;
+let app: INestApplication | undefined;
+
+async function serve(scenario: Partial<FakeAirflowOptions>, env: ServiceEnv = {}) {
+  fake.reset();
+  fake.setScenario(scenario);
+  await app?.close();
+  app = await startServiceApp({
+    AIRFLOW_WEBSERVER: fake.url,
+    TARGET_DAG_ID: DAG,
+    ALLOWED_DAG_IDS: `${DAG},Other_DAG`,
+    // Long enough that a test never sees an entry expire by accident.
+    STATUS_CACHE_TTL_MS: '60000',
+    AIRFLOW_TIMEOUT_MS: '1000',
+    ...env,
+  });
+  return request(app.getHttpServer());
+}
+
+const success = (extra = {}) => FakeAirflow.run({ dag_id: DAG, state: 'success', ...extra });
+
+beforeAll(async () => {
+  fake = await FakeAirflow.start();
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe('seed parity: /, /success, /failure, /health', () => {
+  it('redirects / to /success when the latest run succeeded', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    await http.get('/').expect(302).expect('Location', '/success');
+  });
+
+  it.each([
+    ['failed', 'failed'],
+    ['running', 'running'],
+    ['queued', 'queued'],
+  ] as const)('redirects / to /failure when the latest run is %s', async (state, reason) => {
+    const http = await serve({ dags: { [DAG]: [success(), FakeAirflow.run({ dag_id: DAG, state })] } });
+    await http.get('/').expect(302).expect('Location', '/failure');
+    const json = await http.get('/failure').set('Accept', 'application/json').expect(200);
+    expect(json.body).toMatchObject({ outcome: 'failure', reason, state });
+  });
+
+  it('redirects to /failure and says so when the DAG has no run yet', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    await http.get('/').expect(302).expect('Location', '/failure');
+    const page = await http.get('/failure').expect(200).expect('Content-Type', /text\/html/);
+    expect(page.text).toContain('The DAG has no run yet.');
+  });
+
+  it('shows a person everything about the run, escaped', async () => {
+    const run = success({ dag_run_id: 'manual__<b>x</b>', note: '<script>alert(1)</script>', logical_date: null, run_type: 'manual' });
+    const http = await serve({ dags: { [DAG]: [run] } });
+    const page = await http.get('/success').expect(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.text).toContain('✔ Success');
+    expect(page.text).toContain('manual__&lt;b&gt;x&lt;/b&gt;');
+    expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page.text).not.toContain('<script>');
+    expect(page.text).toContain(`${fake.url}/dags/${DAG}/runs/manual__%3Cb%3Ex%3C%2Fb%3E`);
+    expect(page.text).toContain('1 min 0 s');
+  });
+
+  it('answers JSON on /success and /failure when asked', async () => {
+    const http = await serve({ dags: { [DAG]: [success({ dag_run_id: 'r1' })] } });
+    const res = await http.get('/success').set('Accept', 'application/json').expect(200).expect('Content-Type', /json/);
+    expect(res.body).toMatchObject({ dag_id: DAG, outcome: 'success', reason: null, run_id: 'r1', state: 'success' });
+    expect(res.headers.vary).toContain('Accept');
+  });
+
+  it('keeps /health at 200 while Airflow is down, and readiness says why it is not ready', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    await fake.down();
+    try {
+      const health = await http.get('/health').expect(200);
+      expect(health.body.status).toBe('ok');
+      await http.get('/health/live').expect(200);
+      const ready = await http.get('/health/ready').expect(503);
+      expect(ready.headers['retry-after']).toBeDefined();
+      expect(ready.body.error.airflow).toMatchObject({ status: 'down', reason: 'airflow_unreachable' });
+      await http.get('/').expect(302).expect('Location', '/failure');
+      const page = await http.get('/failure').expect(200);
+      expect(page.text).toContain('Airflow cannot be reached');
+    } finally {
+      await fake.restart();
+    }
+  });
+
+  it('is ready when Airflow is reachable, accepts the credentials and knows the DAG', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const ready = await http.get('/health/ready').expect(200);
+    expect(ready.body.info.airflow).toMatchObject({ status: 'up', dag_id: DAG, api_version: 'v2', auth: 'jwt' });
+  });
+
+  it('is not ready when Airflow does not know the target DAG', async () => {
+    const http = await serve({ dags: {} });
+    const ready = await http.get('/health/ready').expect(503);
+    expect(ready.body.error.airflow.reason).toBe('dag_not_found');
+  });
+});
+
+describe('JSON API', () => {
+  it('reports the latest run, newest by run_after even when its logical_date is null', async () => {
+    const older = success({ dag_run_id: 'scheduled_old', run_after: '2026-01-01T00:00:00Z' });
+    const newest = FakeAirflow.run({ dag_id: DAG, dag_run_id: 'manual_new', state: 'failed', logical_date: null, run_type: 'manual', run_after: '2026-02-01T00:00:00Z' });
+    const http = await serve({ dags: { [DAG]: [older, newest] } });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(res.body).toMatchObject({ dag_id: DAG, state: 'failed', run_id: 'manual_new', logical_date: null, run_after: '2026-02-01T00:00:00Z' });
+    expect(Date.parse(res.body.fetched_at)).not.toBeNaN();
+    const [call] = fake.calls.filter((c) => c.path.endsWith('/dagRuns'));
+    expect(call?.query).toMatchObject({ order_by: '-run_after', limit: '1' });
+  });
+
+  it('gives a null state for a DAG without runs', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(res.body).toMatchObject({ dag_id: DAG, state: null, run_id: null });
+  });
+
+  it('lists the newest N runs, newest first', async () => {
+    const runs = [1, 2, 3, 4].map((day) => success({ dag_run_id: `r${day}`, run_after: `2026-01-0${day}T00:00:00Z` }));
+    const http = await serve({ dags: { [DAG]: runs } });
+    const res = await http.get(`/api/dags/${DAG}/runs?limit=3`).expect(200);
+    expect(res.body.runs.map((r: { run_id: string }) => r.run_id)).toEqual(['r4', 'r3', 'r2']);
+    const all = await http.get(`/api/dags/${DAG}/runs`).expect(200);
+    expect(all.body.runs).toHaveLength(4);
+  });
+
+  it.each(['bad id', 'a;b', 'x'.repeat(251), '%3Cscript%3E'])('answers 400 for the DAG id %j without asking Airflow', async (id) => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    const res = await http.get(`/api/dags/${encodeURIComponent(decodeURIComponent(id))}/status`).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, reason: 'bad_request' });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it.each(['0', '101', 'ten', '-3'])('answers 400 for limit=%s', async (limit) => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    await http.get(`/api/dags/${DAG}/runs?limit=${limit}`).expect(400);
+  });
+
+  it('answers 404 for a DAG outside ALLOWED_DAG_IDS, without asking Airflow, exactly as for an unknown DAG', async () => {
+    const http = await serve({ dags: { [DAG]: [], Secret_DAG: [success({ dag_id: 'Secret_DAG' })] } });
+    const hidden = await http.get('/api/dags/Secret_DAG/status').expect(404);
+    expect(fake.calls).toHaveLength(0);
+    const unknown = await http.get('/api/dags/Other_DAG/status').expect(404);
+    expect(hidden.body.reason).toBe('dag_not_found');
+    expect(unknown.body.reason).toBe('dag_not_found');
+    expect(unknown.body.message).toBe('DAG "Other_DAG" was not found');
+  });
+});
+
+describe('faults map to clear errors', () => {
+  it('503 with Retry-After when Airflow is down', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    await fake.down();
+    try {
+      const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
+      expect(res.headers['retry-after']).toBe('60');
+      expect(res.body).toMatchObject({ statusCode: 503, reason: 'airflow_unreachable' });
+    } finally {
+      await fake.restart();
+    }
+  });
+
+  it('504 when Airflow hangs', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } }, { AIRFLOW_TIMEOUT_MS: '300' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200); // version and token are known
+    await app!.close();
+    const again = await serve({ dags: { [DAG]: [success()] }, fault: 'hang' }, { AIRFLOW_TIMEOUT_MS: '300' });
+    const res = await again.get(`/api/dags/${DAG}/status`).expect(504);
+    expect(res.body.reason).toBe('airflow_timeout');
+  });
+
+  it.each([
+    ['garbage', 502, 'airflow_bad_response'],
+    ['http500', 502, 'airflow_bad_response'],
+    ['reset', 503, 'airflow_unreachable'],
+  ] as const)('%s from Airflow → %i %s', async (fault, status, reason) => {
+    const http = await serve({ dags: { [DAG]: [success()] }, fault });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(status);
+    expect(res.body.reason).toBe(reason);
+  });
+
+  it('503 saying the credentials were refused, never echoing them', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } }, { AIRFLOW_PASSWORD: 'wrong-Pa55word' });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
+    expect(res.body.reason).toBe('airflow_auth_refused');
+    expect(res.body.message).toMatch(/refused the credentials/);
+    expect(JSON.stringify(res.body)).not.toContain('wrong-Pa55word');
+    const page = await http.get('/failure').expect(200);
+    expect(page.text).toContain('refused the credentials');
+  });
+
+  it('renews an expired token once and carries on', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    fake.expireTokensNow();
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.callsTo('/auth/token')).toBe(2);
+    const metrics = await http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^airflow_token_renewals_total 2$/m);
+  });
+
+  it('renews a token the server no longer recognises (403 Invalid JWT token)', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    fake.rotateSecret();
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.callsTo('/auth/token')).toBe(2);
+  });
+
+  it('renews a token shortly before it expires, without waiting for a 401', async () => {
+    // Tokens minted an hour ago by the fake's clock expire in 20 s: inside the 30 s renewal margin.
+    const http = await serve({ dags: { [DAG]: [success()] }, now: () => Date.now() - 3_580_000 }, { STATUS_CACHE_TTL_MS: '0' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    const before = fake.callsTo('/auth/token');
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.callsTo('/auth/token')).toBe(before + 1);
+    expect(fake.calls.filter((c) => c.status === 401)).toHaveLength(0);
+  });
+
+  it('reuses a short-lived token instead of renewing it on every call', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] }, tokenTtlSeconds: 20 }, { STATUS_CACHE_TTL_MS: '0' });
+    for (let i = 0; i < 3; i++) await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.callsTo('/auth/token')).toBe(1);
+  });
+});
+
+describe('API versions and auth schemes, worked out by themselves', () => {
+  it('Airflow 2 (/api/v1) with HTTP basic', async () => {
+    const run = success({ dag_run_id: 'v1run' });
+    const http = await serve({ apiVersion: 'v1', auth: 'basic', dags: { [DAG]: [run] } });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(res.body).toMatchObject({ run_id: 'v1run', state: 'success', run_after: null });
+    const call = fake.calls.find((c) => c.path.endsWith('/dagRuns'));
+    expect(call).toMatchObject({ path: `/api/v1/dags/${DAG}/dagRuns`, authScheme: 'basic' });
+    expect(call?.query).toMatchObject({ order_by: '-execution_date' });
+    const ready = await http.get('/health/ready').expect(200);
+    expect(ready.body.info.airflow).toMatchObject({ api_version: 'v1', auth: 'basic' });
+    const page = await http.get('/success').expect(200);
+    expect(page.text).toContain(`/dags/${DAG}/grid?dag_run_id=v1run`);
+  });
+
+  it('Airflow 3 with a JWT by default', async () => {
+    const http = await serve({ auth: 'jwt', dags: { [DAG]: [success()] } });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('bearer');
+  });
+
+  it('Airflow 3 with HTTP basic when asked (FAB basic-auth backend)', async () => {
+    const http = await serve({ auth: 'jwt+basic', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'basic' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.callsTo('/auth/token')).toBe(0);
+    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('basic');
+  });
+
+  it('an Airflow without authentication', async () => {
+    const http = await serve({ auth: 'none', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'none' });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('none');
+  });
+
+  it('502 when nothing at the URL speaks an Airflow API', async () => {
+    const http = await serve({ apiVersion: 'v2', fault: 'garbage', faultOn: 'all', dags: { [DAG]: [] } });
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(502);
+    expect(res.body.reason).toBe('airflow_bad_response');
+  });
+});
+
+describe('cache', () => {
+  it('makes one Airflow call for many concurrent requests, and reuses it for the TTL', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] }, delayMs: 100 });
+    const answers = await Promise.all(Array.from({ length: 40 }, () => http.get(`/api/dags/${DAG}/status`)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    for (let i = 0; i < 10; i++) await http.get(i % 2 ? '/' : '/success').expect(i % 2 ? 302 : 200);
+    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+    const metrics = await http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^status_cache_lookups_total\{result="miss"\} 1$/m);
+    expect(metrics.text).toMatch(/^status_cache_lookups_total\{result="hit"\} 49$/m);
+  });
+
+  it('caches failures too, so an outage is not multiplied by the client load', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    await http.get(`/api/dags/${DAG}/runs?limit=5`).expect(200); // API version and token now known
+    fake.setScenario({ fault: 'http500' });
+    fake.clearCalls();
+    for (let i = 0; i < 5; i++) await http.get(`/api/dags/${DAG}/status`).expect(502);
+    expect(fake.calls).toHaveLength(1);
+  });
+});
+
+describe('HTTP hygiene', () => {
+  it('sets security headers on every response, errors included', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    for (const path of ['/', '/success', `/api/dags/${DAG}/status`, '/api/dags/bad%20id/status', '/nope', '/health', '/docs-json']) {
+      const res = await http.get(path);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-request-id']).toBeDefined();
+    }
+  });
+
+  it('answers an unknown route with the JSON error shape', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const res = await http.get('/nope').expect(404);
+    expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'path', 'reason', 'statusCode', 'timestamp']);
+  });
+
+  it('documents every route in Swagger, with their error responses', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const doc = await http.get('/docs-json').expect(200);
+    const paths = Object.keys(doc.body.paths).sort();
+    expect(paths).toEqual(
+      ['/', '/api/dags/{dagId}/runs', '/api/dags/{dagId}/status', '/failure', '/health', '/health/live', '/health/ready', '/metrics', '/success'].sort(),
+    );
+    expect(Object.keys(doc.body.paths['/api/dags/{dagId}/status'].get.responses).sort()).toEqual(['200', '400', '404', '502', '503', '504']);
+    const ui = await http.get('/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('counts traffic and Airflow calls in /metrics, not probes', async () => {
+    const http = await serve({ dags: { [DAG]: [success()] } });
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    await http.get('/health/live').expect(200);
+    await http.get('/health/ready').expect(200);
+    const metrics = (await http.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/api\/dags\/:dagId\/status",status="200"\} 1$/m);
+    expect(metrics).not.toMatch(/http_requests_total\{[^}]*route="\/health/);
+    expect(metrics).toMatch(/^airflow_calls_total\{endpoint="list_dag_runs",outcome="ok"\} 1$/m);
+    expect(metrics).toMatch(/^airflow_dag_latest_run_state\{dag_id="Airflow_Lab2",state="success"\} 1$/m);
+    expect(metrics).toMatch(/^airflow_dag_latest_run_state\{dag_id="Airflow_Lab2",state="failed"\} 0$/m);
+  });
+});
