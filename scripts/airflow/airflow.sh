@@ -15,6 +15,7 @@
 #
 # Environment knobs:
 #   AIRFLOW_PORT                 api-server port (default 8080); use another one to run both modes at once
+#   AIRFLOW_INSTALLER=pip        install with pip instead of uv (uv is bootstrapped from PyPI otherwise)
 #   AIRFLOW_PYTHON               interpreter for the venv (default: python3.11, python3.12, python3.13, python3)
 #   AIRFLOW_UP_TIMEOUT           seconds `up` waits for health + DAGs (default 180)
 #   AIRFLOW_STOP_TIMEOUT         seconds `down` waits after SIGTERM before SIGKILL (default 20)
@@ -69,9 +70,16 @@ find_uv() {
 
 req_hash() { { cat "$REQ"; "$1" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1; }
 
+# Serialise concurrent invocations (e.g. parallel test runners) on a lock file.
+take_lock() {
+  mkdir -p "$AF_DIR"
+  eval "exec $1>\"$AF_DIR/.lock-$2\""
+  flock -w "${AIRFLOW_LOCK_TIMEOUT:-600}" "$1" || die "timed out waiting for $AF_DIR/.lock-$2"
+}
+
 cmd_install() {
   [[ -f "$REQ" ]] || die "missing $REQ"
-  mkdir -p "$AF_DIR"
+  take_lock 8 install
   if [[ -x "$VENV/bin/python" && -x "$VENV/bin/airflow" && -f "$STAMP" ]] &&
      [[ "$(cat "$STAMP")" == "$(req_hash "$VENV/bin/python")" ]]; then
     log "Airflow already installed in $VENV ($("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("apache-airflow"))'))"
@@ -79,21 +87,22 @@ cmd_install() {
   fi
   local start=$SECONDS py uv
   py="$(find_python)"
-  uv="$(find_uv || true)"
+  if [[ "${AIRFLOW_INSTALLER:-uv}" == pip ]]; then uv=""; else uv="$(find_uv || true)"; fi
   rm -f "$STAMP"
   if [[ -n "$uv" ]]; then
     log "installing with $("$uv" --version) (cache: ${UV_CACHE_DIR:-~/.cache/uv})"
     [[ -x "$VENV/bin/python" ]] || "$uv" venv --quiet --python "$py" "$VENV"
-    "$uv" pip sync --python "$VENV/bin/python" "$REQ"
+    "$uv" pip sync --quiet --python "$VENV/bin/python" "$REQ"
   else
     log "installing with pip (cache: ~/.cache/pip)"
     [[ -x "$VENV/bin/python" ]] || "$py" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -r "$REQ"
+    "$VENV/bin/python" -m pip install -q -r "$REQ"
   fi
-  "$VENV/bin/airflow" version >/dev/null || die "airflow does not start from $VENV"
+  local ver; ver="$("$VENV/bin/airflow" version 2>/dev/null | tail -n 1)" || true
+  [[ -n "$ver" ]] || die "airflow does not start from $VENV"
   req_hash "$VENV/bin/python" >"$STAMP"
-  log "installed apache-airflow $("$VENV/bin/airflow" version 2>/dev/null | tail -1) in $((SECONDS - start))s"
+  log "installed apache-airflow $ver in $((SECONDS - start))s"
 }
 
 cmd_lock() {
@@ -127,7 +136,7 @@ parse_args() {
 secret_file() {
   local f="$AHOME/$1"
   if [[ ! -s "$f" ]]; then
-    (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$f")
+    (umask 077; head -c 96 /dev/urandom | base64 -w0 | tr -d '\n/+=' >"$f")
   fi
   cat "$f"
 }
@@ -166,6 +175,9 @@ setup_env() {
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW_TRIGGER_LOG_SERVER_PORT:-$((PORT + 1713))}"
   if [[ $MODE == fab ]]; then
     export AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
+    # As the seed had it. NB: on Airflow 3.3.2 / FAB 3.10.2 this does NOT enable HTTP basic auth on
+    # /api/v2 (FastAPI; JWT bearer only); it only affects FAB's legacy Flask views. [api] auth_backends
+    # is the pre-3.0 name of the same option.
     export AIRFLOW__FAB__AUTH_BACKENDS="airflow.providers.fab.auth_manager.api.auth.backend.basic_auth,airflow.providers.fab.auth_manager.api.auth.backend.session"
     export AIRFLOW__API__AUTH_BACKENDS="$AIRFLOW__FAB__AUTH_BACKENDS"
   else
@@ -212,7 +224,7 @@ start_component() {
   [[ $c == api-server ]] && args+=(--host 127.0.0.1 --port "$PORT")
   printf '\n===== %s start %s =====\n' "$(date -Is)" "$c" >>"$LOG_DIR/$c.log"
   # setsid: own session + process group (pgid == pid), detached from the caller's terminal.
-  setsid nohup "$VENV/bin/airflow" "${args[@]}" >>"$LOG_DIR/$c.log" 2>&1 </dev/null &
+  setsid nohup "$VENV/bin/airflow" "${args[@]}" >>"$LOG_DIR/$c.log" 2>&1 </dev/null 8>&- 9>&- &
   echo $! >"$RUN_DIR/$c.pid"
   log "started $c (pid $!)"
 }
@@ -224,7 +236,7 @@ session_pids() {
     pid="$(comp_pid "$c")"; [[ -n "$pid" ]] && sids+=("$pid")
   done
   ((${#sids[@]})) || return 0
-  ps -eo pid=,sid= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") { print $1 }'
+  ps -eo pid=,sid=,stat= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") && $3 !~ /^Z/ { print $1 }'
 }
 
 # Python helper for HTTP checks (no curl/jq dependency on the waiting logic).
@@ -290,6 +302,7 @@ tail_logs() {
 # ----------------------------------------------------------------------------- commands
 
 cmd_up() {
+  local start=$SECONDS
   resolve_port
   if any_alive; then
     setup_env
@@ -309,15 +322,21 @@ cmd_up() {
       echo '{"airflow": "airflow"}' >"$pw"
     fi
   fi
-  local start=$SECONDS
-  log "migrating metadata DB ($AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)"
-  "$VENV/bin/airflow" db migrate >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow db migrate failed"; }
-  if [[ $MODE == fab ]]; then
+  # `airflow db migrate` (~8 s) only for a new DB or a changed installation.
+  local dbstamp="$AHOME/.db-migrated" want; want="$(cat "$STAMP")"
+  if [[ ! -s "$AHOME/airflow.db" || ! -f "$dbstamp" || "$(cat "$dbstamp")" != "$want" ]]; then
+    log "migrating metadata DB ($AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)"
+    rm -f "$dbstamp" "$AHOME/.fab-user"
+    "$VENV/bin/airflow" db migrate >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow db migrate failed"; }
+    echo "$want" >"$dbstamp"
+  fi
+  if [[ $MODE == fab && ! -f "$AHOME/.fab-user" ]]; then
     if ! "$VENV/bin/airflow" users list 2>/dev/null | awk '{print $3}' | grep -qx airflow; then
       log "creating FAB admin user airflow/airflow"
       "$VENV/bin/airflow" users create --username airflow --password airflow --firstname Air --lastname Flow \
         --role Admin --email airflow@example.com >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow users create failed"; }
     fi
+    touch "$AHOME/.fab-user"
   fi
   local c
   for c in $(components); do start_component "$c"; done
@@ -337,19 +356,47 @@ cmd_up() {
   print_info
 }
 
+# SIGTERM to the process groups of the given components, then wait until their sessions are empty.
+# Halfway through the timeout the SIGTERM is repeated: the scheduler sometimes hangs in
+# "Shutting down LocalExecutor; waiting for running tasks to finish. Signal again if you don't want to wait."
+stop_components() {
+  local timeout="$1" c pid t0=$SECONDS sids=() resent=0
+  shift
+  for c in "$@"; do
+    pid="$(comp_pid "$c")"
+    [[ -n "$pid" ]] && sids+=("$pid")
+  done
+  ((${#sids[@]})) || return 0
+  signal_groups() {
+    for pid in "${sids[@]}"; do
+      # Group only (component + e.g. the executor's workers/supervisors); task processes and node
+      # have their own groups and get SIGTERM forwarded by their supervisor (-> on_kill).
+      pid_alive "$pid" && kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+  }
+  signal_groups
+  while ((SECONDS - t0 < timeout)); do
+    ps -eo sid=,stat= | awk -v s=" ${sids[*]} " 'index(s, " " $1 " ") && $2 !~ /^Z/ { f=1 } END { exit !f }' || return 0
+    if ((!resent && SECONDS - t0 >= timeout / 2)); then resent=1; log "still running, SIGTERM again: $*"; signal_groups; fi
+    sleep 0.5
+  done
+  return 1
+}
+
 cmd_down() {
   if ! any_alive && [[ -z "$(session_pids)" ]]; then
     log "not running ($MODE)"; rm -f "$RUN_DIR"/*.pid; return 0
   fi
-  local pids timeout="${AIRFLOW_STOP_TIMEOUT:-20}" t0=$SECONDS
-  pids="$(session_pids)"
-  log "stopping $MODE: SIGTERM to $(echo $pids | wc -w) processes"
-  # shellcheck disable=SC2086
-  kill -TERM $pids 2>/dev/null || true
-  while [[ -n "$(session_pids)" ]] && ((SECONDS - t0 < timeout)); do sleep 0.5; done
+  local timeout="${AIRFLOW_STOP_TIMEOUT:-20}" t0=$SECONDS pids
+  # Scheduler (and its running tasks) first, while the api-server can still record their final
+  # state; otherwise killed runs stay "running" and are re-queued as orphans by the next `up`.
+  log "stopping $MODE: scheduler/triggerer (and running tasks) first"
+  stop_components "$timeout" scheduler triggerer || log "scheduler/triggerer still alive after ${timeout}s"
+  log "stopping dag-processor and api-server"
+  stop_components "$timeout" dag-processor api-server || log "dag-processor/api-server still alive after ${timeout}s"
   pids="$(session_pids)"
   if [[ -n "$pids" ]]; then
-    log "still alive after ${timeout}s, SIGKILL: $(echo $pids)"
+    log "SIGKILL to leftovers: $(echo $pids)"
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
     sleep 1
@@ -360,6 +407,16 @@ cmd_down() {
   log "stopped ($MODE) in $((SECONDS - t0))s"
 }
 
+# Proportional set size of all processes in a session (shared pages counted once).
+session_pss_mib() {
+  local p total=0 kb
+  for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
+    kb="$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || true)"
+    total=$((total + ${kb:-0}))
+  done
+  echo $((total / 1024))
+}
+
 cmd_status() {
   resolve_port
   local c pid rc=0
@@ -368,8 +425,7 @@ cmd_status() {
     pid="$(comp_pid "$c")"
     [[ -z "$pid" && $c == triggerer ]] && continue
     if pid_alive "$pid"; then
-      printf '  %-14s running  pid %-7s rss %s MiB\n' "$c" "$pid" \
-        "$(ps -o rss= -s "$pid" 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}')"
+      printf '  %-14s running  pid %-7s pss %s MiB (whole session)\n' "$c" "$pid" "$(session_pss_mib "$pid")"
     else
       printf '  %-14s stopped\n' "$c"; rc=3
     fi
@@ -407,8 +463,8 @@ main() {
   case "$cmd" in
     install) cmd_install ;;
     lock) cmd_lock ;;
-    up) cmd_up ;;
-    down) cmd_down ;;
+    up) take_lock 9 "$MODE"; cmd_up ;;
+    down) take_lock 9 "$MODE"; cmd_down ;;
     status) cmd_status ;;
     logs) cmd_logs ;;
     cli) cmd_cli ;;

@@ -1,0 +1,174 @@
+"""Airflow_Lab2_Flask: runs this repository's NestJS status service (`node <repo>/dist/main.js`).
+
+The single task `start_Flask_API` runs node in the foreground for as long as the service lives:
+  * node exit code 0 -> task success, anything else -> task failed;
+  * when Airflow stops the task (run marked failed, task cleared/marked, execution timeout,
+    `airflow.sh down`) node gets exactly one SIGTERM (via on_kill), has NODE_KILL_GRACE_SECONDS
+    (default 4, below the task supervisor's 5 s SIGTERM->SIGKILL escalation) to exit, then SIGKILL;
+  * node runs in its own process group (so its children are signalled too) with PR_SET_PDEATHSIG,
+    so it also gets SIGTERM if the task process itself dies abruptly.
+
+Environment: node inherits the task's environment (the scheduler's, i.e. whatever `airflow.sh up`
+was started with: FLASK_PORT, HOST, AIRFLOW_WEBSERVER, AIRFLOW_USERNAME, AIRFLOW_PASSWORD,
+TARGET_DAG_ID, WATCHDOG_INTERVAL_SECONDS, WATCHDOG_ON_LOSS, ...). The run conf can override or add
+variables:  {"env": {"FLASK_PORT": "5601", "WATCHDOG_ON_LOSS": "exit"}}.
+NODE_BINARY (default: `node` on PATH) and NODE_SERVICE_SCRIPT (default: <repo>/dist/main.js) are read
+from that merged environment too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+
+from airflow.sdk import BaseOperator, dag
+
+try:  # Airflow 3 task SDK
+    from airflow.sdk.exceptions import AirflowException
+except ImportError:  # pragma: no cover
+    from airflow.exceptions import AirflowException
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCRIPT = REPO_ROOT / "dist" / "main.js"
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup() -> None:
+    """Runs in the forked child before exec: SIGTERM the child when its parent (the task) dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except Exception:
+        pass
+    # Signals ignored/blocked by the task runner must not leak into node.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+class NodeServiceOperator(BaseOperator):
+    """Run a long-lived node script; its exit code is the task outcome."""
+
+    ui_color = "#9fe6a0"
+
+    def __init__(self, *, script: str | os.PathLike | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.script = script
+        self._proc: subprocess.Popen | None = None
+        self._stopped_by_airflow = False
+        self._term_sent = False
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _build_env(self, context) -> dict[str, str]:
+        env = dict(os.environ)
+        dag_run = context.get("dag_run")
+        conf = getattr(dag_run, "conf", None) or {}
+        overrides = conf.get("env") if isinstance(conf, dict) else None
+        if overrides:
+            if not isinstance(overrides, dict):
+                raise AirflowException(f"dag_run.conf['env'] must be an object, got {type(overrides).__name__}")
+            for key, value in overrides.items():
+                if value is None:
+                    env.pop(str(key), None)
+                else:
+                    env[str(key)] = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+            self.log.info("env overrides from dag_run.conf: %s", sorted(overrides))
+        return env
+
+    def _stop_node(self, reason: str) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        if self._term_sent:  # exactly one SIGTERM (a second one may abort node's graceful shutdown)
+            return
+        self._term_sent = True
+        grace = float(os.environ.get("NODE_KILL_GRACE_SECONDS", "4"))
+        self.log.info("%s: sending SIGTERM to node (pid %s), grace %.1fs", reason, proc.pid, grace)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.log.info("node exited with %s after SIGTERM", proc.returncode)
+                return
+            time.sleep(0.05)
+        self.log.warning("node did not exit within %.1fs, sending SIGKILL", grace)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    # -- operator API --------------------------------------------------------------------------
+    def execute(self, context):
+        env = self._build_env(context)
+        node = env.get("NODE_BINARY") or shutil.which("node", path=env.get("PATH"))
+        if not node:
+            raise AirflowException("node binary not found (set NODE_BINARY or put node on PATH)")
+        script = Path(env.get("NODE_SERVICE_SCRIPT") or self.script or DEFAULT_SCRIPT)
+        if not script.is_file():
+            raise AirflowException(f"{script} does not exist; build the service first (npm run build)")
+
+        cmd = [node, str(script)]
+        self.log.info("starting %s (cwd %s)", " ".join(cmd), REPO_ROOT)
+        self._proc = subprocess.Popen(
+            cmd,
+            cwd=str(REPO_ROOT),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            process_group=0,  # own group: the supervisor's killpg doesn't hit node twice
+            preexec_fn=_child_setup,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        )
+        self.log.info("node pid %s", self._proc.pid)
+        try:
+            context["ti"].xcom_push(key="node_pid", value=self._proc.pid)
+        except Exception:  # xcom is informational only
+            self.log.debug("could not push node_pid", exc_info=True)
+        try:
+            assert self._proc.stdout is not None
+            for line in self._proc.stdout:
+                self.log.info("[node] %s", line.rstrip("\n"))
+            rc = self._proc.wait()
+        finally:
+            # Any exception (e.g. AirflowTaskTimeout raised by the execution_timeout alarm).
+            self._stop_node("task is ending")
+        if self._stopped_by_airflow:
+            raise AirflowException(f"stopped by Airflow; node exited with code {rc}")
+        if rc != 0:
+            raise AirflowException(f"node exited with code {rc}")
+        self.log.info("node exited with code 0")
+        return rc
+
+    def on_kill(self) -> None:
+        # Called by the task runner's SIGTERM handler and on execution timeout.
+        self._stopped_by_airflow = True
+        self._stop_node("on_kill")
+
+
+@dag(
+    dag_id="Airflow_Lab2_Flask",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    is_paused_upon_creation=False,
+    max_active_runs=3,
+    default_args={"owner": "mlops", "retries": 0},
+    tags=["lab2", "api"],
+    doc_md=__doc__,
+)
+def airflow_lab2_flask():
+    NodeServiceOperator(task_id="start_Flask_API")
+
+
+airflow_lab2_flask()
