@@ -23,6 +23,20 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/real-airflow/'],
+    },
+    {
+      // Against the real local Airflow (scripts/airflow/airflow.sh), brought up once for all suites.
+      ...common,
+      displayName: 'airflow',
+      testMatch: ['<rootDir>/test/real-airflow/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/real-airflow/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/real-airflow/global-teardown.mjs',
+      testTimeout: 180_000,
+    },
   ],
 };

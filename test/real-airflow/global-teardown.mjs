@@ -1,0 +1,2 @@
+// Stops the local Airflow if global-setup.mjs started it.
+export { teardown as default } from './global-setup.mjs';
