@@ -39,12 +39,16 @@ describe('Airflow response checks', () => {
   it.each([
     ['not an object', 'garbage'],
     ['no list', { total_entries: 0 }],
-    ['no total', { dag_runs: [] }],
     ['a run without id', { dag_runs: [{ ...v2Run, dag_run_id: 1 }], total_entries: 1 }],
     ['a v2 run without run_after', { dag_runs: [{ ...v2Run, run_after: undefined }], total_entries: 1 }],
     ['a run with a numeric state', { dag_runs: [{ ...v2Run, state: 3 }], total_entries: 1 }],
   ])('rejects %s', (_what, body) => {
     expect(() => parseRunCollection('v2', body)).toThrow(AirflowBadResponseError);
+  });
+
+  it('accepts a list without total_entries (optional and nullable since Airflow 3.3)', () => {
+    expect(parseRunCollection('v2', { dag_runs: [], total_entries: null })).toEqual([]);
+    expect(parseRunCollection('v2', { dag_runs: [] })).toEqual([]);
   });
 
   it('reads a DAG and a token', () => {

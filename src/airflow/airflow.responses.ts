@@ -49,7 +49,8 @@ function parseRun(version: AirflowApiVersion, raw: unknown): DagRun {
 }
 
 export function parseRunCollection(version: AirflowApiVersion, body: unknown): DagRun[] {
-  if (!isObject(body) || !Array.isArray(body.dag_runs) || typeof body.total_entries !== 'number') {
+  // total_entries is not read: Airflow 3.3 makes it optional and nullable (cursor pagination).
+  if (!isObject(body) || !Array.isArray(body.dag_runs)) {
     throw bad('DAG run list');
   }
   return body.dag_runs.map((run) => parseRun(version, run));
