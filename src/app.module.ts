@@ -5,11 +5,14 @@ import { AirflowModule } from './airflow/airflow.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
+import watchdogConfig from './config/watchdog.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { PortGuardModule } from './port-guard/port-guard.module.js';
 
 @Module({
   imports: [
@@ -18,12 +21,14 @@ import { MetricsModule } from './metrics/metrics.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [appConfig, airflowConfig, dagStatusConfig],
+      load: [appConfig, airflowConfig, dagStatusConfig, watchdogConfig],
     }),
+    LifecycleModule,
     MetricsModule,
     AirflowModule,
     DagStatusModule,
     HealthModule,
+    PortGuardModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, RequestObserverMiddleware],
 })

@@ -7,10 +7,10 @@ import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
 import { ConfigValidationError } from './config/config.parsers.js';
 import type { AllConfig } from './config/config.type.js';
+import { ExitCode } from './lifecycle/exit-codes.js';
+import { exitGracefullyOnSignals } from './lifecycle/graceful-shutdown.js';
 import { AppLogger } from './logging/app.logger.js';
-
-/** Exit code for a configuration the service refuses to start with (EX_CONFIG). */
-const EXIT_BAD_CONFIG = 78;
+import { PortGuardService, PortHeldError } from './port-guard/port-guard.service.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -22,21 +22,26 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
-  const { host, port, logLevel } = config.getOrThrow('app', { infer: true });
+  const { logLevel, shutdownTimeoutMs } = config.getOrThrow('app', { infer: true });
   app.useLogger(new AppLogger(logLevel, [config.getOrThrow('airflow', { infer: true }).password]));
   app.flushLogs();
-  app.enableShutdownHooks();
   setupApp(app);
-  await app.listen(port, host);
-  new Logger('Bootstrap').log(`Serving on http://${host}:${port} (Swagger UI at /docs)`);
+  await app.init();
+  exitGracefullyOnSignals(app, shutdownTimeoutMs);
+  // The port guard listens, or stands by behind an instance already serving the port.
+  await app.get(PortGuardService).start(app);
 }
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     process.stderr.write(`${error.message}\n`);
-    process.exit(EXIT_BAD_CONFIG);
+    process.exit(ExitCode.BAD_CONFIG);
+  }
+  if (error instanceof PortHeldError) {
+    new Logger('PortGuard').error(error.message);
+    process.exit(ExitCode.PORT_HELD);
   }
   Logger.flush();
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  process.exit(ExitCode.FAILURE);
 });

@@ -1,10 +1,12 @@
 import type { AirflowConfig } from './airflow.config.js';
 import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
+import type { WatchdogConfig } from './watchdog.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
 export interface AllConfig {
   app: AppConfig;
   airflow: AirflowConfig;
   dagStatus: DagStatusConfig;
+  watchdog: WatchdogConfig;
 }

@@ -3,6 +3,8 @@ import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/sw
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AirflowHealthIndicator } from '../airflow/airflow.health.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
+import { InstanceIdentity } from '../lifecycle/instance.identity.js';
+import { LifecycleService } from '../lifecycle/lifecycle.service.js';
 
 /**
  * Probes. Liveness answers from the process alone, so an Airflow outage never
@@ -17,6 +19,8 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly airflow: AirflowHealthIndicator,
     private readonly status: DagStatusService,
+    private readonly identity: InstanceIdentity,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   @Get()
@@ -28,16 +32,29 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness: the process serves; never touches Airflow' })
+  @ApiOperation({
+    summary: 'Liveness: the process serves; never touches Airflow',
+    description: 'Publishes the identity (service name, instance id, pid) that the port guard, the watchdog and the stop command rely on.',
+  })
   live() {
-    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptime_s: Math.round(process.uptime()) })]);
+    const { service, instanceId, pid } = this.identity;
+    return this.health.check([
+      () => this.indicators.check('process').up({ service, instance_id: instanceId, pid, uptime_s: Math.round(process.uptime()) }),
+    ]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Airflow is reachable, accepts our credentials and knows TARGET_DAG_ID' })
+  @ApiOperation({ summary: 'Readiness: not stopping, and Airflow is reachable, accepts our credentials and knows TARGET_DAG_ID' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says why (reason and message). Retry-After set.' })
   ready() {
-    return this.health.check([() => this.airflow.isHealthy('airflow', this.status.targetDagId)]);
+    return this.health.check([
+      // First, so that a stopping instance turns unready at once, whatever Airflow says.
+      () => {
+        const session = this.indicators.check('lifecycle');
+        return this.lifecycle.isDraining ? session.down({ reason: 'shutting_down', message: 'This instance is stopping' }) : session.up();
+      },
+      () => this.airflow.isHealthy('airflow', this.status.targetDagId),
+    ]);
   }
 }

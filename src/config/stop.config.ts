@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { parseAppConfig, type AppConfig } from './app.config.js';
+import type { Env } from './config.parsers.js';
+import { parseWatchdogConfig, type WatchdogConfig } from './watchdog.config.js';
+
+/**
+ * The settings of the stop command, read the way the service reads them: the
+ * environment, then `.env` for what the environment does not set.
+ */
+export function loadStopConfig(envFile = '.env'): { app: AppConfig; watchdog: WatchdogConfig } {
+  let fromFile: Env = {};
+  try {
+    fromFile = parseEnv(readFileSync(envFile, 'utf8'));
+  } catch {
+    // No .env: the environment and the defaults are enough.
+  }
+  const env: Env = { ...fromFile, ...process.env };
+  return { app: parseAppConfig(env), watchdog: parseWatchdogConfig(env) };
+}

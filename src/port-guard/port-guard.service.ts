@@ -1,0 +1,129 @@
+import type { Server } from 'node:http';
+import { Injectable, Logger, type INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app.config.js';
+import type { AllConfig } from '../config/config.type.js';
+import type { WatchdogConfig } from '../config/watchdog.config.js';
+import { ExitCode } from '../lifecycle/exit-codes.js';
+import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import { WatchdogService } from '../watchdog/watchdog.service.js';
+import { describeHolders, findPortHolders } from './port-holder.finder.js';
+import { probePort, type PortState } from './port.probe.js';
+
+/** The port is held by something that is not this service: the process must stop with this message. */
+export class PortHeldError extends Error {
+  override name = 'PortHeldError';
+}
+
+/** A bind can race another process; a few rounds of probe-then-bind settle it. */
+const MAX_BIND_ROUNDS = 5;
+
+/**
+ * Decides, before the service listens, what to do with FLASK_PORT: free →
+ * listen; held by an instance of this service → stand by under the watchdog;
+ * held by anything else → stop with a message naming the holder. The bind
+ * itself is the arbiter: when several standbys race for a freed port, the
+ * losers see the winner and stand by again.
+ */
+@Injectable()
+export class PortGuardService {
+  private readonly logger = new Logger(PortGuardService.name);
+  private readonly app: AppConfig;
+  private readonly watchdogConfig: WatchdogConfig;
+  private nest: INestApplication | null = null;
+  private serving = false;
+
+  constructor(
+    private readonly watchdog: WatchdogService,
+    private readonly lifecycle: LifecycleService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.app = config.getOrThrow('app', { infer: true });
+    this.watchdogConfig = config.getOrThrow('watchdog', { infer: true });
+  }
+
+  get isServing(): boolean {
+    return this.serving;
+  }
+
+  /**
+   * Serves, or stands by. Resolves once either is settled.
+   * @throws PortHeldError when a foreign program holds the port
+   */
+  async start(nest: INestApplication): Promise<'serving' | 'standby'> {
+    this.nest = nest;
+    return this.claim();
+  }
+
+  private async claim(): Promise<'serving' | 'standby'> {
+    const { host, port } = this.app;
+    for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
+      const state = await probePort(host, port, this.watchdogConfig.probeTimeoutMs);
+      if (state.kind === 'ours') {
+        this.watchdog.watch(host, port, state.instanceId, (lost) => this.onLoss(lost));
+        return 'standby';
+      }
+      if (state.kind === 'foreign') throw new PortHeldError(await this.heldMessage(state.detail));
+      if (await this.tryListen()) return 'serving';
+      // EADDRINUSE: someone bound between our probe and our bind; look again.
+    }
+    throw new PortHeldError(await this.heldMessage('it stays held but does not answer'));
+  }
+
+  /**
+   * Binds the port; false when it is already in use. Binds Nest's (initialised)
+   * HTTP server directly: app.listen would log an expected EADDRINUSE as an error.
+   */
+  private async tryListen(): Promise<boolean> {
+    const { host, port } = this.app;
+    const server = this.nest!.getHttpServer() as Server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.removeListener('error', onError);
+          resolve();
+        });
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+      throw error;
+    }
+    this.serving = true;
+    this.watchdog.stop();
+    this.logger.log(`Serving on http://${host}:${port} (Swagger UI at /docs)`);
+    return true;
+  }
+
+  private async onLoss(state: PortState): Promise<void> {
+    if (this.lifecycle.isDraining) return;
+    if (this.watchdogConfig.onLoss === 'exit') {
+      this.logger.error(`The instance on port ${this.app.port} was lost and WATCHDOG_ON_LOSS=exit: exiting with code ${ExitCode.INSTANCE_LOST}`);
+      this.watchdog.stop();
+      await this.nest?.close();
+      process.exit(ExitCode.INSTANCE_LOST);
+    }
+    if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
+    this.logger.log(`Taking over port ${this.app.port}`);
+    try {
+      const outcome = await this.claim();
+      if (outcome === 'standby') this.logger.log('Another standby took the port first; standing by again');
+    } catch (error) {
+      if (error instanceof PortHeldError) {
+        this.logger.warn(error.message);
+        return; // keep standing by; the next tick looks again
+      }
+      throw error;
+    }
+  }
+
+  private async heldMessage(detail: string): Promise<string> {
+    const { host, port } = this.app;
+    const holders = await findPortHolders(port);
+    return (
+      `Port ${port} on ${host} is held by another program (${describeHolders(holders)}; ${detail}). ` +
+      `Stop that program, or set FLASK_PORT to a free port.`
+    );
+  }
+}

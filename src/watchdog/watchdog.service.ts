@@ -1,0 +1,97 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { AllConfig } from '../config/config.type.js';
+import type { WatchdogConfig } from '../config/watchdog.config.js';
+import { probePort, type PortState } from '../port-guard/port.probe.js';
+
+const INTERVAL_NAME = 'watchdog';
+
+/** Told when the watched instance no longer answers as ours. */
+export type LossHandler = (state: PortState) => Promise<void>;
+
+/**
+ * The standby's surveillance: every WATCHDOG_INTERVAL_SECONDS it asks the
+ * instance holding the port who it is, logs what changed, and hands a loss to
+ * the port guard. A tick never rejects and never overlaps the previous one.
+ */
+@Injectable()
+export class WatchdogService implements OnApplicationShutdown {
+  private readonly logger = new Logger(WatchdogService.name);
+  private readonly config: WatchdogConfig;
+  private host = '';
+  private port = 0;
+  private watchedInstance: string | null = null;
+  private lastSeen: PortState['kind'] | null = null;
+  private onLoss: LossHandler | null = null;
+  private ticking = false;
+
+  constructor(
+    private readonly scheduler: SchedulerRegistry,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.getOrThrow('watchdog', { infer: true });
+  }
+
+  get isWatching(): boolean {
+    return this.scheduler.doesExist('interval', INTERVAL_NAME);
+  }
+
+  /** Starts (or goes on) watching the instance `instanceId` on host:port. */
+  watch(host: string, port: number, instanceId: string, onLoss: LossHandler): void {
+    this.host = host;
+    this.port = port;
+    this.onLoss = onLoss;
+    if (this.watchedInstance !== instanceId) {
+      this.logger.log(`Standing by: instance ${instanceId} serves port ${port}; checking it every ${this.config.intervalSeconds} s`);
+    }
+    this.watchedInstance = instanceId;
+    this.lastSeen = 'ours';
+    if (!this.isWatching) {
+      const timer = setInterval(() => void this.tick(), this.config.intervalSeconds * 1000);
+      this.scheduler.addInterval(INTERVAL_NAME, timer);
+    }
+  }
+
+  stop(): void {
+    if (this.isWatching) this.scheduler.deleteInterval(INTERVAL_NAME);
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  /** One check. Public for tests; never rejects. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const state = await probePort(this.host, this.port, this.config.probeTimeoutMs);
+      if (state.kind === 'ours') {
+        if (state.instanceId !== this.watchedInstance) {
+          this.logger.log(`Port ${this.port} is now served by instance ${state.instanceId}; watching it`);
+          this.watchedInstance = state.instanceId;
+        } else if (this.lastSeen !== 'ours') {
+          this.logger.log(`Instance ${state.instanceId} on port ${this.port} answers again`);
+        } else {
+          this.logger.debug(`Instance ${state.instanceId} on port ${this.port} answers`);
+        }
+        this.lastSeen = 'ours';
+        return;
+      }
+      if (this.lastSeen !== state.kind) {
+        this.logger.warn(
+          state.kind === 'free'
+            ? `Instance ${this.watchedInstance} stopped answering: port ${this.port} is free`
+            : `Instance ${this.watchedInstance} stopped answering on port ${this.port} (${state.detail})`,
+        );
+      }
+      this.lastSeen = state.kind;
+      await this.onLoss?.(state);
+    } catch (error) {
+      this.logger.error(`Watchdog check failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+}
