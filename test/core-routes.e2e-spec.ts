@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { LifecycleService } from '../src/lifecycle/lifecycle.service.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { startServiceApp, type ServiceEnv } from './support/service-app.js';
 
@@ -105,6 +106,15 @@ describe('seed parity: /, /success, /failure, /health', () => {
     const http = await serve({ dags: { [DAG]: [] } });
     const ready = await http.get('/health/ready').expect(200);
     expect(ready.body.info.airflow).toMatchObject({ status: 'up', dag_id: DAG, api_version: 'v2', auth: 'jwt' });
+  });
+
+  it('turns unready at once when the instance starts to stop, whatever Airflow says', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    await http.get('/health/ready').expect(200);
+    app!.get(LifecycleService).beginDrain();
+    const ready = await http.get('/health/ready').expect(503);
+    expect(ready.body.error.lifecycle).toMatchObject({ status: 'down', reason: 'shutting_down' });
+    await http.get('/health/live').expect(200);
   });
 
   it('is not ready when Airflow does not know the target DAG', async () => {

@@ -27,23 +27,27 @@ function identityOf(body: unknown): { instanceId: string; pid: number | null } |
  * says "ok" is not enough.
  */
 export async function probePort(host: string, port: number, timeoutMs: number): Promise<PortState> {
+  // A ref'd timer, unlike AbortSignal.timeout: a hung peer must not let a
+  // process with nothing else to do (the stop command) exit silently mid-probe.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   let response: Response;
+  let body: unknown = null;
   try {
     response = await fetch(`http://${probeHost(host)}:${port}/health/live`, {
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: controller.signal,
       headers: { Accept: 'application/json', Connection: 'close' },
     });
+    body = await response.json().catch(() => null); // not JSON: not ours
   } catch (error) {
     const code = (error as { cause?: { code?: string } }).cause?.code;
     if (code === 'ECONNREFUSED') return { kind: 'free' };
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return { kind: 'foreign', detail: timedOut ? `no HTTP answer within ${timeoutMs} ms` : `not HTTP (${code ?? String(error)})` };
-  }
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    // not JSON: not ours
+    return {
+      kind: 'foreign',
+      detail: controller.signal.aborted ? `no HTTP answer within ${timeoutMs} ms` : `not HTTP (${code ?? String(error)})`,
+    };
+  } finally {
+    clearTimeout(timer);
   }
   const identity = identityOf(body);
   if (identity) return { kind: 'ours', ...identity };

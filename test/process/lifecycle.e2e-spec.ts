@@ -1,0 +1,262 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
+import { freePort, ServiceProcess, until } from '../support/service-process.js';
+
+const DAG = 'Airflow_Lab2';
+// Real processes on a possibly loaded 2-core machine: every wait is on a condition, with room.
+jest.setTimeout(60_000);
+const STOP = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/port-guard/stop.command.js');
+const run = promisify(execFile);
+
+let fake: FakeAirflow;
+const started: ServiceProcess[] = [];
+let port: number;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    FLASK_PORT: String(port),
+    HOST: '127.0.0.1',
+    AIRFLOW_WEBSERVER: fake.url,
+    TARGET_DAG_ID: DAG,
+    WATCHDOG_INTERVAL_SECONDS: '1',
+    ...extra,
+  };
+}
+
+function start(extra: Record<string, string> = {}): ServiceProcess {
+  const service = ServiceProcess.start(env(extra));
+  started.push(service);
+  return service;
+}
+
+/** The instance id answering /health/live on the port, or null when nothing of ours answers. */
+async function servingInstance(): Promise<string | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { details: { process: { instance_id: string } } };
+    return body.details.process.instance_id;
+  } catch {
+    return null;
+  }
+}
+
+async function portIsFree(): Promise<boolean> {
+  const probe = createServer();
+  try {
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.close();
+  }
+}
+
+/** The instance id a process logged for itself: the one it serves with, once it serves. */
+async function serves(service: ServiceProcess): Promise<string> {
+  return until('the instance to serve', async () => {
+    const id = await servingInstance();
+    return id && service.output.includes('"Serving on http://') ? id : null;
+  });
+}
+
+async function standsBy(service: ServiceProcess): Promise<void> {
+  await until('the instance to stand by', async () => (service.output.includes('Standing by: instance') ? true : null));
+}
+
+const waitForOutput = (service: ServiceProcess, text: string, timeoutMs = 30_000) =>
+  until(`output "${text}"`, async () => (service.output.includes(text) ? true : null), timeoutMs);
+
+beforeAll(async () => {
+  fake = await FakeAirflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG })] } });
+});
+
+beforeEach(async () => {
+  port = await freePort();
+  fake.setScenario({ delayMs: 0 });
+});
+
+afterEach(async () => {
+  for (const service of started.splice(0)) {
+    service.kill('SIGKILL');
+    await service.exited();
+  }
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe('port guard', () => {
+  it('serves on a free port and publishes who it is', async () => {
+    const a = start();
+    const id = await serves(a);
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+    expect(res.headers.get('x-service-instance')).toBe(`airflow-status-api/${id}`);
+    const body = (await res.json()) as { details: { process: Record<string, unknown> } };
+    expect(body.details.process).toMatchObject({ service: 'airflow-status-api', instance_id: id, pid: a.child.pid });
+  });
+
+  it('exits 69 within seconds, naming the port and the holder, when another program holds the port', async () => {
+    const foreign: Server = createServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    foreign.listen(port, '127.0.0.1');
+    await once(foreign, 'listening');
+    try {
+      const a = start();
+      await expect(a.exited()).resolves.toBe(69);
+      expect(a.output).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
+      expect(a.output).toContain('set FLASK_PORT to a free port');
+    } finally {
+      foreign.close();
+    }
+  });
+
+  it('stands by behind an instance of its own, which keeps serving', async () => {
+    const a = start();
+    const first = await serves(a);
+    const b = start();
+    await standsBy(b);
+    expect(b.output).toContain(`Standing by: instance ${first} serves port ${port}`);
+    expect(await servingInstance()).toBe(first);
+    expect(b.child.exitCode).toBeNull();
+  });
+});
+
+describe('watchdog', () => {
+  it('takes over within an interval when the serving instance is killed with SIGKILL', async () => {
+    const a = start();
+    const first = await serves(a);
+    const b = start();
+    await standsBy(b);
+    a.kill('SIGKILL');
+    // One 1 s interval, plus generous room for a loaded machine.
+    const second = await until('a new instance to serve', async () => {
+      const id = await servingInstance();
+      return id && id !== first ? id : null;
+    }, 15_000);
+    expect(b.output).toContain('Taking over port');
+    expect(b.output).toContain('"Serving on http://');
+    expect(second).not.toBe(first);
+  });
+
+  it('settles a race between two standbys on exactly one server; the other stands by again', async () => {
+    const a = start();
+    const first = await serves(a);
+    const b = start();
+    const c = start();
+    await standsBy(b);
+    await standsBy(c);
+    a.kill('SIGKILL');
+    const winner = await until('a standby to serve', async () => {
+      const id = await servingInstance();
+      return id && id !== first ? id : null;
+    }, 15_000);
+    const [won, lost] = b.output.includes('"Serving on http://') ? [b, c] : [c, b];
+    await until('the loser to watch the winner', async () =>
+      lost.output.includes(`Port ${port} is now served by instance ${winner}`) || lost.output.includes(`Standing by: instance ${winner}`) ? true : null,
+    );
+    expect(won.output).toContain('"Serving on http://');
+    expect(lost.output).not.toContain('"Serving on http://');
+    expect(lost.child.exitCode).toBeNull();
+    expect(won.child.exitCode).toBeNull();
+  });
+
+  it('exits 75 when the instance is lost and WATCHDOG_ON_LOSS=exit', async () => {
+    const a = start();
+    await serves(a);
+    const b = start({ WATCHDOG_ON_LOSS: 'exit' });
+    await standsBy(b);
+    a.kill('SIGKILL');
+    await expect(b.exited()).resolves.toBe(75);
+    expect(b.output).toContain('WATCHDOG_ON_LOSS=exit');
+  });
+});
+
+describe('stopping', () => {
+  it('on SIGTERM finishes the request in flight, releases the port and exits 0', async () => {
+    const a = start({ STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
+    await serves(a);
+    fake.setScenario({ delayMs: 1500 });
+    fake.clearCalls();
+    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
+    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    a.kill('SIGTERM');
+    const res = await slow;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { dag_id: string }).dag_id).toBe(DAG);
+    await expect(a.exited()).resolves.toBe(0);
+    expect(a.output).toContain('SIGTERM received');
+    expect(await portIsFree()).toBe(true);
+  });
+
+  it('exits 0 on SIGINT, and a standby exits 0 on SIGTERM too', async () => {
+    const a = start();
+    await serves(a);
+    const b = start();
+    await standsBy(b);
+    b.kill('SIGTERM');
+    await expect(b.exited()).resolves.toBe(0);
+    a.kill('SIGINT');
+    await expect(a.exited()).resolves.toBe(0);
+    expect(await portIsFree()).toBe(true);
+  });
+
+  it('a second SIGTERM does not break the graceful stop', async () => {
+    const a = start({ STATUS_CACHE_TTL_MS: '0' });
+    await serves(a);
+    fake.setScenario({ delayMs: 1000 });
+    fake.clearCalls();
+    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
+    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    a.kill('SIGTERM');
+    await waitForOutput(a, 'SIGTERM received');
+    a.kill('SIGTERM');
+    expect((await slow).status).toBe(200);
+    await expect(a.exited()).resolves.toBe(0);
+  });
+
+  it('the stop command stops our instance gracefully and says the port is free', async () => {
+    const a = start();
+    const id = await serves(a);
+    const { stdout } = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } });
+    expect(stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${port} is free.`);
+    await expect(a.exited()).resolves.toBe(0);
+    expect(await portIsFree()).toBe(true);
+  });
+
+  it('the stop command with --all also stops the standbys that take over', async () => {
+    const a = start();
+    await serves(a);
+    const b = start();
+    await standsBy(b);
+    const { stdout } = await run(process.execPath, [STOP, '--all'], { env: { PATH: process.env.PATH ?? '', ...env() } });
+    expect(stdout.match(/Stopped airflow-status-api/g)).toHaveLength(2);
+    await expect(a.exited()).resolves.toBe(0);
+    await expect(b.exited()).resolves.toBe(0);
+    expect(await portIsFree()).toBe(true);
+  });
+
+  it('the stop command refuses to touch a program that is not ours, and says there is nothing to stop on a free port', async () => {
+    const free = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } });
+    expect(free.stdout).toContain(`Nothing listens on port ${port}; nothing to stop.`);
+    const foreign = createServer((socket) => socket.destroy());
+    foreign.listen(port, '127.0.0.1');
+    await once(foreign, 'listening');
+    try {
+      const refused = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } }).catch((error: { code: number; stdout: string }) => error);
+      expect(refused).toMatchObject({ code: 69 });
+      expect((refused as { stdout: string }).stdout).toContain(`(pid ${process.pid}:`);
+      expect((refused as { stdout: string }).stdout).toContain('Not touching it.');
+      expect(foreign.listening).toBe(true);
+    } finally {
+      foreign.close();
+    }
+  });
+});
