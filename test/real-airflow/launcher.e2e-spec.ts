@@ -1,0 +1,90 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { freePort } from '../support/service-process.js';
+import { AirflowRest, waitFor } from './airflow-rest.js';
+import { SIMPLE_AIRFLOW } from './local-airflow.js';
+
+const LAUNCHER = 'Airflow_Lab2_Flask';
+const TASK = 'start_Flask_API';
+const airflow = new AirflowRest(SIMPLE_AIRFLOW.url);
+let port: number;
+const runs: string[] = [];
+
+async function launch(extraEnv: Record<string, string> = {}): Promise<string> {
+  const env = { FLASK_PORT: String(port), HOST: '127.0.0.1', WATCHDOG_INTERVAL_SECONDS: '1', ...extraEnv };
+  const runId = (await airflow.trigger(LAUNCHER, { env })).dag_run_id;
+  runs.push(runId);
+  return runId;
+}
+
+async function servingInstance(): Promise<string | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) });
+    return ((await res.json()) as { details: { process: { instance_id: string } } }).details.process.instance_id;
+  } catch {
+    return null;
+  }
+}
+
+async function portIsFree(): Promise<boolean> {
+  const probe = createServer();
+  try {
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.close();
+  }
+}
+
+beforeEach(async () => {
+  port = await freePort();
+});
+
+afterEach(async () => {
+  // Whatever happened, stop every run this test started, the way an operator would.
+  for (const runId of runs.splice(0)) {
+    await airflow.setRunState(LAUNCHER, runId, 'failed').catch(() => undefined);
+  }
+  await waitFor(`port ${port} to be free`, 60_000, async () => ((await portIsFree()) ? true : null));
+}, 90_000);
+
+/** The seed's launcher DAG, for real: Airflow starts the built service, stands by, takes over and stops it. */
+describe('Airflow_Lab2_Flask starts, stands by, takes over and stops the service', () => {
+  it('serves, stands a second run by, takes over when the first run is marked failed, and frees the port', async () => {
+    const first = await launch();
+    const firstInstance = await waitFor('the launched service to answer', 120_000, servingInstance);
+
+    const second = await launch();
+    await airflow.waitForTask(LAUNCHER, second, TASK, ['running']);
+    // A few watchdog periods later the first instance still serves and the second run still runs: it stands by.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await servingInstance()).toBe(firstInstance);
+    expect(await airflow.taskState(LAUNCHER, second, TASK)).toBe('running');
+
+    await airflow.setRunState(LAUNCHER, first, 'failed');
+    const secondInstance = await waitFor('the standby to take over', 60_000, async () => {
+      const id = await servingInstance();
+      return id && id !== firstInstance ? id : null;
+    });
+    expect(secondInstance).not.toBe(firstInstance);
+    expect(await airflow.taskState(LAUNCHER, second, TASK)).toBe('running');
+
+    await airflow.setRunState(LAUNCHER, second, 'failed');
+    await waitFor('the port to be free', 60_000, async () => ((await portIsFree()) ? true : null));
+  }, 240_000);
+
+  it('with WATCHDOG_ON_LOSS=exit the standby run fails by itself when the serving run is stopped', async () => {
+    const first = await launch();
+    await waitFor('the launched service to answer', 120_000, servingInstance);
+    const second = await launch({ WATCHDOG_ON_LOSS: 'exit' });
+    await airflow.waitForTask(LAUNCHER, second, TASK, ['running']);
+    await new Promise((r) => setTimeout(r, 2000));
+    await airflow.setRunState(LAUNCHER, first, 'failed');
+    await airflow.waitForRun(LAUNCHER, second, ['failed'], 60_000);
+    await waitFor('the port to be free', 60_000, async () => ((await portIsFree()) ? true : null));
+  }, 240_000);
+});
