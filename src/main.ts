@@ -25,9 +25,10 @@ async function bootstrap(): Promise<void> {
   const { logLevel, shutdownTimeoutMs } = config.getOrThrow('app', { infer: true });
   app.useLogger(new AppLogger(logLevel, [config.getOrThrow('airflow', { infer: true }).password]));
   app.flushLogs();
+  // Before anything slow, so that a stop signal during start-up is a clean stop too.
+  exitGracefullyOnSignals(app, shutdownTimeoutMs);
   setupApp(app);
   await app.init();
-  exitGracefullyOnSignals(app, shutdownTimeoutMs);
   // The port guard listens, or stands by behind an instance already serving the port.
   await app.get(PortGuardService).start(app);
 }

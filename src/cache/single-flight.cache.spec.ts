@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { SingleFlightCache } from './single-flight.cache.js';
 
 describe('SingleFlightCache', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('shares one in-flight load between concurrent callers', async () => {
     const cache = new SingleFlightCache<string, number>(1000);

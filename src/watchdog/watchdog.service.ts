@@ -6,6 +6,8 @@ import type { WatchdogConfig } from '../config/watchdog.config.js';
 import { probePort, type PortState } from '../port-guard/port.probe.js';
 
 const INTERVAL_NAME = 'watchdog';
+/** A free port is a certain loss; a slow or odd answer counts only when it repeats, as one can be load. */
+export const MISSES_BEFORE_LOSS = 2;
 
 /** Told when the watched instance no longer answers as ours. */
 export type LossHandler = (state: PortState) => Promise<void>;
@@ -25,6 +27,7 @@ export class WatchdogService implements OnApplicationShutdown {
   private lastSeen: PortState['kind'] | null = null;
   private onLoss: LossHandler | null = null;
   private ticking = false;
+  private misses = 0;
 
   constructor(
     private readonly scheduler: SchedulerRegistry,
@@ -47,6 +50,7 @@ export class WatchdogService implements OnApplicationShutdown {
     }
     this.watchedInstance = instanceId;
     this.lastSeen = 'ours';
+    this.misses = 0;
     if (!this.isWatching) {
       const timer = setInterval(() => void this.tick(), this.config.intervalSeconds * 1000);
       this.scheduler.addInterval(INTERVAL_NAME, timer);
@@ -77,6 +81,7 @@ export class WatchdogService implements OnApplicationShutdown {
           this.logger.debug(`Instance ${state.instanceId} on port ${this.port} answers`);
         }
         this.lastSeen = 'ours';
+        this.misses = 0;
         return;
       }
       if (this.lastSeen !== state.kind) {
@@ -87,7 +92,8 @@ export class WatchdogService implements OnApplicationShutdown {
         );
       }
       this.lastSeen = state.kind;
-      await this.onLoss?.(state);
+      this.misses += 1;
+      if (state.kind === 'free' || this.misses >= MISSES_BEFORE_LOSS) await this.onLoss?.(state);
     } catch (error) {
       this.logger.error(`Watchdog check failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

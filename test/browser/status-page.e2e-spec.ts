@@ -61,7 +61,7 @@ describe('status page in a real browser', () => {
       await expect(page.locator('h1').textContent()).resolves.toContain('Not a success');
       await expect(page.locator('.verdict p').textContent()).resolves.toBe('The latest run failed.');
       await expect(page.locator('tr', { hasText: 'Note' }).locator('td').textContent()).resolves.toBe(evil);
-      await expect(page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).resolves.toBeUndefined();
+      await expect(page.evaluate(() => (globalThis as { pwned?: number }).pwned)).resolves.toBeUndefined();
       await expect(page.locator('img').count()).resolves.toBe(0);
       await page.screenshot({ path: 'test/browser/.last-failure.png', fullPage: true });
     } finally {

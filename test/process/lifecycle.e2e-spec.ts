@@ -118,6 +118,34 @@ describe('port guard', () => {
     }
   });
 
+  it('exits 69 within seconds when the holder accepts connections but never answers', async () => {
+    const silent: Server = createServer(() => undefined);
+    silent.listen(port, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const a = start({ PORT_PROBE_TIMEOUT_MS: '1000' });
+      await expect(a.exited()).resolves.toBe(69);
+      expect(a.output).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
+      expect(a.output).toContain('no HTTP answer within 1000 ms');
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('settles two instances started at once on one server and one standby', async () => {
+    const a = start();
+    const b = start();
+    const id = await until('one to serve and the other to stand by', async () => {
+      const serving = [a, b].filter((s) => s.output.includes('"Serving on http://'));
+      const standing = [a, b].filter((s) => s.output.includes('Standing by: instance'));
+      return serving.length === 1 && standing.length === 1 ? servingInstance() : null;
+    });
+    const [server, standby] = a.output.includes('"Serving on http://') ? [a, b] : [b, a];
+    expect(standby.output).toContain(`Standing by: instance ${id} serves port ${port}`);
+    expect(standby.output).not.toContain('"Serving on http://');
+    expect([server.child.exitCode, standby.child.exitCode]).toEqual([null, null]);
+  });
+
   it('stands by behind an instance of its own, which keeps serving', async () => {
     const a = start();
     const first = await serves(a);
@@ -135,12 +163,14 @@ describe('watchdog', () => {
     const first = await serves(a);
     const b = start();
     await standsBy(b);
+    const killedAt = Date.now();
     a.kill('SIGKILL');
-    // One 1 s interval, plus generous room for a loaded machine.
     const second = await until('a new instance to serve', async () => {
       const id = await servingInstance();
       return id && id !== first ? id : null;
     }, 15_000);
+    // One 1 s interval plus a refused probe and a bind; the rest is room for a loaded 2-core machine.
+    expect(Date.now() - killedAt).toBeLessThan(8000);
     expect(b.output).toContain('Taking over port');
     expect(b.output).toContain('"Serving on http://');
     expect(second).not.toBe(first);
