@@ -76,6 +76,26 @@ export async function findPortHolders(port: number): Promise<PortHolder[]> {
   return holders;
 }
 
+/**
+ * Whether `pid` is still a running process. A zombie (exited, not yet reaped by
+ * its parent, such as a busy Airflow task runner) holds no port and counts as gone.
+ */
+export async function isProcessRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists, but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Fields after the parenthesised command name: "state ppid ..."; the name itself may hold spaces.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc here: the signal test is all we have
+  }
+}
+
 export function describeHolders(holders: PortHolder[]): string {
   if (holders.length === 0) return 'a program the system does not name';
   return holders.map((h) => `pid ${h.pid}: ${h.command}`).join('; ');

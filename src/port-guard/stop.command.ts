@@ -1,19 +1,21 @@
 /**
  * `npm run stop` (node dist/port-guard/stop.command.js): stops the instance of
- * this service that serves FLASK_PORT, gracefully, and waits until the port is
- * free. It replaces the seed's `lsof -i :5555` + `kill -9` runbook, and it
- * refuses to touch a process that does not prove to be ours.
+ * this service that serves FLASK_PORT, gracefully, waits until the process has
+ * exited and the port is free, and says so. It replaces the seed's
+ * `lsof -i :5555` + `kill -9` runbook, and it refuses to touch a process that
+ * does not prove to be ours.
  *
- *   --all   also stop the standbys that take the port over, until it stays free
+ *   --all    also stop the standbys that take the port over, until it stays free
+ *   --force  if our instance has not exited by its deadline, send it SIGKILL
  */
 import { ConfigValidationError } from '../config/config.parsers.js';
 import { loadStopConfig } from '../config/stop.config.js';
 import { ExitCode } from '../lifecycle/exit-codes.js';
 import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
-import { describeHolders, findPortHolders } from './port-holder.finder.js';
-import { probePort } from './port.probe.js';
+import { describeHolders, findPortHolders, isProcessRunning } from './port-holder.finder.js';
+import { probePort, type PortState } from './port.probe.js';
 
-/** Polling period while waiting for the port to be released. */
+/** Polling period while waiting for the process to exit or the port to be released. */
 const POLL_MS = 100;
 /** Beyond the service's own shutdown deadline, time for the process to exit and the OS to free the port. */
 const EXIT_MARGIN_MS = 3000;
@@ -32,14 +34,29 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
   return check();
 }
 
+/** Sends `signal`; false when the OS does not let us (another user's process). */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return true; // already gone: what we wanted
+    if (code === 'EPERM') return false;
+    throw error;
+  }
+}
+
 async function main(): Promise<number> {
   const all = process.argv.includes('--all');
+  const force = process.argv.includes('--force');
   const { app, watchdog } = loadStopConfig();
   const { host, port, shutdownTimeoutMs } = app;
-  const portIsFree = async () => (await probePort(host, port, watchdog.probeTimeoutMs)).kind === 'free';
+  const probe = (): Promise<PortState> => probePort(host, port, watchdog.probeTimeoutMs);
+  const exitDeadlineMs = shutdownTimeoutMs + EXIT_MARGIN_MS;
 
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const state = await probePort(host, port, watchdog.probeTimeoutMs);
+    const state = await probe();
     if (state.kind === 'free') {
       say(round === 1 ? `Nothing listens on port ${port}; nothing to stop.` : `Port ${port} is free.`);
       return ExitCode.OK;
@@ -49,35 +66,53 @@ async function main(): Promise<number> {
       say(`Port ${port} is held by a program that is not ${SERVICE_NAME} (${describeHolders(holders)}; ${state.detail}). Not touching it.`);
       return ExitCode.PORT_HELD;
     }
-    const pid = state.pid;
+    const { pid, instanceId } = state;
     if (pid === null || !holders.some((holder) => holder.pid === pid)) {
       // It answers as ours, but the process that says so does not hold the port here (another host or container?).
-      say(`Port ${port} answers as ${SERVICE_NAME} instance ${state.instanceId}, but its pid ${pid ?? '?'} does not hold the port on this machine. Not touching anything.`);
+      say(`Port ${port} answers as ${SERVICE_NAME} instance ${instanceId}, but its pid ${pid ?? '?'} does not hold the port on this machine. Not touching anything.`);
       return ExitCode.PORT_HELD;
     }
-    say(`Stopping ${SERVICE_NAME} (pid ${pid}, instance ${state.instanceId}) on port ${port}…`);
-    process.kill(pid, 'SIGTERM');
-    const gone = await waitUntil(async () => {
-      const now = await probePort(host, port, watchdog.probeTimeoutMs);
-      return now.kind !== 'ours' || now.instanceId !== state.instanceId;
-    }, shutdownTimeoutMs + EXIT_MARGIN_MS);
-    if (!gone) {
-      say(`Instance ${state.instanceId} (pid ${pid}) did not stop within ${shutdownTimeoutMs + EXIT_MARGIN_MS} ms; it is still serving port ${port}.`);
-      return ExitCode.INSTANCE_LOST;
+    const who = `${SERVICE_NAME} (pid ${pid}, instance ${instanceId})`;
+    say(`Stopping ${who} on port ${port}…`);
+    if (!signal(pid, 'SIGTERM')) {
+      say(`Not permitted to signal pid ${pid}: run the stop command as the user that started the service.`);
+      return ExitCode.FAILURE;
     }
-    if (await portIsFree()) {
-      say(`Stopped ${SERVICE_NAME} (pid ${pid}, instance ${state.instanceId}); port ${port} is free.`);
-      if (!all) {
-        say(`A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdog.intervalSeconds} s); use --all to stop them too.`);
-        return ExitCode.OK;
+    // The port closes at once on SIGTERM, but requests in flight still run: wait for the process itself.
+    if (!(await waitUntil(async () => !(await isProcessRunning(pid)), exitDeadlineMs))) {
+      if (!force) {
+        // A draining instance no longer answers on the port, so a second run would not find it: say what happens next.
+        say(
+          `${who} has not exited within ${exitDeadlineMs} ms (SHUTDOWN_TIMEOUT_MS + ${EXIT_MARGIN_MS} ms); it no longer takes requests. ` +
+            `Left to finish those in flight: it exits by itself at its own SHUTDOWN_TIMEOUT_MS. (--force kills it at this deadline instead.)`,
+        );
+        return ExitCode.INSTANCE_LOST;
       }
-      // Give standbys one watchdog period (and a probe) to take over before calling the port free.
-      const retaken = await waitUntil(async () => !(await portIsFree()), watchdog.intervalSeconds * 1000 + watchdog.probeTimeoutMs + EXIT_MARGIN_MS);
-      if (!retaken) return ExitCode.OK;
-    } else {
-      say(`Stopped ${SERVICE_NAME} (pid ${pid}, instance ${state.instanceId}); a standby took port ${port} over.`);
-      if (!all) return ExitCode.OK;
+      say(`${who} has not exited within ${exitDeadlineMs} ms; --force: sending SIGKILL.`);
+      signal(pid, 'SIGKILL');
+      if (!(await waitUntil(async () => !(await isProcessRunning(pid)), EXIT_MARGIN_MS))) {
+        say(`${who} is still running after SIGKILL.`);
+        return ExitCode.INSTANCE_LOST;
+      }
     }
+    const after = await probe();
+    if (after.kind === 'foreign') {
+      say(`Stopped ${who}; port ${port} is now held by a program that is not ${SERVICE_NAME} (${describeHolders(await findPortHolders(port))}).`);
+      return ExitCode.OK;
+    }
+    if (after.kind === 'ours') {
+      say(`Stopped ${who}; standby instance ${after.instanceId} took port ${port} over.`);
+      if (!all) return ExitCode.OK;
+      continue;
+    }
+    say(`Stopped ${who}; port ${port} is free.`);
+    if (!all) {
+      say(`A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdog.intervalSeconds} s); use --all to stop them too.`);
+      return ExitCode.OK;
+    }
+    // Give standbys one watchdog period (and a probe) to take over before calling the port free for good.
+    const retaken = await waitUntil(async () => (await probe()).kind !== 'free', watchdog.intervalSeconds * 1000 + watchdog.probeTimeoutMs + EXIT_MARGIN_MS);
+    if (!retaken) return ExitCode.OK;
   }
   say(`Port ${port} is still held after ${MAX_ROUNDS} rounds.`);
   return ExitCode.INSTANCE_LOST;

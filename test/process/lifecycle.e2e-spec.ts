@@ -261,6 +261,51 @@ describe('stopping', () => {
     expect(await portIsFree()).toBe(true);
   });
 
+  it('the stop command waits for the request in flight and for the process to exit', async () => {
+    const a = start({ STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const id = await serves(a);
+    fake.setScenario({ delayMs: 1500 });
+    fake.clearCalls();
+    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
+    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    const stop = run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env({ SHUTDOWN_TIMEOUT_MS: '10000' }) } });
+    expect((await slow).status).toBe(200);
+    expect((await stop).stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${port} is free.`);
+    await expect(a.exited()).resolves.toBe(0);
+  });
+
+  it('the stop command reports an instance that outlives its deadline, and kills it only with --force', async () => {
+    // The service may drain for a minute; the stop command is told to wait 3.2 s (200 ms + its 3 s margin).
+    const slowService = { STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '60000', AIRFLOW_TIMEOUT_MS: '60000' };
+    const stopEnv = { PATH: process.env.PATH ?? '', ...env({ SHUTDOWN_TIMEOUT_MS: '200' }) };
+    fake.setScenario({ delayMs: 30_000 });
+    const stuck = async () => {
+      fake.clearCalls();
+      void fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`).catch(() => undefined);
+      // Its first call to Airflow (whichever: version probe, token or runs) now hangs for 30 s.
+      await until('the request to reach Airflow', async () => (fake.callsTo('/') > 0 ? true : null));
+    };
+
+    const a = start(slowService);
+    await serves(a);
+    await stuck();
+    const refused = await run(process.execPath, [STOP], { env: stopEnv }).catch((error: { code: number; stdout: string }) => error);
+    expect(refused).toMatchObject({ code: 75, stdout: expect.stringContaining(`(pid ${a.child.pid}, instance`) });
+    expect((refused as { stdout: string }).stdout).toContain('has not exited within 3200 ms');
+    expect(a.child.exitCode).toBeNull(); // left to drain: no kill without --force
+    a.kill('SIGKILL');
+    await a.exited();
+
+    const b = start(slowService);
+    await serves(b);
+    await stuck();
+    const { stdout } = await run(process.execPath, [STOP, '--force'], { env: stopEnv });
+    expect(stdout).toContain('--force: sending SIGKILL');
+    expect(stdout).toContain(`Stopped airflow-status-api (pid ${b.child.pid}`);
+    expect(stdout).toContain(`port ${port} is free.`);
+    await expect(b.exited()).resolves.toBe('SIGKILL');
+  });
+
   it('the stop command with --all also stops the standbys that take over', async () => {
     const a = start();
     await serves(a);
