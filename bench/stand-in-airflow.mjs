@@ -1,0 +1,83 @@
+// A stand-in Airflow 3 REST API for the benchmark: node:http on 127.0.0.1, in its own process.
+// It answers the few endpoints the service and the seed's Flask app use, accepts a JWT or HTTP
+// basic, and counts every call by "METHOD path" (query stripped). GET /__calls returns the counts.
+// Usage: node bench/stand-in-airflow.mjs [port]   (port 0 = any; prints `LISTENING <port>` when ready)
+import http from 'node:http';
+
+const port = Number(process.argv[2] ?? 0);
+const calls = new Map();
+
+const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+const now = Math.floor(Date.now() / 1000);
+// exp ten years on: the service never needs to renew it during a run.
+const TOKEN = `${b64url({ alg: 'HS512', typ: 'JWT' })}.${b64url({ sub: 'airflow', iat: now, nbf: now, exp: now + 10 * 365 * 86400 })}.c2lnbmF0dXJl`;
+
+const HEALTH = JSON.stringify({
+  metadatabase: { status: 'healthy' },
+  scheduler: { status: 'healthy', latest_scheduler_heartbeat: null },
+  triggerer: { status: null, latest_triggerer_heartbeat: null },
+  dag_processor: { status: null, latest_dag_processor_heartbeat: null },
+});
+
+function run(dagId) {
+  // The fields of Airflow 3's DAGRunResponse, as a manual run triggered through the REST API.
+  return {
+    dag_run_id: 'manual__2026-11-28T21:40:00.000000+00:00',
+    dag_id: dagId,
+    logical_date: '2026-11-28T21:40:00Z',
+    run_after: '2026-11-28T21:40:00Z',
+    start_date: '2026-11-28T21:40:01.250000Z',
+    end_date: '2026-11-28T21:40:31.870000Z',
+    state: 'success',
+    note: null,
+    run_type: 'manual',
+    queued_at: '2026-11-28T21:40:00.120000Z',
+    data_interval_start: null,
+    data_interval_end: null,
+    last_scheduling_decision: null,
+    triggered_by: 'rest_api',
+    conf: {},
+    bundle_version: null,
+    dag_versions: [],
+    dag_display_name: dagId,
+  };
+}
+
+function send(res, status, body) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function authorised(req) {
+  const auth = req.headers.authorization ?? '';
+  return auth.startsWith('Bearer ') || auth.startsWith('Basic ');
+}
+
+const server = http.createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/__calls') return send(res, 200, Object.fromEntries(calls));
+  const key = `${req.method} ${path}`;
+  calls.set(key, (calls.get(key) ?? 0) + 1);
+  req.resume();
+  req.on('end', () => {
+    if (req.method === 'GET' && path === '/api/v2/monitor/health') return send(res, 200, HEALTH);
+    if (req.method === 'POST' && path === '/auth/token') return send(res, 201, { access_token: TOKEN });
+    let m = /^\/api\/v2\/dags\/([^/]+)\/dagRuns$/.exec(path);
+    if (req.method === 'GET' && m) {
+      if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
+      return send(res, 200, { dag_runs: [run(decodeURIComponent(m[1]))], total_entries: 1 });
+    }
+    m = /^\/api\/v2\/dags\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && m) {
+      if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
+      const dagId = decodeURIComponent(m[1]);
+      return send(res, 200, { dag_id: dagId, dag_display_name: dagId, is_paused: false, is_stale: false, tags: [] });
+    }
+    return send(res, 404, { detail: 'Not Found' });
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(port, '127.0.0.1', () => process.stdout.write(`LISTENING ${server.address().port}\n`));
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
