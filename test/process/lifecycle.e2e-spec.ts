@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
-import { freePort, ServiceProcess, until } from '../support/service-process.js';
+import { freePort, isPortFree, servingInstanceOn, ServiceProcess, until } from '../support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 // Real processes on a possibly loaded 2-core machine: every wait is on a condition, with room.
@@ -36,28 +36,9 @@ function start(extra: Record<string, string> = {}): ServiceProcess {
 }
 
 /** The instance id answering /health/live on the port, or null when nothing of ours answers. */
-async function servingInstance(): Promise<string | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { details: { process: { instance_id: string } } };
-    return body.details.process.instance_id;
-  } catch {
-    return null;
-  }
-}
+const servingInstance = (): Promise<string | null> => servingInstanceOn(port);
 
-async function portIsFree(): Promise<boolean> {
-  const probe = createServer();
-  try {
-    probe.listen(port, '127.0.0.1');
-    await once(probe, 'listening');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.close();
-  }
-}
+const portIsFree = (): Promise<boolean> => isPortFree(port);
 
 /** The instance id a process logged for itself: the one it serves with, once it serves. */
 async function serves(service: ServiceProcess): Promise<string> {

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { freePort } from '../support/service-process.js';
+import { freePort, isPortFree, servingInstanceOn } from '../support/service-process.js';
 import { AirflowRest, waitFor } from './airflow-rest.js';
 import { SIMPLE_AIRFLOW } from './local-airflow.js';
 
@@ -18,27 +16,9 @@ async function launch(extraEnv: Record<string, string> = {}): Promise<string> {
   return runId;
 }
 
-async function servingInstance(): Promise<string | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) });
-    return ((await res.json()) as { details: { process: { instance_id: string } } }).details.process.instance_id;
-  } catch {
-    return null;
-  }
-}
+const servingInstance = (): Promise<string | null> => servingInstanceOn(port);
 
-async function portIsFree(): Promise<boolean> {
-  const probe = createServer();
-  try {
-    probe.listen(port, '127.0.0.1');
-    await once(probe, 'listening');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.close();
-  }
-}
+const portIsFree = (): Promise<boolean> => isPortFree(port);
 
 beforeEach(async () => {
   port = await freePort();

@@ -63,3 +63,28 @@ export async function until<T>(what: string, probe: () => Promise<T | null | und
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The instance id answering /health/live on 127.0.0.1:port, or null when nothing of ours answers. */
+export async function servingInstanceOn(port: number): Promise<string | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { details: { process: { instance_id: string } } };
+    return body.details.process.instance_id;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether 127.0.0.1:port can be bound right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  try {
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.close();
+  }
+}
