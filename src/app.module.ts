@@ -6,11 +6,13 @@ import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
 import watchdogConfig from './config/watchdog.config.js';
+import { DagStatusFastPath } from './dag-status/dag-status.fast-path.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { AccessLog } from './logging/access-log.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
 
@@ -30,6 +32,6 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     HealthModule,
     PortGuardModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, RequestObserverMiddleware],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, AccessLog, RequestObserverMiddleware, DagStatusFastPath],
 })
 export class AppModule {}

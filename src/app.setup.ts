@@ -1,14 +1,17 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DagStatusFastPath, type EtagFunction } from './dag-status/dag-status.fast-path.js';
 import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
 import { securityHeaders } from './http/security-headers.middleware.js';
 import { INSTANCE_HEADER, InstanceIdentity } from './lifecycle/instance.identity.js';
 
 /**
  * What every instance of the app gets, in main.ts and in tests alike: request
- * ids, logs and metrics, security headers, Swagger UI at /docs and its document at /docs-json.
+ * ids, logs and metrics, security headers, Swagger UI at /docs and its document at /docs-json,
+ * and the fast path that answers a cached DAG status ahead of Express.
  */
 export function setupApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
@@ -36,4 +39,7 @@ export function setupApp(app: INestApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+
+  const etagOf = express.getHttpAdapter().getInstance().get('etag fn') as EtagFunction | undefined;
+  app.get(DagStatusFastPath).install(app.getHttpServer() as Server, etagOf);
 }

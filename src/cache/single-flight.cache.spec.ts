@@ -63,4 +63,27 @@ describe('SingleFlightCache', () => {
     await new Promise((r) => setTimeout(r, 2));
     expect(await cache.get('k', load).value).toBe(2);
   });
+
+  it('peeks at a fresh successful value only, and never loads', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const cache = new SingleFlightCache<string, number>(2000);
+    let release!: (v: number) => void;
+    const pending = cache.get('k', () => new Promise<number>((resolve) => (release = resolve)));
+    expect(cache.peek('k')).toBeUndefined(); // in flight
+    release(7);
+    await pending.value;
+    expect(cache.peek('k')).toBe(7);
+    jest.setSystemTime(1_002_001);
+    expect(cache.peek('k')).toBeUndefined(); // expired
+    expect(cache.peek('other')).toBeUndefined();
+  });
+
+  it('does not peek at a cached failure', async () => {
+    const cache = new SingleFlightCache<string, number>(60_000);
+    await expect(cache.get('k', async () => Promise.reject(new Error('down'))).value).rejects.toThrow('down');
+    expect(cache.peek('k')).toBeUndefined();
+    const again = cache.get('k', async () => 1);
+    expect(again.hit).toBe(true);
+    await expect(again.value).rejects.toThrow('down');
+  });
 });

@@ -2,6 +2,8 @@ interface Entry<V> {
   promise: Promise<V>;
   /** Epoch ms until which a settled result is reused; Infinity while the load is in flight. */
   expiresAt: number;
+  /** The loaded value, once the load has succeeded (what `peek` hands out). */
+  fulfilled?: { value: V };
 }
 
 /**
@@ -26,8 +28,21 @@ export class SingleFlightCache<K, V> {
       // Failures are cached too: an Airflow outage must not turn into a retry storm.
       if (this.entries.get(key) === fresh) fresh.expiresAt = Date.now() + this.ttlMs;
     };
-    fresh.promise.then(settle, settle);
+    fresh.promise.then((value) => {
+      fresh.fulfilled = { value };
+      settle();
+    }, settle);
     return { value: fresh.promise, hit: false };
+  }
+
+  /**
+   * The value of a fresh, successful load of `key`, synchronously; undefined when
+   * `get` would have to wait (nothing cached, a load in flight, an expired entry
+   * or a cached failure). Never starts a load.
+   */
+  peek(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && Date.now() < entry.expiresAt ? entry.fulfilled?.value : undefined;
   }
 
   clear(): void {

@@ -64,4 +64,21 @@ describe('DagStatusService', () => {
     await service.listRuns('Airflow_Lab2', 5);
     expect(listRuns).toHaveBeenLastCalledWith('Airflow_Lab2', 5);
   });
+
+  it('peeks at a cached latest run without asking Airflow, one object per cached read', async () => {
+    expect(service.peekStatus('Airflow_Lab2')).toBeUndefined();
+    listRuns.mockResolvedValue([run('success')]);
+    const fetched = await service.getStatus('Airflow_Lab2');
+    const peeked = service.peekStatus('Airflow_Lab2');
+    expect(peeked).toBe(fetched);
+    expect(service.peekStatus('Airflow_Lab2')).toBe(peeked);
+    expect(listRuns).toHaveBeenCalledTimes(1);
+  });
+
+  it('never peeks outside ALLOWED_DAG_IDS, nor at a cached failure', async () => {
+    expect(service.peekStatus('secret_dag')).toBeUndefined();
+    listRuns.mockRejectedValue(new AirflowUnreachableError('x'));
+    await expect(service.getStatus('other')).rejects.toBeInstanceOf(AirflowUnreachableError);
+    expect(service.peekStatus('other')).toBeUndefined();
+  });
 });

@@ -35,6 +35,8 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
 export class DagStatusService {
   private readonly config: DagStatusConfig;
   private readonly cache: SingleFlightCache<string, RunsRead>;
+  /** One status object per cached read, so that callers can memoise what they derive from it. */
+  private readonly statuses = new WeakMap<RunsRead, DagStatus>();
 
   constructor(
     private readonly airflow: AirflowClient,
@@ -51,8 +53,21 @@ export class DagStatusService {
 
   /** The latest run of an allowed DAG. @throws AirflowError (DagNotFoundError for a DAG outside ALLOWED_DAG_IDS) */
   async getStatus(dagId: string): Promise<DagStatus> {
-    const { runs, fetchedAt } = await this.readRuns(dagId, 1);
-    return { dagId, run: runs[0] ?? null, fetchedAt };
+    return this.statusOf(dagId, await this.readRuns(dagId, 1));
+  }
+
+  /**
+   * The latest run of an allowed DAG when a fresh, successful read of it is
+   * cached, synchronously and without asking Airflow; undefined otherwise (then
+   * `getStatus` decides). The same object comes back for as long as that read
+   * is cached, so a caller may memoise what it derives from it.
+   */
+  peekStatus(dagId: string): DagStatus | undefined {
+    if (!this.config.allowedDagIds.includes(dagId)) return undefined;
+    const read = this.cache.peek(`${dagId}\n1`);
+    if (read === undefined) return undefined;
+    this.metrics.recordCacheLookup(true);
+    return this.statusOf(dagId, read);
   }
 
   /** The newest `limit` runs of an allowed DAG. @throws AirflowError (DagNotFoundError for a DAG outside ALLOWED_DAG_IDS) */
@@ -87,6 +102,15 @@ export class DagStatusService {
         fetchedAt: new Date().toISOString(),
       };
     }
+  }
+
+  private statusOf(dagId: string, read: RunsRead): DagStatus {
+    let status = this.statuses.get(read);
+    if (status === undefined) {
+      status = { dagId, run: read.runs[0] ?? null, fetchedAt: read.fetchedAt };
+      this.statuses.set(read, status);
+    }
+    return status;
   }
 
   private reasonFor(run: DagRun | null): NotSuccessReason | null {

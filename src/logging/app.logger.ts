@@ -1,6 +1,5 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { LOG_LEVELS, type LogLevel as ConfiguredLevel } from '../config/app.config.js';
-import { requestContext } from './request-context.js';
 
 /** Shorter secrets are too likely to be ordinary words (the seed's default password is "airflow"). */
 const MIN_REDACTED_SECRET_LENGTH = 8;
@@ -11,8 +10,8 @@ const CREDENTIAL_PATTERNS: RegExp[] = [
 ];
 
 /**
- * Nest's JSON console logger, one line per event, with the request id of the
- * request being served and credentials scrubbed from every message.
+ * Nest's JSON console logger, one line per event, credentials scrubbed from
+ * every message. Access-log lines are written by AccessLog in the same shape.
  */
 export class AppLogger extends ConsoleLogger {
   private readonly secrets: string[];
@@ -43,8 +42,6 @@ export class AppLogger extends ConsoleLogger {
   ): ReturnType<ConsoleLogger['getJsonLogObject']> {
     const object = super.getJsonLogObject(typeof message === 'string' ? this.scrub(message) : message, options);
     if (typeof object.stack === 'string') object.stack = this.scrub(object.stack);
-    const scope = requestContext.getStore();
-    if (scope && object.request_id === undefined) object.request_id = scope.requestId;
     return object;
   }
 }

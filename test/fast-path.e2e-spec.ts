@@ -1,0 +1,188 @@
+import { connect } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { DagStatusFastPath } from '../src/dag-status/dag-status.fast-path.js';
+import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { startServiceApp, type ServiceEnv } from './support/service-app.js';
+import { freePort, ServiceProcess, until } from './support/service-process.js';
+
+/**
+ * The cached status is answered ahead of Express and Nest (DagStatusFastPath).
+ * These tests hold it to the Nest route's contract, byte for byte, and check
+ * that everything it must not answer still reaches Nest.
+ */
+const DAG = 'Airflow_Lab2';
+const STATUS = `/api/dags/${DAG}/status`;
+
+let fake: FakeAirflow;
+let app: INestApplication | undefined;
+let port: number;
+/** Whether the fast path answered each request (true) or left it to Nest (false), in order. */
+let answered: () => boolean[];
+
+async function serve(scenario: Partial<FakeAirflowOptions> = {}, env: ServiceEnv = {}): Promise<void> {
+  fake.reset();
+  fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] }, ...scenario });
+  app = await startServiceApp({
+    AIRFLOW_WEBSERVER: fake.url,
+    TARGET_DAG_ID: DAG,
+    ALLOWED_DAG_IDS: `${DAG},Other_DAG`,
+    STATUS_CACHE_TTL_MS: '60000',
+    AIRFLOW_TIMEOUT_MS: '1000',
+    ...env,
+  });
+  const spy = jest.spyOn(app.get(DagStatusFastPath), 'answer');
+  answered = () => spy.mock.results.map((result) => result.value as boolean);
+  await app.listen(0, '127.0.0.1');
+  port = (app.getHttpServer().address() as { port: number }).port;
+}
+
+/** One request on a socket of its own, and the exact bytes of the answer. */
+function raw(lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (out += chunk));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+    socket.write(`${[...lines, 'Host: localhost', 'Connection: close'].join('\r\n')}\r\n\r\n`);
+  });
+}
+
+const get = (path: string, ...headers: string[]) => raw([`GET ${path} HTTP/1.1`, ...headers]);
+/** The Date header is the one line two answers a moment apart may differ in. */
+const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
+
+beforeAll(async () => {
+  fake = await FakeAirflow.start();
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+afterAll(async () => {
+  await fake.stop();
+});
+
+describe('the fast path for the cached status', () => {
+  it('answers the very bytes the Nest route answered: status line, headers in order, ETag and body', async () => {
+    await serve();
+    const fromNest = await get(STATUS, 'X-Request-Id: same-id');
+    const fromFastPath = await get(STATUS, 'X-Request-Id: same-id');
+    expect(answered()).toEqual([false, true]);
+    expect(withoutDate(fromFastPath)).toBe(withoutDate(fromNest));
+    expect(fromFastPath).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
+    expect(fromFastPath).toContain('\r\nETag: W/"');
+    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+  });
+
+  it('gives each request its own id unless the caller sent a plain one', async () => {
+    await serve();
+    await get(STATUS);
+    const a = await get(STATUS);
+    const b = await get(STATUS, 'X-Request-Id: bad id with spaces');
+    expect(answered()).toEqual([false, true, true]);
+    const id = (answer: string) => /\r\nX-Request-Id: ([^\r]+)/.exec(answer)?.[1];
+    expect(id(a)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id(b)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id(a)).not.toBe(id(b));
+  });
+
+  it('counts its answers like the Nest route: one route label, cache hits', async () => {
+    await serve();
+    await get(STATUS);
+    await get(STATUS);
+    await get(STATUS);
+    expect(answered()).toEqual([false, true, true]);
+    const metrics = (await request(app!.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(metrics).toContain('http_requests_total{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
+    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
+    expect(metrics).toContain('status_cache_lookups_total{result="miss"} 1');
+    expect(metrics).toContain('status_cache_lookups_total{result="hit"} 2');
+  });
+
+  it('leaves a conditional request to Express, which answers 304 to the ETag the fast path sent', async () => {
+    await serve();
+    await get(STATUS);
+    const etag = /\r\nETag: ([^\r]+)/.exec(await get(STATUS))?.[1];
+    const notModified = await get(STATUS, `If-None-Match: ${etag}`);
+    expect(answered()).toEqual([false, true, false]);
+    expect(notModified).toMatch(/^HTTP\/1\.1 304 /);
+  });
+
+  it.each([
+    ['HEAD', [`HEAD ${STATUS} HTTP/1.1`], /^HTTP\/1\.1 200 /],
+    ['a query string', [`GET ${STATUS}?fresh=1 HTTP/1.1`], /^HTTP\/1\.1 200 /],
+    ['a %-escaped DAG id', [`GET /api/dags/Airflow%5FLab2/status HTTP/1.1`], /^HTTP\/1\.1 200 /],
+    ['a trailing slash', [`GET ${STATUS}/ HTTP/1.1`], /^HTTP\/1\.1 200 /],
+    ['a DAG outside ALLOWED_DAG_IDS', ['GET /api/dags/Secret_DAG/status HTTP/1.1'], /^HTTP\/1\.1 404 /],
+    ['a malformed DAG id', ['GET /api/dags/bad!id/status HTTP/1.1'], /^HTTP\/1\.1 400 /],
+    ['a POST', [`POST ${STATUS} HTTP/1.1`, 'Content-Length: 0'], /^HTTP\/1\.1 404 /],
+  ])('leaves %s to Nest, even with the status cached', async (_what, lines, expected) => {
+    await serve();
+    await get(STATUS);
+    expect(await raw(lines)).toMatch(expected);
+    expect(answered()).toEqual([false, false]);
+  });
+
+  it('never answers from a failed read: every such request gets Nest’s error answer', async () => {
+    await serve({ fault: 'http500' });
+    expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
+    const calls = fake.calls.length;
+    expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
+    expect(answered()).toEqual([false, false]);
+    expect(fake.calls.length).toBe(calls); // the failure itself is cached
+  });
+
+  it('never answers from an expired read (STATUS_CACHE_TTL_MS=0)', async () => {
+    await serve({}, { STATUS_CACHE_TTL_MS: '0' });
+    await get(STATUS);
+    await get(STATUS);
+    expect(answered()).toEqual([false, false]);
+    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(2);
+  });
+
+  it('serves each allowed DAG from its own cached read', async () => {
+    await serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })], Other_DAG: [FakeAirflow.run({ dag_id: 'Other_DAG', state: 'failed' })] } });
+    await get(STATUS);
+    await get('/api/dags/Other_DAG/status');
+    const [mine, other] = [await get(STATUS), await get('/api/dags/Other_DAG/status')];
+    expect(answered()).toEqual([false, false, true, true]);
+    expect(mine).toContain('"dag_id":"Airflow_Lab2","state":"success"');
+    expect(other).toContain('"dag_id":"Other_DAG","state":"failed"');
+  });
+});
+
+describe('the fast path in the running service', () => {
+  let service: ServiceProcess | undefined;
+
+  afterAll(() => {
+    service?.kill('SIGKILL');
+  });
+
+  it('writes the same access-log line as the Nest route, and loses none at shutdown', async () => {
+    fake.reset();
+    fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
+    const servicePort = await freePort();
+    const base = `http://127.0.0.1:${servicePort}`;
+    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: fake.url, STATUS_CACHE_TTL_MS: '60000', LOG_LEVEL: 'log' });
+    await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
+    for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
+      expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);
+    }
+    service.kill('SIGTERM');
+    await service.exited();
+    const lines = service.output
+      .split('\n')
+      .filter((line) => line.includes('"message":"request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.request_id)).toEqual(['first-via-nest', 'then-fast-1', 'then-fast-2']);
+    const shape = ({ timestamp: _t, duration_ms: _d, request_id: _r, ...rest }: Record<string, unknown>) => ({ keys: Object.keys(rest), rest });
+    expect(shape(lines[1]!)).toEqual(shape(lines[0]!));
+    expect(shape(lines[2]!)).toEqual(shape(lines[0]!));
+    expect(Object.keys(lines[1]!)).toEqual(Object.keys(lines[0]!));
+    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+  }, 60_000);
+});
