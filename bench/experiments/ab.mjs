@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Side-by-side experiments on a scratch copy patched by apply.py: every variant runs as its own
-// service process (same stand-in Airflow), plus the bare node:http ceiling, and the load alternates
-// between them in short slices (ROUNDS rounds × SLICE_S s), so the drift of this shared VM's speed
-// hits every variant alike. Prints req/s, ratio to the ceiling, latency, server CPU µs/request and RSS.
+// Side-by-side experiments: every variant is its own service process started from one build (the
+// repo's, or a scratch copy whose dist/ you patched to read switches from the environment), with
+// its own environment and NODE_OPTIONS, plus the bare node:http ceiling, all against one stand-in
+// Airflow; the load alternates between them in short slices (ROUNDS rounds × SLICE_S s), so the
+// drift of this shared VM's speed hits every variant alike. Prints req/s, ratio to the ceiling,
+// latency, server CPU µs/request and RSS.
 //
-//   node bench/experiments/ab.mjs /tmp/exp '{"baseline":{},"no-etag":{"EXP_NO_ETAG":"1"}}'
+//   node bench/experiments/ab.mjs . '{"defaults":{},"semi4":{"NODE_OPTIONS":"--max-semi-space-size=4"}}'
+//   node bench/experiments/ab.mjs /tmp/exp '{"as-built":{},"no-log":{"EXP_NO_LOG":"1"}}'
 //   env: ROUNDS (6), SLICE_S (2; wrk runs whole seconds), WARMUP_S (2), ROUTE (/api/dags/Airflow_Lab2/status)
-//   a variant's NODE_OPTIONS (e.g. "--max-semi-space-size=2") goes to that service only.
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
