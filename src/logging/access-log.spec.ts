@@ -22,14 +22,22 @@ async function written(act: () => void): Promise<string> {
 }
 
 describe('AccessLog', () => {
+  const created: AccessLog[] = [];
+  const accessLog = (): AccessLog => {
+    const log = new AccessLog();
+    created.push(log);
+    return log;
+  };
+
   afterEach(() => {
+    for (const log of created.splice(0)) log.onApplicationShutdown();
     Logger.overrideLogger(false);
   });
 
   it('writes the very line AppLogger writes for the same event, but once per event-loop turn', async () => {
     Logger.overrideLogger(new AppLogger('log', []));
     const viaLogger = await written(() => new Logger('HTTP').log('request', LINE));
-    const log = new AccessLog();
+    const log = accessLog();
     const viaAccessLog = await written(() => {
       log.record(LINE, false);
       log.record({ ...LINE, request_id: 'abc-2' }, false);
@@ -44,7 +52,7 @@ describe('AccessLog', () => {
 
   it('follows the logger: probes at verbose only, nothing when logging is off', async () => {
     Logger.overrideLogger(new AppLogger('log', []));
-    const log = new AccessLog();
+    const log = accessLog();
     expect(await written(() => log.record(LINE, true))).toBe('');
     Logger.overrideLogger(new AppLogger('verbose', []));
     expect(JSON.parse(await written(() => log.record(LINE, true)))).toMatchObject({ level: 'verbose', message: 'request' });
@@ -56,11 +64,18 @@ describe('AccessLog', () => {
 
   it('loses no line at shutdown', async () => {
     Logger.overrideLogger(new AppLogger('log', []));
-    const log = new AccessLog();
+    const log = accessLog();
     const out = await written(() => {
       log.record(LINE, false);
       log.onApplicationShutdown();
     });
     expect(out.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('writes what is pending when the process exits before the next turn, until the app shuts down', () => {
+    const log = accessLog();
+    expect(process.listeners('exit')).toContain(log.flush);
+    log.onApplicationShutdown();
+    expect(process.listeners('exit')).not.toContain(log.flush);
   });
 });

@@ -26,6 +26,11 @@ export interface AccessLine {
 export class AccessLog implements OnApplicationShutdown {
   private pending = '';
 
+  constructor() {
+    // A process.exit() (shutdown deadline, watchdog exit) skips pending immediates: write them then.
+    process.on('exit', this.flush);
+  }
+
   record(line: AccessLine, chatter: boolean): void {
     const level = chatter ? 'verbose' : 'log';
     if (!Logger.isLevelEnabled(level)) return;
@@ -43,5 +48,6 @@ export class AccessLog implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.flush();
+    process.off('exit', this.flush);
   }
 }
