@@ -82,7 +82,7 @@ export class DagStatusFastPath {
     const requestId = requestIdFor(req.headers['x-request-id']);
     prepared.headers[1] = requestId;
     res.writeHead(200, prepared.headers);
-    // A string body goes out in the same write as the head; a Buffer would take a second one.
+    // A string body is joined to the head in one chunk; a Buffer would be a second one.
     res.end(prepared.body);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.recordHttp('GET', DAG_STATUS_ROUTE, 200, seconds);
