@@ -1,5 +1,6 @@
 // Profiles the built service under load: starts the stand-in Airflow and `node --cpu-prof
-// dist/main.js`, drives one route with wrk (bench/load.mjs, own process) for BENCH_PROFILE_S seconds
+// dist/main.unbundled.js` (the same code as the shipped bundle, dist/main.js, but loaded as
+// separate modules, so that each sample can be charged to its package), drives one route with wrk (bench/load.mjs, own process) for BENCH_PROFILE_S seconds
 // (default 10), stops the service so V8 writes the profile, then summarises it.
 // Usage: node bench/profile.mjs [path=/api/dags/Airflow_Lab2/status]   env: LOG_LEVEL, BENCH_SERVICE_DIR
 import { spawn } from 'node:child_process';
@@ -30,7 +31,7 @@ const port = 20000 + Math.floor(Math.random() * 20000);
 const log = openSync(path.join(dir, 'service.log'), 'w');
 const env = { ...process.env, FLASK_PORT: String(port), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: `http://127.0.0.1:${airflowPort}` };
 const spawnedAt = performance.now();
-const svc = run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', path.join(BENCH, 'prof-exit-hook.mjs'), path.join(SERVICE_DIR, 'dist/main.js')], { cwd: SERVICE_DIR, env, stdio: ['ignore', log, log] });
+const svc = run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', path.join(BENCH, 'prof-exit-hook.mjs'), path.join(SERVICE_DIR, 'dist/main.unbundled.js')], { cwd: SERVICE_DIR, env, stdio: ['ignore', log, log] });
 const base = `http://127.0.0.1:${port}`;
 for (;;) {
   try { if ((await fetch(`${base}/health/live`)).ok) break; } catch { /* not yet */ }

@@ -1,0 +1,48 @@
+// Bundles the compiled service into one file, as `nest build --webpack` does: dist/main.js (from
+// tsc) and the ~1,700 modules it imports become dist/main.js again, self-contained. Why: Node 20
+// has no compile cache, and finding, reading and linking that many modules took ~0.35 s of a
+// ~1.5 s start on the benchmark VM (BENCHMARKS.md), against a 1.5 s target and the probes of
+// whoever launches it. tsc's unbundled entry stays as dist/main.unbundled.js, which
+// bench/profile.mjs runs so that a profile can tell the packages apart.
+// Usage: node scripts/bundle.mjs   (npm run build runs it after tsc)
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist/main.js');
+const unbundled = path.join(root, 'dist/main.unbundled.js');
+const BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
+if (!existsSync(entry)) throw new Error('dist/main.js is missing: run tsc first (npm run build)');
+// Bundling the bundle would lose the unbundled entry: only ever bundle what tsc just wrote.
+if (readFileSync(entry, 'utf8').startsWith(BANNER)) throw new Error('dist/main.js is already bundled: run npm run build');
+copyFileSync(entry, unbundled);
+
+await build({
+  entryPoints: [unbundled],
+  outfile: entry,
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  // dist/main.js.map: `node --enable-source-maps dist/main.js` gives stack traces in the sources.
+  sourcemap: true,
+  // Kept out: Nest's optional integrations, which it imports only if installed (they are not),
+  // and swagger-ui-dist, whose files Swagger UI serves from its directory on disk.
+  external: [
+    '@nestjs/microservices',
+    '@nestjs/microservices/*',
+    '@nestjs/websockets',
+    '@nestjs/websockets/*',
+    '@nestjs/platform-fastify',
+    '@fastify/*',
+    'class-transformer',
+    'class-validator',
+    'swagger-ui-dist',
+  ],
+  // CommonJS dependencies inside an ES module bundle still call require() (for node: built-ins).
+  banner: { js: BANNER },
+});
