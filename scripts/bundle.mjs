@@ -35,6 +35,9 @@ await build({
   // (large-object space 9.4 against 1.0 MB); 2.8 MB minified does not (BENCHMARKS.md).
   minifyWhitespace: true,
   minifySyntax: true,
+  // tsc compiles a decorated class to `let X = X_1 = class X {…}`; without this, the minifier drops
+  // the inner name and X.name becomes "X_1" (Nest's logger contexts, Swagger's schema names).
+  keepNames: true,
   // Licences go to dist/main.js.LEGAL.txt instead of the script.
   legalComments: 'linked',
   // Kept out: Nest's optional integrations, which it imports only if installed (they are not),

@@ -70,6 +70,13 @@ describe('logs of the running service', () => {
     expect(requests.find((line) => line.request_id === 'trace-me-1')).toMatchObject({ route: '/api/dags/:dagId/status', status: 200 });
   });
 
+  it('names each line after its class, as written (the bundle keeps class names)', () => {
+    const contexts = new Set(lines.map((line) => line.context));
+    expect(contexts).toContain('AirflowClient');
+    expect(contexts).toContain('PortGuardService');
+    expect([...contexts].filter((context) => /_\d+$/.test(String(context)))).toEqual([]);
+  });
+
   it('logs changes of state, not every failure', () => {
     const refused = lines.filter((line) => String(line.message).includes('refused the credentials'));
     expect(refused).toHaveLength(1);
