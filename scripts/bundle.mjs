@@ -32,7 +32,7 @@ await build({
   sourcemap: true,
   // Whitespace and syntax only, names kept (Nest and the logs use class names). V8 keeps the source
   // of a script in memory: 4.2 MB unminified cost ~15 MB more RSS under load than separate modules
-  // (large-object space 9.4 against 1.0 MB); 2.8 MB minified does not (BENCHMARKS.md).
+  // (large-object space 9.4 against 1.0 MB); 2.9 MB minified does not (BENCHMARKS.md).
   minifyWhitespace: true,
   minifySyntax: true,
   // tsc compiles a decorated class to `let X = X_1 = class X {…}`; without this, the minifier drops
