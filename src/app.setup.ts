@@ -5,8 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DagStatusFastPath, type EtagFunction } from './dag-status/dag-status.fast-path.js';
 import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
-import { securityHeaders } from './http/security-headers.middleware.js';
-import { INSTANCE_HEADER, InstanceIdentity } from './lifecycle/instance.identity.js';
+import { commonHeaders, setHeaders } from './http/security-headers.middleware.js';
+import { InstanceIdentity } from './lifecycle/instance.identity.js';
 
 /**
  * What every instance of the app gets, in main.ts and in tests alike: request
@@ -20,13 +20,7 @@ export function setupApp(app: INestApplication): void {
   // unmatched paths get the headers, a request id and their metrics too.
   const observer = app.get(RequestObserverMiddleware);
   express.use((req: Request, res: Response, next: NextFunction) => observer.use(req, res, next));
-  express.use(securityHeaders);
-  // Every answer names the instance, so a client or a peer can tell which one served it.
-  const identity = app.get(InstanceIdentity).header;
-  express.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader(INSTANCE_HEADER, identity);
-    next();
-  });
+  express.use(setHeaders(commonHeaders(app.get(InstanceIdentity).header)));
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,44 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { LifecycleService } from '../src/lifecycle/lifecycle.service.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
-import { startServiceApp, type ServiceEnv } from './support/service-app.js';
+import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 
 const DAG = 'Airflow_Lab2';
 
 /** One fake Airflow for the file; each test sets its scenario and gets a fresh app (fresh cache and client). */
-let fake: FakeAirflow;
-let app: INestApplication | undefined;
+const airflow = againstFakeAirflow({
+  TARGET_DAG_ID: DAG,
+  ALLOWED_DAG_IDS: `${DAG},Other_DAG`,
+  // Long enough that a test never sees an entry expire by accident.
+  STATUS_CACHE_TTL_MS: '60000',
+  AIRFLOW_TIMEOUT_MS: '1000',
+});
 
 async function serve(scenario: Partial<FakeAirflowOptions>, env: ServiceEnv = {}) {
-  fake.reset();
-  fake.setScenario(scenario);
-  await app?.close();
-  app = await startServiceApp({
-    AIRFLOW_WEBSERVER: fake.url,
-    TARGET_DAG_ID: DAG,
-    ALLOWED_DAG_IDS: `${DAG},Other_DAG`,
-    // Long enough that a test never sees an entry expire by accident.
-    STATUS_CACHE_TTL_MS: '60000',
-    AIRFLOW_TIMEOUT_MS: '1000',
-    ...env,
-  });
-  return request(app.getHttpServer());
+  return request((await airflow.start(scenario, env)).getHttpServer());
 }
 
 const success = (extra = {}) => FakeAirflow.run({ dag_id: DAG, state: 'success', ...extra });
-
-beforeAll(async () => {
-  fake = await FakeAirflow.start();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-afterAll(async () => {
-  await fake.stop();
-});
 
 describe('seed parity: /, /success, /failure, /health', () => {
   it('redirects / to /success when the latest run succeeded', async () => {
@@ -73,7 +54,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
     expect(page.text).toContain('manual__&lt;b&gt;x&lt;/b&gt;');
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page.text).not.toContain('<script>');
-    expect(page.text).toContain(`${fake.url}/dags/${DAG}/runs/manual__%3Cb%3Ex%3C%2Fb%3E`);
+    expect(page.text).toContain(`${airflow.fake.url}/dags/${DAG}/runs/manual__%3Cb%3Ex%3C%2Fb%3E`);
     expect(page.text).toContain('1 min 0 s');
   });
 
@@ -86,7 +67,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
 
   it('keeps /health at 200 while Airflow is down, and readiness says why it is not ready', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } });
-    await fake.down();
+    await airflow.fake.down();
     try {
       const health = await http.get('/health').expect(200);
       expect(health.body.status).toBe('ok');
@@ -98,7 +79,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
       const page = await http.get('/failure').expect(200);
       expect(page.text).toContain('Airflow cannot be reached');
     } finally {
-      await fake.restart();
+      await airflow.fake.restart();
     }
   });
 
@@ -111,7 +92,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
   it('turns unready at once when the instance starts to stop, whatever Airflow says', async () => {
     const http = await serve({ dags: { [DAG]: [] } });
     await http.get('/health/ready').expect(200);
-    app!.get(LifecycleService).beginDrain();
+    airflow.app!.get(LifecycleService).beginDrain();
     const ready = await http.get('/health/ready').expect(503);
     expect(ready.body.error.lifecycle).toMatchObject({ status: 'down', reason: 'shutting_down' });
     await http.get('/health/live').expect(200);
@@ -132,7 +113,7 @@ describe('JSON API', () => {
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(res.body).toMatchObject({ dag_id: DAG, state: 'failed', run_id: 'manual_new', logical_date: null, run_after: '2026-02-01T00:00:00Z' });
     expect(Date.parse(res.body.fetched_at)).not.toBeNaN();
-    const [call] = fake.calls.filter((c) => c.path.endsWith('/dagRuns'));
+    const [call] = airflow.fake.calls.filter((c) => c.path.endsWith('/dagRuns'));
     expect(call?.query).toMatchObject({ order_by: '-run_after', limit: '1' });
   });
 
@@ -155,7 +136,7 @@ describe('JSON API', () => {
     const http = await serve({ dags: { [DAG]: [success()] } });
     const res = await http.get(`/api/dags/${encodeURIComponent(decodeURIComponent(id))}/status`).expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, reason: 'bad_request' });
-    expect(fake.calls).toHaveLength(0);
+    expect(airflow.fake.calls).toHaveLength(0);
   });
 
   it.each(['0', '101', 'ten', '-3'])('answers 400 for limit=%s', async (limit) => {
@@ -166,7 +147,7 @@ describe('JSON API', () => {
   it('answers 404 for a DAG outside ALLOWED_DAG_IDS, without asking Airflow, exactly as for an unknown DAG', async () => {
     const http = await serve({ dags: { [DAG]: [], Secret_DAG: [success({ dag_id: 'Secret_DAG' })] } });
     const hidden = await http.get('/api/dags/Secret_DAG/status').expect(404);
-    expect(fake.calls).toHaveLength(0);
+    expect(airflow.fake.calls).toHaveLength(0);
     const unknown = await http.get('/api/dags/Other_DAG/status').expect(404);
     expect(hidden.body.reason).toBe('dag_not_found');
     expect(unknown.body.reason).toBe('dag_not_found');
@@ -177,20 +158,20 @@ describe('JSON API', () => {
 describe('faults map to clear errors', () => {
   it('503 with Retry-After when Airflow is down', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } });
-    await fake.down();
+    await airflow.fake.down();
     try {
       const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
       expect(res.headers['retry-after']).toBe('60');
       expect(res.body).toMatchObject({ statusCode: 503, reason: 'airflow_unreachable' });
     } finally {
-      await fake.restart();
+      await airflow.fake.restart();
     }
   });
 
   it('504 when Airflow hangs', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } }, { AIRFLOW_TIMEOUT_MS: '300' });
     await http.get(`/api/dags/${DAG}/status`).expect(200); // version and token are known
-    await app!.close();
+    await airflow.app!.close();
     const again = await serve({ dags: { [DAG]: [success()] }, fault: 'hang' }, { AIRFLOW_TIMEOUT_MS: '300' });
     const res = await again.get(`/api/dags/${DAG}/status`).expect(504);
     expect(res.body.reason).toBe('airflow_timeout');
@@ -219,9 +200,9 @@ describe('faults map to clear errors', () => {
   it('renews an expired token once and carries on', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    fake.expireTokensNow();
+    airflow.fake.expireTokensNow();
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.callsTo('/auth/token')).toBe(2);
+    expect(airflow.fake.callsTo('/auth/token')).toBe(2);
     const metrics = await http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^airflow_token_renewals_total 2$/m);
   });
@@ -229,25 +210,25 @@ describe('faults map to clear errors', () => {
   it('renews a token the server no longer recognises (403 Invalid JWT token)', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    fake.rotateSecret();
+    airflow.fake.rotateSecret();
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.callsTo('/auth/token')).toBe(2);
+    expect(airflow.fake.callsTo('/auth/token')).toBe(2);
   });
 
   it('renews a token shortly before it expires, without waiting for a 401', async () => {
     // Tokens minted an hour ago by the fake's clock expire in 20 s: inside the 30 s renewal margin.
     const http = await serve({ dags: { [DAG]: [success()] }, now: () => Date.now() - 3_580_000 }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    const before = fake.callsTo('/auth/token');
+    const before = airflow.fake.callsTo('/auth/token');
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.callsTo('/auth/token')).toBe(before + 1);
-    expect(fake.calls.filter((c) => c.status === 401)).toHaveLength(0);
+    expect(airflow.fake.callsTo('/auth/token')).toBe(before + 1);
+    expect(airflow.fake.calls.filter((c) => c.status === 401)).toHaveLength(0);
   });
 
   it('reuses a short-lived token instead of renewing it on every call', async () => {
     const http = await serve({ dags: { [DAG]: [success()] }, tokenTtlSeconds: 20 }, { STATUS_CACHE_TTL_MS: '0' });
     for (let i = 0; i < 3; i++) await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.callsTo('/auth/token')).toBe(1);
+    expect(airflow.fake.callsTo('/auth/token')).toBe(1);
   });
 });
 
@@ -257,7 +238,7 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     const http = await serve({ apiVersion: 'v1', auth: 'basic', dags: { [DAG]: [run] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(res.body).toMatchObject({ run_id: 'v1run', state: 'success', run_after: null });
-    const call = fake.calls.find((c) => c.path.endsWith('/dagRuns'));
+    const call = airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'));
     expect(call).toMatchObject({ path: `/api/v1/dags/${DAG}/dagRuns`, authScheme: 'basic' });
     expect(call?.query).toMatchObject({ order_by: '-execution_date' });
     const ready = await http.get('/health/ready').expect(200);
@@ -269,20 +250,20 @@ describe('API versions and auth schemes, worked out by themselves', () => {
   it('Airflow 3 with a JWT by default', async () => {
     const http = await serve({ auth: 'jwt', dags: { [DAG]: [success()] } });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('bearer');
+    expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('bearer');
   });
 
   it('Airflow 3 with HTTP basic when asked (FAB basic-auth backend)', async () => {
     const http = await serve({ auth: 'jwt+basic', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'basic' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.callsTo('/auth/token')).toBe(0);
-    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('basic');
+    expect(airflow.fake.callsTo('/auth/token')).toBe(0);
+    expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('basic');
   });
 
   it('an Airflow without authentication', async () => {
     const http = await serve({ auth: 'none', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'none' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('none');
+    expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('none');
   });
 
   it('502 when nothing at the URL speaks an Airflow API', async () => {
@@ -298,7 +279,7 @@ describe('cache', () => {
     const answers = await Promise.all(Array.from({ length: 40 }, () => http.get(`/api/dags/${DAG}/status`)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     for (let i = 0; i < 10; i++) await http.get(i % 2 ? '/' : '/success').expect(i % 2 ? 302 : 200);
-    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+    expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
     const metrics = await http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^status_cache_lookups_total\{result="miss"\} 1$/m);
     expect(metrics.text).toMatch(/^status_cache_lookups_total\{result="hit"\} 49$/m);
@@ -307,10 +288,10 @@ describe('cache', () => {
   it('caches failures too, so an outage is not multiplied by the client load', async () => {
     const http = await serve({ dags: { [DAG]: [success()] } });
     await http.get(`/api/dags/${DAG}/runs?limit=5`).expect(200); // API version and token now known
-    fake.setScenario({ fault: 'http500' });
-    fake.clearCalls();
+    airflow.fake.setScenario({ fault: 'http500' });
+    airflow.fake.clearCalls();
     for (let i = 0; i < 5; i++) await http.get(`/api/dags/${DAG}/status`).expect(502);
-    expect(fake.calls).toHaveLength(1);
+    expect(airflow.fake.calls).toHaveLength(1);
   });
 });
 

@@ -1,10 +1,9 @@
 import { connect } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DagStatusFastPath } from '../src/dag-status/dag-status.fast-path.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
-import { startServiceApp, type ServiceEnv } from './support/service-app.js';
+import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { freePort, ServiceProcess, until } from './support/service-process.js';
 
 /**
@@ -15,23 +14,13 @@ import { freePort, ServiceProcess, until } from './support/service-process.js';
 const DAG = 'Airflow_Lab2';
 const STATUS = `/api/dags/${DAG}/status`;
 
-let fake: FakeAirflow;
-let app: INestApplication | undefined;
+const airflow = againstFakeAirflow({ TARGET_DAG_ID: DAG, ALLOWED_DAG_IDS: `${DAG},Other_DAG`, STATUS_CACHE_TTL_MS: '60000', AIRFLOW_TIMEOUT_MS: '1000' });
 let port: number;
 /** Whether the fast path answered each request (true) or left it to Nest (false), in order. */
 let answered: () => boolean[];
 
 async function serve(scenario: Partial<FakeAirflowOptions> = {}, env: ServiceEnv = {}): Promise<void> {
-  fake.reset();
-  fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] }, ...scenario });
-  app = await startServiceApp({
-    AIRFLOW_WEBSERVER: fake.url,
-    TARGET_DAG_ID: DAG,
-    ALLOWED_DAG_IDS: `${DAG},Other_DAG`,
-    STATUS_CACHE_TTL_MS: '60000',
-    AIRFLOW_TIMEOUT_MS: '1000',
-    ...env,
-  });
+  const app = await airflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] }, ...scenario }, env);
   const spy = jest.spyOn(app.get(DagStatusFastPath), 'answer');
   answered = () => spy.mock.results.map((result) => result.value as boolean);
   await app.listen(0, '127.0.0.1');
@@ -55,17 +44,6 @@ const get = (path: string, ...headers: string[]) => raw([`GET ${path} HTTP/1.1`,
 /** The Date header is the one line two answers a moment apart may differ in. */
 const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
 
-beforeAll(async () => {
-  fake = await FakeAirflow.start();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-afterAll(async () => {
-  await fake.stop();
-});
-
 describe('the fast path for the cached status', () => {
   it('answers the very bytes the Nest route answered: status line, headers in order, ETag and body', async () => {
     await serve();
@@ -75,7 +53,7 @@ describe('the fast path for the cached status', () => {
     expect(withoutDate(fromFastPath)).toBe(withoutDate(fromNest));
     expect(fromFastPath).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
     expect(fromFastPath).toContain('\r\nETag: W/"');
-    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+    expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
   });
 
   it('gives each request its own id unless the caller sent a plain one', async () => {
@@ -96,7 +74,7 @@ describe('the fast path for the cached status', () => {
     await get(STATUS);
     await get(STATUS);
     expect(answered()).toEqual([false, true, true]);
-    const metrics = (await request(app!.getHttpServer()).get('/metrics').expect(200)).text;
+    const metrics = (await request(airflow.app!.getHttpServer()).get('/metrics').expect(200)).text;
     expect(metrics).toContain('http_requests_total{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
     expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
     expect(metrics).toContain('status_cache_lookups_total{result="miss"} 1');
@@ -130,10 +108,10 @@ describe('the fast path for the cached status', () => {
   it('never answers from a failed read: every such request gets Nest’s error answer', async () => {
     await serve({ fault: 'http500' });
     expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
-    const calls = fake.calls.length;
+    const calls = airflow.fake.calls.length;
     expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
     expect(answered()).toEqual([false, false]);
-    expect(fake.calls.length).toBe(calls); // the failure itself is cached
+    expect(airflow.fake.calls.length).toBe(calls); // the failure itself is cached
   });
 
   it('never answers from an expired read (STATUS_CACHE_TTL_MS=0)', async () => {
@@ -141,7 +119,7 @@ describe('the fast path for the cached status', () => {
     await get(STATUS);
     await get(STATUS);
     expect(answered()).toEqual([false, false]);
-    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(2);
+    expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(2);
   });
 
   it('serves each allowed DAG from its own cached read', async () => {
@@ -163,11 +141,11 @@ describe('the fast path in the running service', () => {
   });
 
   it('writes the same access-log line as the Nest route, and loses none at shutdown', async () => {
-    fake.reset();
-    fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
+    airflow.fake.reset();
+    airflow.fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
     const servicePort = await freePort();
     const base = `http://127.0.0.1:${servicePort}`;
-    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: fake.url, STATUS_CACHE_TTL_MS: '60000', LOG_LEVEL: 'log' });
+    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: airflow.fake.url, STATUS_CACHE_TTL_MS: '60000', LOG_LEVEL: 'log' });
     await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
     for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
       expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);
@@ -183,6 +161,6 @@ describe('the fast path in the running service', () => {
     expect(shape(lines[1]!)).toEqual(shape(lines[0]!));
     expect(shape(lines[2]!)).toEqual(shape(lines[0]!));
     expect(Object.keys(lines[1]!)).toEqual(Object.keys(lines[0]!));
-    expect(fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
+    expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
   }, 60_000);
 });

@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { requestIdFor } from '../http/request-observer.middleware.js';
-import { SECURITY_HEADERS } from '../http/security-headers.middleware.js';
-import { INSTANCE_HEADER, InstanceIdentity } from '../lifecycle/instance.identity.js';
+import { commonHeaders, type Header } from '../http/security-headers.middleware.js';
+import { InstanceIdentity } from '../lifecycle/instance.identity.js';
 import { AccessLog } from '../logging/access-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DagStatusDto } from './dag-status.dto.js';
@@ -44,7 +44,7 @@ interface Prepared {
 @Injectable()
 export class DagStatusFastPath {
   private readonly prepared = new WeakMap<DagStatus, Prepared>();
-  private readonly instance: string;
+  private readonly common: readonly Header[];
   private etagOf: EtagFunction = () => undefined;
 
   constructor(
@@ -53,7 +53,7 @@ export class DagStatusFastPath {
     private readonly accessLog: AccessLog,
     identity: InstanceIdentity,
   ) {
-    this.instance = identity.header;
+    this.common = commonHeaders(identity.header);
   }
 
   /**
@@ -95,8 +95,8 @@ export class DagStatusFastPath {
     let prepared = this.prepared.get(status);
     if (prepared === undefined) {
       const body = JSON.stringify(DagStatusDto.from(status));
-      const headers = ['X-Request-Id', '', ...SECURITY_HEADERS.flat()];
-      headers.push(INSTANCE_HEADER, this.instance, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)));
+      const headers = ['X-Request-Id', '', ...this.common.flat()];
+      headers.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)));
       const etag = this.etagOf(body, 'utf8');
       if (etag !== undefined) headers.push('ETag', etag);
       prepared = { body, headers };

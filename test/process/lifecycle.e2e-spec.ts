@@ -85,31 +85,25 @@ describe('port guard', () => {
     expect(body.details.process).toMatchObject({ service: 'airflow-status-api', instance_id: id, pid: a.child.pid });
   });
 
-  it('exits 69 within seconds, naming the port and the holder, when another program holds the port', async () => {
-    const foreign: Server = createServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  it.each([
+    [
+      'naming the port and the holder, when another program holds the port',
+      () => createServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')),
+      {},
+      'set FLASK_PORT to a free port',
+    ],
+    ['when the holder accepts connections but never answers', () => createServer(() => undefined), { PORT_PROBE_TIMEOUT_MS: '1000' }, 'no HTTP answer within 1000 ms'],
+  ])('exits 69 within seconds, %s', async (_case, holder: () => Server, env: Record<string, string>, says: string) => {
+    const foreign = holder();
     foreign.listen(port, '127.0.0.1');
     await once(foreign, 'listening');
     try {
-      const a = start();
+      const a = start(env);
       await expect(a.exited()).resolves.toBe(69);
       expect(a.output).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
-      expect(a.output).toContain('set FLASK_PORT to a free port');
+      expect(a.output).toContain(says);
     } finally {
       foreign.close();
-    }
-  });
-
-  it('exits 69 within seconds when the holder accepts connections but never answers', async () => {
-    const silent: Server = createServer(() => undefined);
-    silent.listen(port, '127.0.0.1');
-    await once(silent, 'listening');
-    try {
-      const a = start({ PORT_PROBE_TIMEOUT_MS: '1000' });
-      await expect(a.exited()).resolves.toBe(69);
-      expect(a.output).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
-      expect(a.output).toContain('no HTTP answer within 1000 ms');
-    } finally {
-      silent.close();
     }
   });
 
