@@ -1,18 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AirflowModule } from './airflow/airflow.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
 import watchdogConfig from './config/watchdog.config.js';
-import { DagStatusFastPath } from './dag-status/dag-status.fast-path.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { HealthModule } from './health/health.module.js';
-import { HttpExceptionFilter } from './http/http-exception.filter.js';
-import { RequestObserverMiddleware } from './http/request-observer.middleware.js';
+import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
-import { AccessLog } from './logging/access-log.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
 
@@ -25,13 +23,16 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       envFilePath: ['.env'],
       load: [appConfig, airflowConfig, dagStatusConfig, watchdogConfig],
     }),
+    // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
+    ScheduleModule.forRoot(),
     LifecycleModule,
+    LoggingModule,
     MetricsModule,
+    HttpEdgeModule,
     AirflowModule,
     DagStatusModule,
     HealthModule,
     PortGuardModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, AccessLog, RequestObserverMiddleware, DagStatusFastPath],
 })
 export class AppModule {}

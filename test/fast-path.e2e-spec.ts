@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
-import { DagStatusFastPath } from '../src/dag-status/dag-status.fast-path.js';
+import { HttpFastLane } from '../src/http/http.fast-lane.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { freePort, ServiceProcess, until } from './support/service-process.js';
 
 /**
- * The cached status is answered ahead of Express and Nest (DagStatusFastPath).
+ * The cached status is answered ahead of Express and Nest (HttpFastLane, DagStatusHotPath).
  * These tests hold it to the Nest route's contract, byte for byte, and check
  * that everything it must not answer still reaches Nest.
  */
@@ -21,7 +21,7 @@ let answered: () => boolean[];
 
 async function serve(scenario: Partial<FakeAirflowOptions> = {}, env: ServiceEnv = {}): Promise<void> {
   const app = await airflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] }, ...scenario }, env);
-  const spy = jest.spyOn(app.get(DagStatusFastPath), 'answer');
+  const spy = jest.spyOn(app.get(HttpFastLane), 'answer');
   answered = () => spy.mock.results.map((result) => result.value as boolean);
   await app.listen(0, '127.0.0.1');
   port = (app.getHttpServer().address() as { port: number }).port;

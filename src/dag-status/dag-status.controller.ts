@@ -1,9 +1,11 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiGatewayTimeoutResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ErrorDto } from '../http/error.dto.js';
 import { DagIdPipe } from './dag-id.pipe.js';
 import { DagRunDto, DagRunsDto, DagStatusDto } from './dag-status.dto.js';
 import { DagStatusService } from './dag-status.service.js';
+import { cacheControlFor } from './dag-status.store.js';
 import { RunsLimitPipe } from './runs-limit.pipe.js';
 
 const DAG_ID_PARAM = {
@@ -24,11 +26,13 @@ export class DagStatusController {
   constructor(private readonly status: DagStatusService) {}
 
   @Get(':dagId/status')
-  @ApiOperation({ summary: 'The latest run of a DAG', description: 'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS.' })
+  @ApiOperation({ summary: 'The latest run of a DAG', description: 'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer.' })
   @ApiParam(DAG_ID_PARAM)
   @ApiOkResponse({ type: DagStatusDto })
-  async getStatus(@Param('dagId', DagIdPipe) dagId: string): Promise<DagStatusDto> {
-    return DagStatusDto.from(await this.status.getStatus(dagId));
+  async getStatus(@Param('dagId', DagIdPipe) dagId: string, @Res({ passthrough: true }) res: Response): Promise<DagStatusDto> {
+    const snapshot = await this.status.read(dagId);
+    res.setHeader('Cache-Control', cacheControlFor(snapshot));
+    return DagStatusDto.from(snapshot.status!);
   }
 
   @Get(':dagId/runs')
@@ -36,8 +40,13 @@ export class DagStatusController {
   @ApiParam(DAG_ID_PARAM)
   @ApiQuery({ name: 'limit', required: false, description: 'How many runs, 1 to 100 (default 10)', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } })
   @ApiOkResponse({ type: DagRunsDto })
-  async listRuns(@Param('dagId', DagIdPipe) dagId: string, @Query('limit', RunsLimitPipe) limit: number): Promise<DagRunsDto> {
-    const { runs, fetchedAt } = await this.status.listRuns(dagId, limit);
-    return { dag_id: dagId, runs: runs.map((run) => DagRunDto.from(run)), fetched_at: fetchedAt };
+  async listRuns(
+    @Param('dagId', DagIdPipe) dagId: string,
+    @Query('limit', RunsLimitPipe) limit: number,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DagRunsDto> {
+    const snapshot = await this.status.read(dagId, limit);
+    res.setHeader('Cache-Control', cacheControlFor(snapshot));
+    return { dag_id: dagId, runs: snapshot.runs.slice(0, limit).map((run) => DagRunDto.from(run)), fetched_at: snapshot.fetchedAt };
   }
 }

@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AirflowModule } from '../airflow/airflow.module.js';
+import { HttpEdgeModule } from '../http/http-edge.module.js';
 import { DagStatusController } from './dag-status.controller.js';
+import { DagStatusGauge } from './dag-status.gauge.js';
+import { DagStatusHotPath } from './dag-status.hot-path.js';
 import { DagStatusService } from './dag-status.service.js';
+import { DagStatusStore } from './dag-status.store.js';
 import { StatusPageController } from './status-page.controller.js';
 
 @Module({
-  imports: [AirflowModule],
+  imports: [AirflowModule, HttpEdgeModule],
   controllers: [StatusPageController, DagStatusController],
-  providers: [DagStatusService],
-  exports: [DagStatusService],
+  providers: [DagStatusStore, DagStatusService, DagStatusHotPath, DagStatusGauge],
+  exports: [DagStatusStore, DagStatusService],
 })
 export class DagStatusModule {}

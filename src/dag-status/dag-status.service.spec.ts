@@ -1,28 +1,31 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import type { AirflowClient } from '../airflow/airflow.client.js';
-import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
-import type { MetricsService } from '../metrics/metrics.service.js';
 import { DagStatusService } from './dag-status.service.js';
+import type { DagSnapshot, DagStatusStore } from './dag-status.store.js';
 
 function run(state: string, runId = 'r1'): DagRun {
   return { dagId: 'Airflow_Lab2', runId, state, logicalDate: null, runAfter: '2026-01-01T00:00:00Z', startDate: null, endDate: null, note: null, runType: 'manual' };
 }
 
+function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): DagSnapshot {
+  const status = runs === null ? null : { dagId: 'Airflow_Lab2', run: runs[0] ?? null, fetchedAt: '2026-12-01T00:00:00.000Z' };
+  return { dagId: 'Airflow_Lab2', runs, error, status, json: null, pageSize: 1, fetchedAt: '2026-12-01T00:00:00.000Z', expiresAt: Infinity };
+}
+
 describe('DagStatusService', () => {
-  let listRuns: jest.Mock<(dagId: string, limit: number) => Promise<DagRun[]>>;
+  let read: jest.Mock<(dagId: string, runs?: number) => Promise<DagSnapshot>>;
   let service: DagStatusService;
 
   beforeEach(() => {
-    listRuns = jest.fn();
-    const client = { listRuns, uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowClient;
-    const config = {
-      getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2', 'other'], cacheTtlMs: 60_000 }),
-    } as unknown as ConfigService<AllConfig, true>;
-    const metrics = { recordCacheLookup: jest.fn(), recordDagState: jest.fn() } as unknown as MetricsService;
-    service = new DagStatusService(client, metrics, config);
+    read = jest.fn();
+    const store = { read } as unknown as DagStatusStore;
+    const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowClient;
+    const config = { getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000 }) } as unknown as ConfigService<AllConfig, true>;
+    service = new DagStatusService(store, client, config);
   });
 
   it.each([
@@ -32,13 +35,13 @@ describe('DagStatusService', () => {
     ['queued', 'failure', 'queued'],
     ['up_for_retry', 'failure', 'other_state'],
   ])('turns a %s run into %s (%s)', async (state, outcome, reason) => {
-    listRuns.mockResolvedValue([run(state)]);
+    read.mockResolvedValue(snapshot([run(state)]));
     const verdict = await service.verdict();
     expect(verdict).toMatchObject({ outcome, reason, dagId: 'Airflow_Lab2', airflowUrl: 'ui/Airflow_Lab2/r1' });
   });
 
   it('says when there is no run yet', async () => {
-    listRuns.mockResolvedValue([]);
+    read.mockResolvedValue(snapshot([]));
     expect(await service.verdict()).toMatchObject({ outcome: 'failure', reason: 'no_run', run: null, explanation: 'The DAG has no run yet.' });
   });
 
@@ -47,38 +50,16 @@ describe('DagStatusService', () => {
     [new AirflowAuthError('x'), 'airflow_auth_refused'],
     [new DagNotFoundError('Airflow_Lab2'), 'dag_not_found'],
   ])('explains an Airflow failure (%s) instead of throwing', async (error, reason) => {
-    listRuns.mockRejectedValue(error);
-    expect(await service.verdict()).toMatchObject({ outcome: 'failure', reason, run: null });
+    read.mockResolvedValue(snapshot(null, error));
+    expect(await service.verdict()).toMatchObject({ outcome: 'failure', reason, run: null, airflowUrl: 'ui/Airflow_Lab2/' });
   });
 
-  it('answers a DAG outside ALLOWED_DAG_IDS like an unknown one, without asking Airflow', async () => {
-    await expect(service.getStatus('secret_dag')).rejects.toBeInstanceOf(DagNotFoundError);
-    expect(listRuns).not.toHaveBeenCalled();
-  });
-
-  it('shares the latest-run read between the status and the pages', async () => {
-    listRuns.mockResolvedValue([run('success')]);
-    await Promise.all([service.getStatus('Airflow_Lab2'), service.verdict(), service.getStatus('Airflow_Lab2')]);
-    expect(listRuns).toHaveBeenCalledTimes(1);
-    expect(listRuns).toHaveBeenCalledWith('Airflow_Lab2', 1);
-    await service.listRuns('Airflow_Lab2', 5);
-    expect(listRuns).toHaveBeenLastCalledWith('Airflow_Lab2', 5);
-  });
-
-  it('peeks at a cached latest run without asking Airflow, one object per cached read', async () => {
-    expect(service.peekStatus('Airflow_Lab2')).toBeUndefined();
-    listRuns.mockResolvedValue([run('success')]);
-    const fetched = await service.getStatus('Airflow_Lab2');
-    const peeked = service.peekStatus('Airflow_Lab2');
-    expect(peeked).toBe(fetched);
-    expect(service.peekStatus('Airflow_Lab2')).toBe(peeked);
-    expect(listRuns).toHaveBeenCalledTimes(1);
-  });
-
-  it('never peeks outside ALLOWED_DAG_IDS, nor at a cached failure', async () => {
-    expect(service.peekStatus('secret_dag')).toBeUndefined();
-    listRuns.mockRejectedValue(new AirflowUnreachableError('x'));
-    await expect(service.getStatus('other')).rejects.toBeInstanceOf(AirflowUnreachableError);
-    expect(service.peekStatus('other')).toBeUndefined();
+  it('hands the JSON API a successful snapshot, or throws the failure the store met', async () => {
+    read.mockResolvedValue(snapshot([run('success')]));
+    await expect(service.read('Airflow_Lab2', 5)).resolves.toMatchObject({ runs: [{ runId: 'r1' }] });
+    expect(read).toHaveBeenCalledWith('Airflow_Lab2', 5);
+    const down = new AirflowUnreachableError('x');
+    read.mockResolvedValue(snapshot(null, down));
+    await expect(service.read('Airflow_Lab2')).rejects.toBe(down);
   });
 });

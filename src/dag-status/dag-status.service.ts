@@ -1,18 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AirflowClient } from '../airflow/airflow.client.js';
-import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import { SingleFlightCache } from '../cache/single-flight.cache.js';
 import type { AllConfig } from '../config/config.type.js';
-import type { DagStatusConfig } from '../config/dag-status.config.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import type { DagStatus, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
-
-interface RunsRead {
-  runs: DagRun[];
-  fetchedAt: string;
-}
+import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
+import type { NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
   no_run: 'The DAG has no run yet.',
@@ -27,122 +19,70 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   dag_not_found: 'Airflow does not know this DAG.',
 };
 
-/**
- * Reads DAG runs through the Airflow client, at most one Airflow call per DAG
- * (and page size) in flight, answers reused for STATUS_CACHE_TTL_MS.
- */
+/** Reads of the store as the routes need them: a successful snapshot for the JSON API, the seed's verdict for the pages. */
 @Injectable()
 export class DagStatusService {
-  private readonly config: DagStatusConfig;
-  private readonly cache: SingleFlightCache<string, RunsRead>;
-  /** One status object per cached read, so that callers can memoise what they derive from it. */
-  private readonly statuses = new WeakMap<RunsRead, DagStatus>();
+  readonly targetDagId: string;
 
   constructor(
+    private readonly store: DagStatusStore,
     private readonly airflow: AirflowClient,
-    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.config = config.getOrThrow('dagStatus', { infer: true });
-    this.cache = new SingleFlightCache(this.config.cacheTtlMs);
-  }
-
-  get targetDagId(): string {
-    return this.config.targetDagId;
-  }
-
-  /** The latest run of an allowed DAG. @throws AirflowError (DagNotFoundError for a DAG outside ALLOWED_DAG_IDS) */
-  async getStatus(dagId: string): Promise<DagStatus> {
-    return this.statusOf(dagId, await this.readRuns(dagId, 1));
+    this.targetDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
   }
 
   /**
-   * The latest run of an allowed DAG when a fresh, successful read of it is
-   * cached, synchronously and without asking Airflow; undefined otherwise (then
-   * `getStatus` decides). The same object comes back for as long as that read
-   * is cached, so a caller may memoise what it derives from it.
+   * A snapshot of an allowed DAG holding at least `runs` runs.
+   * @throws AirflowError when Airflow could not be read (DagNotFoundError for a DAG outside ALLOWED_DAG_IDS)
    */
-  peekStatus(dagId: string): DagStatus | undefined {
-    if (!this.config.allowedDagIds.includes(dagId)) return undefined;
-    const read = this.cache.peek(`${dagId}\n1`);
-    if (read === undefined) return undefined;
-    this.metrics.recordCacheLookup(true);
-    return this.statusOf(dagId, read);
-  }
-
-  /** The newest `limit` runs of an allowed DAG. @throws AirflowError (DagNotFoundError for a DAG outside ALLOWED_DAG_IDS) */
-  async listRuns(dagId: string, limit: number): Promise<RunsRead> {
-    return this.readRuns(dagId, limit);
+  async read(dagId: string, runs = 1): Promise<DagSnapshot & { runs: readonly DagRun[] }> {
+    const snapshot = await this.store.read(dagId, runs);
+    if (snapshot.error !== null) throw snapshot.error;
+    return snapshot as DagSnapshot & { runs: readonly DagRun[] };
   }
 
   /** The seed's verdict on the target DAG; never throws for an Airflow failure, it explains it. */
   async verdict(): Promise<StatusVerdict> {
-    const dagId = this.config.targetDagId;
-    try {
-      const status = await this.getStatus(dagId);
-      const reason = this.reasonFor(status.run);
-      return {
-        outcome: reason === null ? 'success' : 'failure',
-        reason,
-        explanation: reason === null ? 'The latest run succeeded.' : EXPLANATIONS[reason],
-        dagId,
-        run: status.run,
-        airflowUrl: this.airflow.uiUrl(dagId, status.run?.runId ?? null),
-        fetchedAt: status.fetchedAt,
-      };
-    } catch (error) {
-      if (!(error instanceof AirflowError)) throw error;
+    const dagId = this.targetDagId;
+    const snapshot = await this.store.read(dagId);
+    if (snapshot.error !== null) {
       return {
         outcome: 'failure',
-        reason: error.reason,
-        explanation: EXPLANATIONS[error.reason],
+        reason: snapshot.error.reason,
+        explanation: EXPLANATIONS[snapshot.error.reason],
         dagId,
         run: null,
         airflowUrl: this.airflow.uiUrl(dagId, null),
         fetchedAt: new Date().toISOString(),
       };
     }
+    const run = snapshot.runs?.[0] ?? null;
+    const reason = reasonFor(run);
+    return {
+      outcome: reason === null ? 'success' : 'failure',
+      reason,
+      explanation: reason === null ? 'The latest run succeeded.' : EXPLANATIONS[reason],
+      dagId,
+      run,
+      airflowUrl: this.airflow.uiUrl(dagId, run?.runId ?? null),
+      fetchedAt: snapshot.fetchedAt,
+    };
   }
+}
 
-  private statusOf(dagId: string, read: RunsRead): DagStatus {
-    let status = this.statuses.get(read);
-    if (status === undefined) {
-      status = { dagId, run: read.runs[0] ?? null, fetchedAt: read.fetchedAt };
-      this.statuses.set(read, status);
-    }
-    return status;
-  }
-
-  private reasonFor(run: DagRun | null): NotSuccessReason | null {
-    if (run === null) return 'no_run';
-    switch (run.state) {
-      case 'success':
-        return null;
-      case 'failed':
-        return 'failed';
-      case 'running':
-        return 'running';
-      case 'queued':
-        return 'queued';
-      default:
-        return 'other_state';
-    }
-  }
-
-  private readRuns(dagId: string, limit: number): Promise<RunsRead> {
-    this.assertAllowed(dagId);
-    const { value, hit } = this.cache.get(`${dagId}\n${limit}`, async () => {
-      const runs = await this.airflow.listRuns(dagId, limit);
-      this.metrics.recordDagState(dagId, runs[0]?.state ?? null);
-      return { runs, fetchedAt: new Date().toISOString() };
-    });
-    this.metrics.recordCacheLookup(hit);
-    return value;
-  }
-
-  private assertAllowed(dagId: string): void {
-    // The service holds Airflow credentials: it must not become a way to read every DAG,
-    // nor tell which DAGs exist, so a DAG outside the list is answered like an unknown one.
-    if (!this.config.allowedDagIds.includes(dagId)) throw new DagNotFoundError(dagId);
+function reasonFor(run: DagRun | null): NotSuccessReason | null {
+  if (run === null) return 'no_run';
+  switch (run.state) {
+    case 'success':
+      return null;
+    case 'failed':
+      return 'failed';
+    case 'running':
+      return 'running';
+    case 'queued':
+      return 'queued';
+    default:
+      return 'other_state';
   }
 }

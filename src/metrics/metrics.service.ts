@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AllConfig } from '../config/config.type.js';
 
 /** Run states Airflow reports, plus "none" for a DAG without a run. */
 const KNOWN_STATES = ['none', 'queued', 'running', 'success', 'failed'];
@@ -66,11 +64,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry });
-    for (const dagId of config.getOrThrow('dagStatus', { infer: true }).allowedDagIds) {
-      for (const state of KNOWN_STATES) this.dagState.set({ dag_id: dagId, state }, 0);
-    }
   }
 
   recordHttp(method: string, route: string, status: number, seconds: number): void {
@@ -92,10 +87,11 @@ export class MetricsService {
     this.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
   }
 
-  /** Marks `state` (null: no run) as the one current state of the DAG's latest run. */
-  recordDagState(dagId: string, state: string | null): void {
-    const current = state ?? 'none';
-    for (const known of new Set([...KNOWN_STATES, current])) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
+  /** Marks `state` (null: no run) as the one current state of the DAG's latest run; undefined: not known yet. */
+  recordDagState(dagId: string, state: string | null | undefined): void {
+    const current = state === undefined ? undefined : (state ?? 'none');
+    const states = current === undefined ? KNOWN_STATES : new Set([...KNOWN_STATES, current]);
+    for (const known of states) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
   }
 
   metrics(): Promise<string> {

@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { AirflowClient } from '../airflow/airflow.client.js';
+import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import type { DagRun } from '../airflow/airflow.types.js';
+import type { AllConfig } from '../config/config.type.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { cacheControlFor, DagStatusStore, type DagSnapshot } from './dag-status.store.js';
+
+const TTL = 1000;
+
+function run(state: string, runId = 'r1'): DagRun {
+  return { dagId: 'a', runId, state, logicalDate: null, runAfter: '2026-01-01T00:00:00Z', startDate: null, endDate: null, note: null, runType: 'manual' };
+}
+
+/** Lets pending promise callbacks run (the store settles reads in callbacks). */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+describe('DagStatusStore', () => {
+  let listRuns: jest.Mock<(dagId: string, limit: number) => Promise<DagRun[]>>;
+  let lookups: jest.Mock<(hit: boolean) => void>;
+  let scheduler: SchedulerRegistry;
+  let store: DagStatusStore;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
+    listRuns = jest.fn(async () => [run('success')]);
+    lookups = jest.fn();
+    scheduler = new SchedulerRegistry();
+    const config = { getOrThrow: () => ({ targetDagId: 'a', allowedDagIds: ['a', 'b'], cacheTtlMs: TTL }) } as unknown as ConfigService<AllConfig, true>;
+    const metrics = { recordCacheLookup: lookups } as unknown as MetricsService;
+    store = new DagStatusStore({ listRuns } as unknown as AirflowClient, metrics, scheduler, config);
+  });
+
+  afterEach(() => {
+    store.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  it('shares one read between concurrent readers and reuses it for the TTL, failures included', async () => {
+    const [first, second] = await Promise.all([store.read('a'), store.read('a')]);
+    expect(first).toBe(second);
+    expect(first.status?.run?.state).toBe('success');
+    expect(lookups.mock.calls).toEqual([[false], [true]]);
+    jest.advanceTimersByTime(TTL);
+    listRuns.mockRejectedValue(new AirflowUnreachableError('down'));
+    const failed = await store.read('a');
+    expect(failed.error).toBeInstanceOf(AirflowUnreachableError);
+    expect(await store.read('a')).toBe(failed);
+    expect(listRuns).toHaveBeenCalledTimes(2);
+  });
+
+  it('reads one page per DAG whatever limit clients ask, growing it when a client asks for more', async () => {
+    await store.read('a', 1);
+    expect(listRuns).toHaveBeenLastCalledWith('a', 1);
+    await store.read('a', 3);
+    expect(listRuns).toHaveBeenLastCalledWith('a', 10);
+    listRuns.mockResolvedValue(Array.from({ length: 10 }, (_, i) => run('success', `r${i}`)));
+    jest.advanceTimersByTime(TTL);
+    await store.read('a', 10);
+    for (const limit of [1, 2, 5, 10]) await store.read('a', limit);
+    await store.read('a', 11);
+    expect(listRuns.mock.calls.map(([, limit]) => limit)).toEqual([1, 10, 10, 100]);
+    jest.advanceTimersByTime(TTL);
+    await store.read('a', 1);
+    expect(listRuns).toHaveBeenLastCalledWith('a', 100);
+  });
+
+  it('answers any limit from a page that came back short: the DAG has no more runs', async () => {
+    listRuns.mockResolvedValue([run('success')]);
+    await store.read('a', 50);
+    await store.read('a', 100);
+    expect(listRuns).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the newest read when a larger one overtakes a smaller one in flight', async () => {
+    let finishSmall: (runs: DagRun[]) => void = () => undefined;
+    listRuns.mockImplementationOnce(() => new Promise((resolve) => (finishSmall = resolve)));
+    listRuns.mockResolvedValueOnce([run('failed', 'r2')]);
+    const small = store.read('a', 1);
+    const large = await store.read('a', 10);
+    finishSmall([run('success', 'r1')]);
+    await small;
+    await settle();
+    expect(store.peek('a')).toBe(large);
+  });
+
+  it('peeks synchronously at a fresh successful snapshot only, and records nothing', async () => {
+    expect(store.peek('a')).toBeUndefined();
+    const read = await store.read('a');
+    lookups.mockClear();
+    expect(store.peek('a')).toBe(read);
+    expect(store.peek('b')).toBeUndefined();
+    expect(store.peek('secret')).toBeUndefined();
+    jest.advanceTimersByTime(TTL);
+    expect(store.peek('a')).toBeUndefined();
+    expect(lookups).not.toHaveBeenCalled();
+  });
+
+  it('derives the status body and its ETag once per read', async () => {
+    const snapshot = await store.read('a');
+    expect(JSON.parse(snapshot.json!.body)).toMatchObject({ dag_id: 'a', state: 'success', run_id: 'r1' });
+    expect(snapshot.json!.length).toBe(String(Buffer.byteLength(snapshot.json!.body)));
+    expect(snapshot.json!.etag).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/_-]+"$/);
+  });
+
+  it('tells caches how long the snapshot stays fresh', async () => {
+    const snapshot = await store.read('a');
+    expect(cacheControlFor(snapshot)).toBe('max-age=1');
+    jest.advanceTimersByTime(TTL + 500);
+    expect(cacheControlFor(snapshot)).toBe('max-age=0');
+  });
+
+  it('answers a DAG outside ALLOWED_DAG_IDS like an unknown one, without asking Airflow', async () => {
+    await expect(store.read('secret')).rejects.toBeInstanceOf(DagNotFoundError);
+    expect(() => store.watch(['a', 'secret'])).toThrow(DagNotFoundError);
+    expect(listRuns).not.toHaveBeenCalled();
+  });
+
+  it('announces a DAG only when its state, latest run or failure changes', async () => {
+    const seen: DagSnapshot[] = [];
+    store.changes.subscribe((snapshot) => seen.push(snapshot));
+    const states = [run('running'), run('running'), run('success'), run('success', 'r2')];
+    for (const next of states) {
+      listRuns.mockResolvedValueOnce([next]);
+      await store.read('a');
+      jest.advanceTimersByTime(TTL);
+    }
+    listRuns.mockRejectedValueOnce(new AirflowUnreachableError('down'));
+    await store.read('a');
+    jest.advanceTimersByTime(TTL);
+    listRuns.mockRejectedValueOnce(new AirflowUnreachableError('still down'));
+    await store.read('a');
+    await settle();
+    expect(seen.map((s) => s.error?.reason ?? `${s.runs![0]!.runId}:${s.runs![0]!.state}`)).toEqual([
+      'r1:running',
+      'r1:success',
+      'r2:success',
+      'airflow_unreachable',
+    ]);
+  });
+
+  it('refreshes watched DAGs on the TTL, once per DAG however many watchers, and stops with the last one', async () => {
+    const a1: DagSnapshot[] = [];
+    const a2: DagSnapshot[] = [];
+    const first = store.watch(['a']).subscribe((s) => a1.push(s));
+    const second = store.watch(['a', 'b']).subscribe((s) => a2.push(s));
+    await settle();
+    expect(listRuns.mock.calls).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(a1.map((s) => s.dagId)).toEqual(['a']);
+    expect(a2.map((s) => s.dagId)).toEqual(['a', 'b']);
+
+    listRuns.mockResolvedValue([run('failed')]);
+    await jest.advanceTimersByTimeAsync(TTL);
+    expect(listRuns).toHaveBeenCalledTimes(4);
+    expect(a1.map((s) => s.status?.run?.state)).toEqual(['success', 'failed']);
+    await jest.advanceTimersByTimeAsync(TTL);
+    expect(listRuns).toHaveBeenCalledTimes(6);
+    expect(a1).toHaveLength(2); // nothing changed, nothing announced
+
+    second.unsubscribe();
+    await jest.advanceTimersByTimeAsync(TTL);
+    expect(listRuns.mock.calls.slice(6)).toEqual([['a', 1]]);
+    first.unsubscribe();
+    await jest.advanceTimersByTimeAsync(5 * TTL);
+    expect(listRuns).toHaveBeenCalledTimes(7);
+    expect(scheduler.getTimeouts()).toHaveLength(0);
+  });
+
+  it('gives a new watcher the current snapshot even when its read brings no change', async () => {
+    await store.read('a');
+    jest.advanceTimersByTime(TTL);
+    const seen: DagSnapshot[] = [];
+    const subscription = store.watch(['a']).subscribe((s) => seen.push(s));
+    await settle();
+    expect(seen).toHaveLength(1);
+    subscription.unsubscribe();
+  });
+
+  it('drops its refreshes on shutdown', async () => {
+    store.watch(['a']).subscribe();
+    await settle();
+    expect(scheduler.getTimeouts()).toHaveLength(1);
+    store.onApplicationShutdown();
+    expect(scheduler.getTimeouts()).toHaveLength(0);
+  });
+});

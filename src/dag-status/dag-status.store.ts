@@ -1,0 +1,296 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import etag from 'etag';
+import { Observable, Subject } from 'rxjs';
+import { AirflowClient } from '../airflow/airflow.client.js';
+import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import type { DagRun } from '../airflow/airflow.types.js';
+import type { AllConfig } from '../config/config.type.js';
+import type { DagStatusConfig } from '../config/dag-status.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { DagStatusDto } from './dag-status.dto.js';
+import type { DagStatus } from './dag-status.types.js';
+
+/**
+ * How many runs one read asks Airflow for. A read grows to the next size when a
+ * client asks for more runs than the current one holds, and never shrinks, so a
+ * DAG costs one read per TTL whatever mix of `limit`s clients send: 1 for the
+ * status alone, 10 for the default run list, 100 (Airflow's page, our maximum).
+ */
+const PAGE_SIZES = [1, 10, 100] as const;
+
+/** The status route's answer, made once per read rather than once per request. */
+export interface StatusRepresentation {
+  readonly body: string;
+  /** Its Content-Length. */
+  readonly length: string;
+  /** The weak ETag Express would send for `body` (its default `etag fn`). */
+  readonly etag: string;
+}
+
+/**
+ * What the service knows about one DAG after one read of Airflow: its newest
+ * runs, or the failure that read met. Immutable; a new read makes a new one.
+ */
+export interface DagSnapshot {
+  readonly dagId: string;
+  /** The newest runs, newest first (at most `pageSize`); null when the read failed. */
+  readonly runs: readonly DagRun[] | null;
+  readonly error: AirflowError | null;
+  /** The latest run, when the read succeeded. */
+  readonly status: DagStatus | null;
+  /** The status route's body and ETag, when the read succeeded. */
+  readonly json: StatusRepresentation | null;
+  /** How many runs the read asked for. */
+  readonly pageSize: number;
+  /** When Airflow was asked (ISO 8601). */
+  readonly fetchedAt: string;
+  /** Epoch ms until which the snapshot answers for Airflow. */
+  readonly expiresAt: number;
+}
+
+interface Load {
+  readonly pageSize: number;
+  readonly promise: Promise<DagSnapshot>;
+}
+
+interface Entry {
+  snapshot: DagSnapshot | null;
+  load: Load | null;
+  pageSize: number;
+  /** How many watchers keep this DAG refreshed. */
+  watchers: number;
+  /** What the last emitted change was about, to emit only real changes. */
+  changeKey: string | null;
+}
+
+/**
+ * The one place that reads DAG runs from Airflow and remembers them: per
+ * allowed DAG, the latest snapshot, loaded through one shared read, reused for
+ * STATUS_CACHE_TTL_MS (failures too, so an outage is not multiplied by client
+ * load), readable synchronously, refreshed on the TTL while anything watches
+ * the DAG, and announcing a DAG only when its state or latest run changes.
+ * Every reader — the JSON routes, the pages, the hot path, the metrics gauge —
+ * goes through it.
+ */
+@Injectable()
+export class DagStatusStore implements OnApplicationShutdown {
+  private readonly config: DagStatusConfig;
+  private readonly entries = new Map<string, Entry>();
+  private readonly changes$ = new Subject<DagSnapshot>();
+  private stopped = false;
+
+  constructor(
+    private readonly airflow: AirflowClient,
+    private readonly metrics: MetricsService,
+    private readonly scheduler: SchedulerRegistry,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.getOrThrow('dagStatus', { infer: true });
+  }
+
+  get ttlMs(): number {
+    return this.config.cacheTtlMs;
+  }
+
+  /** Whether the service may read `dagId` at all (ALLOWED_DAG_IDS). */
+  isAllowed(dagId: string): boolean {
+    return this.config.allowedDagIds.includes(dagId);
+  }
+
+  /**
+   * The DAG's fresh snapshot holding at least `runs` runs, reading Airflow when
+   * there is none: concurrent callers share one read. Counted as a cache
+   * lookup (hit when no new read was needed).
+   * @throws DagNotFoundError for a DAG outside ALLOWED_DAG_IDS (Airflow is not asked)
+   */
+  read(dagId: string, runs = 1): Promise<DagSnapshot> {
+    if (!this.isAllowed(dagId)) return Promise.reject(new DagNotFoundError(dagId));
+    const entry = this.entryOf(dagId);
+    const snapshot = this.fresh(entry, runs);
+    if (snapshot !== undefined) {
+      this.metrics.recordCacheLookup(true);
+      return Promise.resolve(snapshot);
+    }
+    if (entry.load !== null && entry.load.pageSize >= runs) {
+      this.metrics.recordCacheLookup(true);
+      return entry.load.promise;
+    }
+    this.metrics.recordCacheLookup(false);
+    return this.startLoad(dagId, entry, runs).promise;
+  }
+
+  /**
+   * The DAG's fresh, successful snapshot, synchronously, or undefined when a
+   * read would be needed (nothing read yet, expired, failed, or not allowed).
+   * Never reads Airflow and records nothing.
+   */
+  peek(dagId: string): DagSnapshot | undefined {
+    const snapshot = this.entries.get(dagId)?.snapshot;
+    return snapshot != null && snapshot.error === null && Date.now() < snapshot.expiresAt ? snapshot : undefined;
+  }
+
+  /** Every change of any DAG's state or latest run, as the store learns of it; reads nothing by itself. */
+  get changes(): Observable<DagSnapshot> {
+    return this.changes$.asObservable();
+  }
+
+  /**
+   * The DAGs' snapshots as they change, starting with their current ones.
+   * While subscribed, the store re-reads each of them on the TTL (one read per
+   * DAG per TTL, however many watchers); the last unsubscribe stops that.
+   * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
+   */
+  watch(dagIds: readonly string[]): Observable<DagSnapshot> {
+    const unknown = dagIds.find((dagId) => !this.isAllowed(dagId));
+    if (unknown !== undefined) throw new DagNotFoundError(unknown);
+    return new Observable<DagSnapshot>((subscriber) => {
+      const wanted = new Set(dagIds);
+      const delivered = new Set<string>();
+      const deliver = (snapshot: DagSnapshot): void => {
+        delivered.add(snapshot.dagId);
+        subscriber.next(snapshot);
+      };
+      const subscription = this.changes$.subscribe((snapshot) => {
+        if (wanted.has(snapshot.dagId)) deliver(snapshot);
+      });
+      for (const dagId of wanted) {
+        const entry = this.entryOf(dagId);
+        entry.watchers += 1;
+        const current = this.fresh(entry, 1);
+        if (current !== undefined) {
+          deliver(current);
+        } else {
+          // The read may bring no change to announce; this watcher still needs its first snapshot.
+          const load = entry.load ?? this.startLoad(dagId, entry, 1);
+          load.promise.then(
+            (snapshot) => {
+              if (!delivered.has(dagId) && !subscriber.closed) deliver(snapshot);
+            },
+            () => undefined,
+          );
+        }
+        this.scheduleRefresh(dagId, entry);
+      }
+      return () => {
+        subscription.unsubscribe();
+        for (const dagId of wanted) {
+          const entry = this.entries.get(dagId);
+          if (entry === undefined) continue;
+          entry.watchers -= 1;
+          if (entry.watchers === 0) this.cancelRefresh(dagId);
+        }
+      };
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    for (const dagId of this.entries.keys()) this.cancelRefresh(dagId);
+    this.changes$.complete();
+  }
+
+  private entryOf(dagId: string): Entry {
+    // The service holds Airflow credentials: it must not become a way to read every DAG,
+    // nor tell which DAGs exist, so a DAG outside the list is answered like an unknown one.
+    if (!this.isAllowed(dagId)) throw new DagNotFoundError(dagId);
+    let entry = this.entries.get(dagId);
+    if (entry === undefined) {
+      entry = { snapshot: null, load: null, pageSize: PAGE_SIZES[0], watchers: 0, changeKey: null };
+      this.entries.set(dagId, entry);
+    }
+    return entry;
+  }
+
+  /** The entry's snapshot when it is fresh and answers for `runs` runs. */
+  private fresh(entry: Entry, runs: number): DagSnapshot | undefined {
+    const snapshot = entry.snapshot;
+    if (snapshot === null || Date.now() >= snapshot.expiresAt) return undefined;
+    // A failure answers for any size; a page that came back short holds every run there is.
+    if (snapshot.runs === null || snapshot.pageSize >= runs || snapshot.runs.length < snapshot.pageSize) return snapshot;
+    return undefined;
+  }
+
+  private startLoad(dagId: string, entry: Entry, runs: number): Load {
+    if (runs > entry.pageSize) entry.pageSize = PAGE_SIZES.find((size) => size >= runs) ?? PAGE_SIZES[PAGE_SIZES.length - 1];
+    const pageSize = entry.pageSize;
+    const load: Load = { pageSize, promise: this.loadSnapshot(dagId, pageSize) };
+    entry.load = load;
+    load.promise.then(
+      (snapshot) => {
+        // A later, larger read may have started meanwhile: the newest read is the one kept.
+        if (entry.load !== load) return;
+        entry.load = null;
+        entry.snapshot = snapshot;
+        this.announce(entry, snapshot);
+        this.scheduleRefresh(dagId, entry);
+      },
+      () => {
+        // A bug, not an Airflow failure: its readers get the error; the next read tries again.
+        if (entry.load === load) entry.load = null;
+      },
+    );
+    return load;
+  }
+
+  /** One read of Airflow; never rejects (a failure is a snapshot too), except for a bug. */
+  private async loadSnapshot(dagId: string, pageSize: number): Promise<DagSnapshot> {
+    let runs: DagRun[] | null = null;
+    let error: AirflowError | null = null;
+    try {
+      runs = await this.airflow.listRuns(dagId, pageSize);
+    } catch (caught) {
+      if (!(caught instanceof AirflowError)) throw caught;
+      error = caught;
+    }
+    const fetchedAt = new Date().toISOString();
+    const status = runs === null ? null : { dagId, run: runs[0] ?? null, fetchedAt };
+    let json: StatusRepresentation | null = null;
+    if (status !== null) {
+      const body = JSON.stringify(DagStatusDto.from(status));
+      const bytes = Buffer.from(body, 'utf8');
+      json = { body, length: String(bytes.length), etag: etag(bytes, { weak: true }) };
+    }
+    return { dagId, runs, error, status, json, pageSize, fetchedAt, expiresAt: Date.now() + this.config.cacheTtlMs };
+  }
+
+  /** Emits the snapshot when the DAG's state, latest run or failure differs from the last one emitted. */
+  private announce(entry: Entry, snapshot: DagSnapshot): void {
+    const latest = snapshot.runs?.[0];
+    const key = snapshot.error !== null ? `error:${snapshot.error.reason}` : latest === undefined ? 'none' : `${latest.runId}\n${latest.state}`;
+    if (key === entry.changeKey) return;
+    entry.changeKey = key;
+    this.changes$.next(snapshot);
+  }
+
+  private scheduleRefresh(dagId: string, entry: Entry): void {
+    if (this.stopped || entry.watchers === 0 || entry.load !== null || entry.snapshot === null) return;
+    this.cancelRefresh(dagId);
+    const timer = setTimeout(
+      () => {
+        this.scheduler.deleteTimeout(refreshName(dagId));
+        if (entry.watchers > 0 && entry.load === null) this.startLoad(dagId, entry, 1);
+      },
+      Math.max(0, entry.snapshot.expiresAt - Date.now()),
+    );
+    this.scheduler.addTimeout(refreshName(dagId), timer);
+  }
+
+  private cancelRefresh(dagId: string): void {
+    const name = refreshName(dagId);
+    if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+  }
+}
+
+/**
+ * `Cache-Control` for an answer made from `snapshot`: caches may keep it as
+ * long as the store does. Rounded up, so that answers a moment apart agree.
+ */
+export function cacheControlFor(snapshot: DagSnapshot): string {
+  return `max-age=${Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000))}`;
+}
+
+function refreshName(dagId: string): string {
+  return `dag-status-refresh:${dagId}`;
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggingModule } from '../logging/logging.module.js';
+import { HttpExceptionFilter } from './http-exception.filter.js';
+import { HttpFastLane } from './http.fast-lane.js';
+import { HttpTelemetry } from './http.telemetry.js';
+
+/**
+ * The HTTP edge: the one error shape (HttpExceptionFilter), the headers and
+ * telemetry every answer gets, and the fast lane; installed on the server by
+ * `installHttpEdge` at bootstrap.
+ */
+@Module({
+  imports: [LoggingModule],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpTelemetry, HttpFastLane],
+  exports: [HttpTelemetry, HttpFastLane],
+})
+export class HttpEdgeModule {}

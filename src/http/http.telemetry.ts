@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { INSTANCE_HEADER, InstanceIdentity } from '../lifecycle/instance.identity.js';
+import { AccessLog } from '../logging/access-log.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+/** A header as a name, value pair. */
+export type Header = readonly [name: string, value: string];
+
+/**
+ * Headers every response carries. The strict Content-Security-Policy is set by
+ * the status pages themselves; Swagger UI needs its own scripts and styles.
+ */
+const SECURITY_HEADERS: readonly Header[] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+];
+/** An incoming X-Request-Id is kept only when it is short and plain, so logs cannot be forged through it. */
+const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Probes and scrapes are machine chatter, not traffic: they are neither counted nor logged at info level. */
+const CHATTER = /^\/(health(\/|$)|metrics$)/;
+
+/**
+ * What every answer carries and what every request leaves behind, whichever
+ * path answers it (Express and Nest, or the fast lane): the request id
+ * (X-Request-Id, echoed back), the common headers, one access-log line and the
+ * HTTP metrics.
+ *
+ * The id is not carried through an AsyncLocalStorage into every line the
+ * request causes: that turns async hooks on for the whole process, which cost
+ * a fifth of the cached status's throughput (BENCHMARKS.md), and the lines a
+ * request causes are Airflow state changes shared by every request waiting on
+ * the same read. The one line about a single request, an unexpected error,
+ * names its id itself (HttpExceptionFilter).
+ */
+@Injectable()
+export class HttpTelemetry {
+  /**
+   * The headers every answer carries after its X-Request-Id, in the order they
+   * are sent: the security headers, then the instance (`<service>/<instance
+   * id>`), so that a client or a peer can tell which instance served it.
+   */
+  readonly headers: readonly Header[];
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly accessLog: AccessLog,
+    identity: InstanceIdentity,
+  ) {
+    this.headers = [...SECURITY_HEADERS, [INSTANCE_HEADER, identity.header]];
+  }
+
+  /** The request's id: the caller's X-Request-Id when it is plain enough to log, a new one otherwise. */
+  requestId(incoming: string | string[] | undefined): string {
+    return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  }
+
+  /** Counts an answered request and writes its access-log line. */
+  record(requestId: string, method: string, path: string, route: string, status: number, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    const chatter = CHATTER.test(path);
+    if (!chatter) this.metrics.recordHttp(method, route, status, seconds);
+    this.accessLog.record({ request_id: requestId, method, path, route, status, duration_ms: Math.round(seconds * 10_000) / 10 }, chatter);
+  }
+
+  /** The Express middleware that gives every request its id and headers, and records it when it finishes. */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    const requestId = this.requestId(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of this.headers) res.setHeader(name, value);
+    res.once('finish', () => {
+      // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      this.record(requestId, req.method, req.path, route, res.statusCode, started);
+    });
+    next();
+  };
+}
