@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AirflowClient } from '../airflow/airflow.client.js';
+import { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { SingleFlightCache } from '../cache/single-flight.cache.js';
@@ -39,7 +39,7 @@ export class DagStatusService {
   private readonly statuses = new WeakMap<RunsRead, DagStatus>();
 
   constructor(
-    private readonly airflow: AirflowClient,
+    private readonly airflow: AirflowRepository,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
