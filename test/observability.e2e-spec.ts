@@ -72,7 +72,8 @@ describe('logs of the running service', () => {
 
   it('names each line after its class, as written (the bundle keeps class names)', () => {
     const contexts = new Set(lines.map((line) => line.context));
-    expect(contexts).toContain('AirflowClient');
+    expect(contexts).toContain('AirflowSession');
+    expect(contexts).toContain('AirflowTransport');
     expect(contexts).toContain('PortGuardService');
     expect([...contexts].filter((context) => /_\d+$/.test(String(context)))).toEqual([]);
   });

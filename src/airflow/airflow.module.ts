@@ -5,8 +5,10 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AllConfig } from '../config/config.type.js';
-import { AirflowClient } from './airflow.client.js';
 import { AirflowHealthIndicator } from './airflow.health.js';
+import { AirflowRepository } from './airflow.repository.js';
+import { AirflowSession } from './airflow.session.js';
+import { AirflowTransport } from './airflow.transport.js';
 
 /** A handful of sockets is plenty: the status cache keeps Airflow traffic to about one call per DAG per TTL. */
 const MAX_SOCKETS = 8;
@@ -22,7 +24,7 @@ const MAX_SOCKETS = 8;
         return {
           timeout: timeoutMs,
           maxRedirects: 0,
-          // Every status is interpreted by the client itself, in one place.
+          // Every status is judged by AirflowTransport, in one place.
           validateStatus: () => true,
           httpAgent: new HttpAgent(agentOptions),
           httpsAgent: new HttpsAgent(agentOptions),
@@ -30,7 +32,7 @@ const MAX_SOCKETS = 8;
       },
     }),
   ],
-  providers: [AirflowClient, AirflowHealthIndicator],
-  exports: [AirflowClient, AirflowHealthIndicator],
+  providers: [AirflowTransport, AirflowSession, AirflowRepository, AirflowHealthIndicator],
+  exports: [AirflowRepository, AirflowHealthIndicator],
 })
 export class AirflowModule {}

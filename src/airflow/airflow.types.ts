@@ -26,7 +26,7 @@ export interface DagInfo {
   isPaused: boolean | null;
 }
 
-/** What the client has worked out about the server, for readiness details. */
+/** What the session has worked out about the server, for readiness details. */
 export interface AirflowConnectionInfo {
   baseUrl: string;
   apiVersion: AirflowApiVersion | null;

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { readEnum, readHttpUrl, readInt, readSecret, readString, type Env } from './config.parsers.js';
+import { readEnum, readHttpUrl, readInt, readSecret, readStatusCacheTtlMs, readString, type Env } from './config.parsers.js';
 
 export const AIRFLOW_AUTH_MODES = ['auto', 'jwt', 'basic', 'none'] as const;
 export type AirflowAuthMode = (typeof AIRFLOW_AUTH_MODES)[number];
@@ -14,6 +14,7 @@ export interface AirflowConfig {
   auth: AirflowAuthMode;
   apiVersion: AirflowApiVersionSetting;
   timeoutMs: number;
+  healthCacheTtlMs: number;
 }
 
 export function parseAirflowConfig(env: Env): AirflowConfig {
@@ -25,6 +26,8 @@ export function parseAirflowConfig(env: Env): AirflowConfig {
     apiVersion: readEnum(env, 'AIRFLOW_API_VERSION', AIRFLOW_API_VERSIONS, 'auto'),
     // Long enough for a busy api-server, short enough that a probe with a 10 s timeout still gets our answer.
     timeoutMs: readInt(env, 'AIRFLOW_TIMEOUT_MS', 5000, 100, 120_000),
+    // Readiness answers are reused as long as status answers.
+    healthCacheTtlMs: readStatusCacheTtlMs(env),
   };
 }
 

@@ -24,6 +24,7 @@ describe('configuration', () => {
       auth: 'auto',
       apiVersion: 'auto',
       timeoutMs: 5000,
+      healthCacheTtlMs: 2000,
     });
     expect(parseDagStatusConfig({})).toEqual({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 2000 });
   });
@@ -42,7 +43,13 @@ describe('configuration', () => {
       STATUS_CACHE_TTL_MS: '0',
     };
     expect(parseAppConfig(env)).toMatchObject({ host: '127.0.0.1', port: 6000, logLevel: 'debug' });
-    expect(parseAirflowConfig(env)).toMatchObject({ baseUrl: 'https://airflow.example.com/base', auth: 'basic', apiVersion: 'v1', timeoutMs: 1500 });
+    expect(parseAirflowConfig(env)).toMatchObject({
+      baseUrl: 'https://airflow.example.com/base',
+      auth: 'basic',
+      apiVersion: 'v1',
+      timeoutMs: 1500,
+      healthCacheTtlMs: 0,
+    });
     // The target is always allowed; duplicates are dropped.
     expect(parseDagStatusConfig(env)).toEqual({ targetDagId: 'my.dag-1', allowedDagIds: ['my.dag-1', 'a', 'b'], cacheTtlMs: 0 });
   });
@@ -67,6 +74,7 @@ describe('configuration', () => {
     [{ ALLOWED_DAG_IDS: 'ok,<script>' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
     [{ ALLOWED_DAG_IDS: ' , ' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
     [{ STATUS_CACHE_TTL_MS: '1.5' }, 'STATUS_CACHE_TTL_MS', parseDagStatusConfig],
+    [{ STATUS_CACHE_TTL_MS: '3600001' }, 'STATUS_CACHE_TTL_MS', parseAirflowConfig],
   ] as const)('rejects %j naming %s', (env, variable, parse) => {
     const error = errorOf(() => (parse as (e: Record<string, string>) => unknown)(env));
     expect(error.variable).toBe(variable);

@@ -1,6 +1,7 @@
 import type { AirflowConfig } from './airflow.config.js';
 import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
+import type { HttpConfig } from './http.config.js';
 import type { WatchdogConfig } from './watchdog.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
@@ -8,5 +9,6 @@ export interface AllConfig {
   app: AppConfig;
   airflow: AirflowConfig;
   dagStatus: DagStatusConfig;
+  http: HttpConfig;
   watchdog: WatchdogConfig;
 }

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { readDagId, readDagIdList, readInt, type Env } from './config.parsers.js';
+import { readDagId, readDagIdList, readStatusCacheTtlMs, type Env } from './config.parsers.js';
 
 export interface DagStatusConfig {
   targetDagId: string;
@@ -15,7 +15,7 @@ export function parseDagStatusConfig(env: Env): DagStatusConfig {
     // The target is always readable, whatever the list says: the pages depend on it.
     allowedDagIds: allowed.includes(targetDagId) ? allowed : [targetDagId, ...allowed],
     // 2 s keeps pages fresh for people while capping Airflow at one call per DAG per 2 s under any load.
-    cacheTtlMs: readInt(env, 'STATUS_CACHE_TTL_MS', 2000, 0, 3_600_000),
+    cacheTtlMs: readStatusCacheTtlMs(env),
   };
 }
 

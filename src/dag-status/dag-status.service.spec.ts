@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
-import type { AirflowClient } from '../airflow/airflow.client.js';
+import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
@@ -23,7 +23,7 @@ describe('DagStatusService', () => {
   beforeEach(() => {
     read = jest.fn();
     const store = { read } as unknown as DagStatusStore;
-    const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowClient;
+    const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
     const config = { getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000 }) } as unknown as ConfigService<AllConfig, true>;
     service = new DagStatusService(store, client, config);
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AirflowClient } from '../airflow/airflow.client.js';
+import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
@@ -26,7 +26,7 @@ export class DagStatusService {
 
   constructor(
     private readonly store: DagStatusStore,
-    private readonly airflow: AirflowClient,
+    private readonly airflow: AirflowRepository,
     config: ConfigService<AllConfig, true>,
   ) {
     this.targetDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AirflowClient } from '../airflow/airflow.client.js';
+import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
@@ -32,7 +32,7 @@ describe('DagStatusStore', () => {
     scheduler = new SchedulerRegistry();
     const config = { getOrThrow: () => ({ targetDagId: 'a', allowedDagIds: ['a', 'b'], cacheTtlMs: TTL }) } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: lookups } as unknown as MetricsService;
-    store = new DagStatusStore({ listRuns } as unknown as AirflowClient, metrics, scheduler, config);
+    store = new DagStatusStore({ listRuns } as unknown as AirflowRepository, metrics, scheduler, config);
   });
 
   afterEach(() => {

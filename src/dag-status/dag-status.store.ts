@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import etag from 'etag';
 import { Observable, Subject } from 'rxjs';
-import { AirflowClient } from '../airflow/airflow.client.js';
 import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
@@ -82,7 +82,7 @@ export class DagStatusStore implements OnApplicationShutdown {
   private stopped = false;
 
   constructor(
-    private readonly airflow: AirflowClient,
+    private readonly airflow: AirflowRepository,
     private readonly metrics: MetricsService,
     private readonly scheduler: SchedulerRegistry,
     config: ConfigService<AllConfig, true>,

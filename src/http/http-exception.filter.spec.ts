@@ -2,7 +2,13 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { type ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { AirflowUnreachableError } from '../airflow/airflow.errors.js';
+import {
+  AirflowAuthError,
+  AirflowBadResponseError,
+  AirflowTimeoutError,
+  AirflowUnreachableError,
+  DagNotFoundError,
+} from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 
@@ -23,7 +29,7 @@ function answer(exception: unknown) {
   } as unknown as Response;
   const request = { method: 'GET', path: '/api/dags/x/status' } as Request;
   const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => request }) } as unknown as ArgumentsHost;
-  const config = { getOrThrow: () => ({ cacheTtlMs: 2000 }) } as unknown as ConfigService<AllConfig, true>;
+  const config = { getOrThrow: () => ({ retryAfterSeconds: 2 }) } as unknown as ConfigService<AllConfig, true>;
   new HttpExceptionFilter(config).catch(exception, host);
   return { ...sent, headers };
 }
@@ -47,6 +53,20 @@ describe('HttpExceptionFilter', () => {
     expect(status).toBe(503);
     expect(body).toMatchObject({ reason: 'airflow_unreachable' });
     expect(headers.get('Retry-After')).toBe('2');
+  });
+
+  it.each([
+    [new AirflowUnreachableError('refused'), 503, 'airflow_unreachable'],
+    [new AirflowTimeoutError('slow'), 504, 'airflow_timeout'],
+    [new AirflowAuthError('refused the credentials'), 503, 'airflow_auth_refused'],
+    [new AirflowBadResponseError('not JSON'), 502, 'airflow_bad_response'],
+    [new DagNotFoundError('nope'), 404, 'dag_not_found'],
+  ])('answers %s with %i and its reason', (error, expected, reason) => {
+    const { status, body, headers } = answer(error);
+    expect(status).toBe(expected);
+    expect(body).toMatchObject({ statusCode: expected, reason, message: error.message });
+    expect(headers.get('Retry-After')).toBe(expected === 503 ? '2' : undefined);
+    expect(headers.get('Cache-Control')).toBe('no-store');
   });
 
   it("keeps Nest's HTTP exceptions as they are", () => {

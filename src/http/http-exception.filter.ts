@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { AirflowError } from '../airflow/airflow.errors.js';
+import { AirflowError, type AirflowFailureReason } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { ErrorDto } from './error.dto.js';
 
@@ -15,6 +15,16 @@ const REASONS: Partial<Record<number, string>> = {
   503: 'service_unavailable',
 };
 
+/** The status we answer each Airflow failure with; the errors themselves only say what happened. */
+const AIRFLOW_STATUS: Record<AirflowFailureReason, HttpStatus> = {
+  airflow_unreachable: HttpStatus.SERVICE_UNAVAILABLE,
+  airflow_timeout: HttpStatus.GATEWAY_TIMEOUT,
+  // Our credentials, not the client's: the service is unavailable until an operator fixes them.
+  airflow_auth_refused: HttpStatus.SERVICE_UNAVAILABLE,
+  airflow_bad_response: HttpStatus.BAD_GATEWAY,
+  dag_not_found: HttpStatus.NOT_FOUND,
+};
+
 /**
  * Turns every failure into the one JSON error shape, with the right status:
  * Airflow failures by their kind, Nest's HTTP exceptions as they are, anything
@@ -26,8 +36,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly retryAfterSeconds: number;
 
   constructor(config: ConfigService<AllConfig, true>) {
-    // Answers are cached for the TTL: asking again sooner cannot bring news.
-    this.retryAfterSeconds = Math.max(1, Math.ceil(config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs / 1000));
+    this.retryAfterSeconds = config.getOrThrow('http', { infer: true }).retryAfterSeconds;
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -39,7 +48,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     let status: number;
     let body: object;
     if (exception instanceof AirflowError) {
-      status = exception.httpStatus;
+      status = AIRFLOW_STATUS[exception.reason];
       body = this.shape(status, exception.reason, exception.message, request);
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();

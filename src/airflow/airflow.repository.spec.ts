@@ -1,0 +1,125 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { HttpService } from '@nestjs/axios';
+import type { ConfigService } from '@nestjs/config';
+import type { AxiosResponse } from 'axios';
+import type { AllConfig } from '../config/config.type.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { AirflowBadResponseError, DagNotFoundError } from './airflow.errors.js';
+import { AirflowRepository } from './airflow.repository.js';
+import type { AirflowApiCall, AirflowSession } from './airflow.session.js';
+import { AirflowTransport } from './airflow.transport.js';
+import type { AirflowApiVersion, AirflowConnectionInfo } from './airflow.types.js';
+
+function answer(status: number, data: unknown = {}): AxiosResponse {
+  return { status, data, headers: { 'content-type': 'application/json' } } as unknown as AxiosResponse;
+}
+
+const RUN = {
+  dag_id: 'my.dag',
+  dag_run_id: 'manual__2026-01-01T00:00:00+00:00',
+  state: 'success',
+  logical_date: null,
+  run_after: '2026-01-01T00:00:00Z',
+  start_date: '2026-01-01T00:00:01Z',
+  end_date: '2026-01-01T00:00:09Z',
+  note: null,
+  run_type: 'manual',
+};
+
+describe('AirflowRepository', () => {
+  let version: AirflowApiVersion;
+  let send: jest.Mock<(call: AirflowApiCall) => Promise<AxiosResponse>>;
+  let repository: AirflowRepository;
+
+  beforeEach(() => {
+    version = 'v2';
+    send = jest.fn();
+    const session = {
+      apiVersion: async () => version,
+      send,
+      connectionInfo: (): AirflowConnectionInfo => ({ baseUrl: 'http://airflow:8080', apiVersion: version, authScheme: 'jwt' }),
+    } as unknown as AirflowSession;
+    // The real judge of answers; it never sends anything here, the mocked session does.
+    const http = { axiosRef: { request: () => Promise.reject(new Error('no HTTP in this test')) } } as unknown as HttpService;
+    const config = { getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }) } as unknown as ConfigService<AllConfig, true>;
+    const transport = new AirflowTransport(http, {} as MetricsService, config);
+    repository = new AirflowRepository(session, transport);
+  });
+
+  describe('listRuns', () => {
+    it('asks Airflow 3 for the newest runs by run_after', async () => {
+      send.mockResolvedValue(answer(200, { dag_runs: [RUN], total_entries: 1 }));
+      const runs = await repository.listRuns('my.dag', 5);
+      expect(send).toHaveBeenCalledWith({
+        method: 'GET',
+        path: '/dags/my.dag/dagRuns',
+        endpoint: 'list_dag_runs',
+        params: { order_by: '-run_after', limit: 5 },
+      });
+      expect(runs).toEqual([
+        {
+          dagId: 'my.dag',
+          runId: RUN.dag_run_id,
+          state: 'success',
+          logicalDate: null,
+          runAfter: RUN.run_after,
+          startDate: RUN.start_date,
+          endDate: RUN.end_date,
+          note: null,
+          runType: 'manual',
+        },
+      ]);
+    });
+
+    it('asks Airflow 2 for the newest runs by execution_date', async () => {
+      version = 'v1';
+      // An Airflow 2.0/2.1 run: no run_after, no logical_date, only execution_date.
+      const v1Run = { dag_id: 'my.dag', dag_run_id: 'scheduled__x', state: 'failed', execution_date: '2026-01-01T00:00:00Z' };
+      send.mockResolvedValue(answer(200, { dag_runs: [v1Run], total_entries: 1 }));
+      const [run] = await repository.listRuns('my.dag', 1);
+      expect(send).toHaveBeenCalledWith(expect.objectContaining({ params: { order_by: '-execution_date', limit: 1 } }));
+      expect(run).toMatchObject({ logicalDate: '2026-01-01T00:00:00Z', runAfter: null });
+    });
+
+    it('says when Airflow does not know the DAG', async () => {
+      send.mockResolvedValue(answer(404, { detail: 'DAG not found' }));
+      await expect(repository.listRuns('gone', 1)).rejects.toThrow(new DagNotFoundError('gone'));
+    });
+
+    it('refuses an answer that is not a run list', async () => {
+      send.mockResolvedValue(answer(200, { runs: [] }));
+      await expect(repository.listRuns('my.dag', 1)).rejects.toBeInstanceOf(AirflowBadResponseError);
+    });
+  });
+
+  describe('getDag', () => {
+    it('reads whether the DAG is paused', async () => {
+      send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));
+      await expect(repository.getDag('my.dag')).resolves.toEqual({ dagId: 'my.dag', isPaused: true });
+      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag' });
+    });
+
+    it('says when Airflow does not know the DAG', async () => {
+      send.mockResolvedValue(answer(404));
+      await expect(repository.getDag('gone')).rejects.toBeInstanceOf(DagNotFoundError);
+    });
+  });
+
+  describe('uiUrl', () => {
+    it("links Airflow 3's run and DAG pages", () => {
+      expect(repository.uiUrl('my.dag', RUN.dag_run_id)).toBe('http://airflow:8080/dags/my.dag/runs/manual__2026-01-01T00%3A00%3A00%2B00%3A00');
+      expect(repository.uiUrl('my.dag', null)).toBe('http://airflow:8080/dags/my.dag');
+    });
+
+    it("links Airflow 2's grid view", () => {
+      version = 'v1';
+      expect(repository.uiUrl('my.dag', 'scheduled__x')).toBe('http://airflow:8080/dags/my.dag/grid?dag_run_id=scheduled__x');
+      expect(repository.uiUrl('my.dag', null)).toBe('http://airflow:8080/dags/my.dag/grid');
+    });
+  });
+
+  it('tells what the session has worked out, without asking Airflow', () => {
+    expect(repository.connectionInfo()).toEqual({ baseUrl: 'http://airflow:8080', apiVersion: 'v2', authScheme: 'jwt' });
+    expect(send).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,265 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import type { AxiosResponse } from 'axios';
+import type { AirflowConfig } from '../config/airflow.config.js';
+import type { AllConfig } from '../config/config.type.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { AirflowAuthError, AirflowBadResponseError, type AirflowError } from './airflow.errors.js';
+import { AirflowSession } from './airflow.session.js';
+import type { AirflowExchange, AirflowTransport } from './airflow.transport.js';
+
+const NOW_S = 1_800_000_000;
+
+function answer(status: number, data: unknown = {}): AxiosResponse {
+  return { status, data, headers: { 'content-type': 'application/json' } } as unknown as AxiosResponse;
+}
+
+function jwt(claims: { exp?: number; iat?: number }): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS512' })}.${part(claims)}.signature`;
+}
+
+/** A session over a scripted transport: `route` answers each exchange. */
+function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promise<AxiosResponse>, settings: Partial<AirflowConfig> = {}) {
+  const config: AirflowConfig = {
+    baseUrl: 'http://airflow:8080',
+    username: 'airflow',
+    password: 'pw',
+    auth: 'auto',
+    apiVersion: 'auto',
+    timeoutMs: 1000,
+    healthCacheTtlMs: 0,
+    ...settings,
+  };
+  const exchange = jest.fn(async (request: AirflowExchange) => route(request));
+  const noteFailure = jest.fn(<E extends AirflowError>(error: E) => error);
+  const transport = {
+    exchange,
+    noteFailure,
+    isJson: (response: AxiosResponse) => typeof response.data === 'object' && response.data !== null,
+    json: () => {
+      throw new AirflowBadResponseError('judged by the transport');
+    },
+  } as unknown as AirflowTransport;
+  const recordTokenRenewal = jest.fn();
+  const metrics = { recordTokenRenewal } as unknown as MetricsService;
+  const session = new AirflowSession(transport, metrics, { getOrThrow: () => config } as unknown as ConfigService<AllConfig, true>);
+  const calls = (path: string) => exchange.mock.calls.filter(([request]) => request.path === path).length;
+  return { session, exchange, noteFailure, recordTokenRenewal, calls };
+}
+
+/** An Airflow 3 that hands out `token` at /auth/token and answers 200 to every API call. */
+function airflow3(token: () => string) {
+  return (request: AirflowExchange): AxiosResponse => {
+    if (request.path === '/api/v2/monitor/health') return answer(200, { metadatabase: { status: 'healthy' } });
+    if (request.path === '/auth/token') return answer(201, { access_token: token() });
+    return answer(200, { ok: true });
+  };
+}
+
+describe('AirflowSession', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('API version', () => {
+    it('speaks v2 when /api/v2/monitor/health answers, and remembers it', async () => {
+      const { session, calls } = sessionWith(airflow3(() => jwt({})));
+      expect(session.connectionInfo().apiVersion).toBeNull();
+      await expect(session.apiVersion()).resolves.toBe('v2');
+      await expect(session.apiVersion()).resolves.toBe('v2');
+      expect(calls('/api/v2/monitor/health')).toBe(1);
+      expect(session.connectionInfo()).toEqual({ baseUrl: 'http://airflow:8080', apiVersion: 'v2', authScheme: null });
+    });
+
+    it('falls back to v1 when only /api/v1/health answers, and then signs in with HTTP basic', async () => {
+      const { session, calls } = sessionWith((request) => (request.path === '/api/v1/health' ? answer(200, {}) : answer(404, { detail: 'Not Found' })));
+      await expect(session.apiVersion()).resolves.toBe('v1');
+      await expect(session.authHeaders()).resolves.toEqual({ Authorization: `Basic ${Buffer.from('airflow:pw').toString('base64')}` });
+      expect(calls('/auth/token')).toBe(0);
+      expect(session.connectionInfo()).toMatchObject({ apiVersion: 'v1', authScheme: 'basic' });
+    });
+
+    it('detects once for concurrent callers', async () => {
+      const { session, calls } = sessionWith(airflow3(() => jwt({})));
+      await Promise.all([session.apiVersion(), session.apiVersion(), session.apiVersion()]);
+      expect(calls('/api/v2/monitor/health')).toBe(1);
+    });
+
+    it('says so when no REST API answers, and tries again next time', async () => {
+      const { session, noteFailure, calls } = sessionWith(() => answer(404, '<html>'));
+      await expect(session.apiVersion()).rejects.toThrow(
+        new AirflowBadResponseError('No Airflow REST API answers at http://airflow:8080 (neither /api/v2/monitor/health nor /api/v1/health)'),
+      );
+      expect(noteFailure).toHaveBeenCalledTimes(1);
+      await expect(session.apiVersion()).rejects.toThrow(AirflowBadResponseError);
+      expect(calls('/api/v2/monitor/health')).toBe(2);
+    });
+
+    it('asks nothing when AIRFLOW_API_VERSION is set', async () => {
+      const { session, exchange } = sessionWith(() => answer(500), { apiVersion: 'v1' });
+      await expect(session.apiVersion()).resolves.toBe('v1');
+      expect(exchange).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('auth scheme', () => {
+    it.each([404, 405])('uses HTTP basic when /auth/token answers %i, and remembers it', async (status) => {
+      const { session, calls } = sessionWith((request) => (request.path === '/auth/token' ? answer(status) : airflow3(() => '')(request)));
+      const basic = { Authorization: `Basic ${Buffer.from('airflow:pw').toString('base64')}` };
+      await expect(session.authHeaders()).resolves.toEqual(basic);
+      await expect(session.authHeaders()).resolves.toEqual(basic);
+      expect(calls('/auth/token')).toBe(1);
+      expect(session.connectionInfo().authScheme).toBe('basic');
+    });
+
+    it('uses the JWT that detection obtained, asking for it with the credentials as JSON', async () => {
+      const token = jwt({});
+      const { session, exchange, calls, recordTokenRenewal } = sessionWith(airflow3(() => token));
+      await expect(session.authHeaders()).resolves.toEqual({ Authorization: `Bearer ${token}` });
+      await expect(session.authHeaders()).resolves.toEqual({ Authorization: `Bearer ${token}` });
+      expect(calls('/auth/token')).toBe(1);
+      expect(recordTokenRenewal).toHaveBeenCalledTimes(1);
+      expect(session.connectionInfo().authScheme).toBe('jwt');
+      expect(exchange).toHaveBeenCalledWith(
+        expect.objectContaining({
+          method: 'POST',
+          path: '/auth/token',
+          endpoint: 'auth_token',
+          data: { username: 'airflow', password: 'pw' },
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      );
+    });
+
+    it('sends no credentials with AIRFLOW_AUTH=none', async () => {
+      const { session } = sessionWith(airflow3(() => ''), { auth: 'none', apiVersion: 'v2' });
+      await expect(session.authHeaders()).resolves.toEqual({});
+    });
+  });
+
+  describe('token', () => {
+    function clockAt(seconds: number): void {
+      jest.spyOn(Date, 'now').mockReturnValue(seconds * 1000);
+    }
+
+    it.each([
+      ['an hour-long token 30 s before it expires', 3600, 31, 29],
+      ['a one-minute token a tenth of its life before it expires', 60, 7, 5],
+    ])('renews %s', async (_, lifetime, reusedAt, renewedAt) => {
+      let issued = 0;
+      const { session, calls } = sessionWith(
+        airflow3(() => jwt({ iat: NOW_S, exp: NOW_S + lifetime, n: ++issued } as object)),
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      clockAt(NOW_S);
+      const first = await session.authHeaders();
+      clockAt(NOW_S + lifetime - reusedAt);
+      await expect(session.authHeaders()).resolves.toEqual(first);
+      expect(calls('/auth/token')).toBe(1);
+      clockAt(NOW_S + lifetime - renewedAt);
+      await expect(session.authHeaders()).resolves.not.toEqual(first);
+      expect(calls('/auth/token')).toBe(2);
+    });
+
+    it('keeps a token without a readable expiry until Airflow refuses it', async () => {
+      const { session, calls } = sessionWith(airflow3(() => 'opaque-token'), { auth: 'jwt', apiVersion: 'v2' });
+      await session.authHeaders();
+      clockAt(NOW_S + 10 * 365 * 86_400);
+      await session.authHeaders();
+      expect(calls('/auth/token')).toBe(1);
+    });
+
+    it('asks for one token for all concurrent callers', async () => {
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const { session, calls } = sessionWith(
+        async (request) => {
+          await held;
+          return airflow3(() => jwt({}))(request);
+        },
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      const callers = Promise.all(Array.from({ length: 5 }, () => session.authHeaders()));
+      // Every caller is waiting on the token before the first request is answered.
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      const headers = await callers;
+      expect(new Set(headers.map((h) => h.Authorization)).size).toBe(1);
+      expect(calls('/auth/token')).toBe(1);
+    });
+
+    it('reports refused credentials at /auth/token as an auth error', async () => {
+      const { session, noteFailure } = sessionWith((request) => (request.path === '/auth/token' ? answer(401) : answer(200)), {
+        auth: 'jwt',
+        apiVersion: 'v2',
+      });
+      const refusal = new AirflowAuthError('Airflow refused the credentials of user "airflow" (HTTP 401)');
+      await expect(session.authHeaders()).rejects.toThrow(refusal);
+      expect(noteFailure).toHaveBeenCalledWith(refusal);
+    });
+
+    it('lets the transport judge any other failed token answer', async () => {
+      const { session } = sessionWith((request) => (request.path === '/auth/token' ? answer(500) : answer(200)), { auth: 'jwt', apiVersion: 'v2' });
+      await expect(session.authHeaders()).rejects.toThrow('judged by the transport');
+    });
+  });
+
+  describe('send', () => {
+    const CALL = { method: 'GET', path: '/dags/d', endpoint: 'get_dag' } as const;
+
+    it('sends below the API root of the detected version, signed', async () => {
+      const token = jwt({});
+      const { session, exchange } = sessionWith(airflow3(() => token));
+      await expect(session.send(CALL)).resolves.toMatchObject({ status: 200 });
+      expect(exchange).toHaveBeenLastCalledWith({ ...CALL, path: '/api/v2/dags/d', headers: { Authorization: `Bearer ${token}` } });
+    });
+
+    it.each([
+      ['a 401', answer(401, { detail: 'Not authenticated' })],
+      ['a 403 "Invalid JWT token"', answer(403, { detail: 'Invalid JWT token' })],
+    ])('renews a token refused with %s once and sends again', async (_, refusal) => {
+      let issued = 0;
+      let refusals = 1;
+      const { session, calls } = sessionWith(
+        (request) => {
+          if (request.path === '/auth/token') return answer(201, { access_token: `token-${++issued}` });
+          return refusals-- > 0 ? refusal : answer(200, { ok: true });
+        },
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      await expect(session.send(CALL)).resolves.toMatchObject({ status: 200 });
+      expect(calls('/api/v2/dags/d')).toBe(2);
+      expect(calls('/auth/token')).toBe(2);
+      await expect(session.authHeaders()).resolves.toEqual({ Authorization: 'Bearer token-2' });
+    });
+
+    it('renews only once: a second refusal is the answer', async () => {
+      const { session, calls } = sessionWith(
+        (request) => (request.path === '/auth/token' ? answer(201, { access_token: 'token' }) : answer(401)),
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      await expect(session.send(CALL)).resolves.toMatchObject({ status: 401 });
+      expect(calls('/api/v2/dags/d')).toBe(2);
+      expect(calls('/auth/token')).toBe(2);
+    });
+
+    it('does not renew for a 403 that is about permissions, nor with HTTP basic', async () => {
+      const forbidden = sessionWith(
+        (request) => (request.path === '/auth/token' ? answer(201, { access_token: 'token' }) : answer(403, { detail: 'Forbidden' })),
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      await expect(forbidden.session.send(CALL)).resolves.toMatchObject({ status: 403 });
+      expect(forbidden.calls('/api/v2/dags/d')).toBe(1);
+
+      const basic = sessionWith(() => answer(401), { auth: 'basic', apiVersion: 'v1' });
+      await expect(basic.session.send(CALL)).resolves.toMatchObject({ status: 401 });
+      expect(basic.calls('/api/v1/dags/d')).toBe(1);
+    });
+  });
+});

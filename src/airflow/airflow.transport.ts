@@ -1,0 +1,202 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AxiosError, type AxiosResponse } from 'axios';
+import type { AirflowConfig } from '../config/airflow.config.js';
+import type { AllConfig } from '../config/config.type.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import {
+  AirflowAuthError,
+  AirflowBadResponseError,
+  AirflowError,
+  AirflowTimeoutError,
+  AirflowUnreachableError,
+  DagNotFoundError,
+} from './airflow.errors.js';
+import { errorDetail } from './airflow.responses.js';
+
+/** Socket errors worth one retry: a keep-alive connection the server closed while idle. */
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+]);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+/** Airflow's detail can echo request input; 200 characters is enough to diagnose. */
+const DETAIL_MAX_CHARS = 200;
+
+/** A stable label for logs and metrics: no ids in it. */
+export type AirflowEndpoint = 'list_dag_runs' | 'get_dag' | 'auth_token' | 'health';
+
+type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
+
+/** One request to Airflow. */
+export interface AirflowExchange {
+  method: 'GET' | 'POST';
+  /** Path below AIRFLOW_WEBSERVER, e.g. `/api/v2/dags/x` or `/auth/token`. */
+  path: string;
+  endpoint: AirflowEndpoint;
+  params?: Record<string, string | number>;
+  data?: unknown;
+  /** Sent beside `Accept: application/json`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One HTTP exchange with Airflow: a hard deadline, one retry on a dropped
+ * keep-alive socket, failures and statuses turned into {@link AirflowError}s,
+ * a metric per attempt, and a log line when the link changes state (not on
+ * every failed poll). It knows nothing of API versions, auth or DAGs.
+ */
+@Injectable()
+export class AirflowTransport {
+  private readonly logger = new Logger(AirflowTransport.name);
+  private readonly config: AirflowConfig;
+  /** Last known health of the link, so that only changes are logged. */
+  private linkState: 'up' | 'down' | 'auth_refused' | null = null;
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly metrics: MetricsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.getOrThrow('airflow', { infer: true });
+  }
+
+  /**
+   * Sends one request and returns Airflow's answer whatever its status (see
+   * {@link json} to judge it). Records `airflow_calls_total` per attempt.
+   * @throws AirflowTimeoutError past AIRFLOW_TIMEOUT_MS; AirflowUnreachableError when no answer came
+   */
+  async exchange(exchange: AirflowExchange): Promise<AxiosResponse> {
+    const request = {
+      method: exchange.method,
+      url: `${this.config.baseUrl}${exchange.path}`,
+      params: exchange.params,
+      data: exchange.data,
+      headers: { Accept: 'application/json', ...exchange.headers },
+    };
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const response = await this.http.axiosRef.request({
+          ...request,
+          // A hard deadline for the whole exchange; axios' own timeout only covers an idle socket.
+          signal: AbortSignal.timeout(this.config.timeoutMs),
+        });
+        this.observe(exchange.endpoint, outcomeOf(response.status), started);
+        return response;
+      } catch (error) {
+        const code = error instanceof AxiosError ? (error.code ?? '') : '';
+        const mapped = this.mapTransportError(error, code);
+        this.observe(exchange.endpoint, mapped instanceof AirflowTimeoutError ? 'timeout' : 'unreachable', started);
+        if (attempt === 1 && RETRYABLE_CODES.has(code)) continue;
+        throw this.noteFailure(mapped);
+      }
+    }
+  }
+
+  /**
+   * The JSON body of a successful answer.
+   * @param dagId when given, a 404 means Airflow does not know this DAG
+   * @throws AirflowAuthError on 401/403; DagNotFoundError on 404 with `dagId`;
+   *   AirflowUnreachableError on 502/503/504; AirflowBadResponseError otherwise
+   */
+  json(response: AxiosResponse, endpoint: AirflowEndpoint, dagId?: string): unknown {
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      if (!this.isJson(response)) {
+        throw this.noteFailure(new AirflowBadResponseError(`Airflow answered ${endpoint} with a body that is not JSON`));
+      }
+      this.markUp();
+      return response.data;
+    }
+    if (status === 401 || status === 403) {
+      const { username } = this.config;
+      throw this.noteFailure(
+        new AirflowAuthError(
+          status === 401
+            ? `Airflow refused the credentials of user "${username}" (HTTP 401)`
+            : `Airflow denied user "${username}" access (HTTP 403)`,
+        ),
+      );
+    }
+    if (status === 404 && dagId !== undefined) throw this.noteFailure(new DagNotFoundError(dagId));
+    if (status === 502 || status === 503 || status === 504) {
+      throw this.noteFailure(new AirflowUnreachableError(`Airflow is unavailable (HTTP ${status} from ${this.config.baseUrl})`));
+    }
+    const detail = errorDetail(response.data);
+    throw this.noteFailure(
+      new AirflowBadResponseError(`Airflow answered ${endpoint} with HTTP ${status}${detail ? `: ${detail.slice(0, DETAIL_MAX_CHARS)}` : ''}`),
+    );
+  }
+
+  /** Whether an answer carries a JSON object (or array), by its content type and parsed body. */
+  isJson(response: AxiosResponse): boolean {
+    const type = String(response.headers['content-type'] ?? '');
+    return type.includes('json') && typeof response.data === 'object' && response.data !== null;
+  }
+
+  /**
+   * Logs the change of link state a failure means, if it is one, and returns
+   * the failure to be thrown. A DAG Airflow does not know still proves the link up.
+   */
+  noteFailure<E extends AirflowError>(error: E): E {
+    if (error instanceof DagNotFoundError) this.markUp();
+    else if (error instanceof AirflowAuthError) this.markAuthRefused();
+    else this.markDown(error.message);
+    return error;
+  }
+
+  private mapTransportError(error: unknown, code: string): AirflowError {
+    const where = this.config.baseUrl;
+    // Our deadline's abort reason is a DOMException named TimeoutError, which is not always instanceof Error.
+    if (TIMEOUT_CODES.has(code) || (typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError')) {
+      return new AirflowTimeoutError(`Airflow at ${where} did not answer within ${this.config.timeoutMs} ms`);
+    }
+    if (UNREACHABLE_CODES.has(code)) {
+      return new AirflowUnreachableError(`Airflow at ${where} cannot be reached (${code})`);
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    return new AirflowUnreachableError(`Airflow at ${where} cannot be reached (${code || detail})`);
+  }
+
+  private observe(endpoint: AirflowEndpoint, outcome: AirflowCallOutcome, started: number): void {
+    this.metrics.recordAirflowCall(endpoint, outcome, (performance.now() - started) / 1000);
+  }
+
+  private markUp(): void {
+    if (this.linkState !== 'up') {
+      if (this.linkState !== null) this.logger.log('Airflow is reachable again');
+      this.linkState = 'up';
+    }
+  }
+
+  private markDown(reason: string): void {
+    if (this.linkState !== 'down') {
+      this.logger.warn(`Airflow became unavailable: ${reason}`);
+      this.linkState = 'down';
+    }
+  }
+
+  private markAuthRefused(): void {
+    if (this.linkState !== 'auth_refused') {
+      this.logger.error(`Airflow refused the credentials of user "${this.config.username}"; check AIRFLOW_USERNAME and AIRFLOW_PASSWORD`);
+      this.linkState = 'auth_refused';
+    }
+  }
+}
+
+function outcomeOf(status: number): AirflowCallOutcome {
+  if (status < 300) return 'ok';
+  if (status === 401 || status === 403) return 'auth_refused';
+  if (status === 404) return 'not_found';
+  if (status >= 502 && status <= 504) return 'unreachable';
+  return 'bad_response';
+}
