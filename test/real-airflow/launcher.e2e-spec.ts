@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, isPortFree, servingInstanceOn } from '../support/service-process.js';
-import { AirflowRest, waitFor } from './airflow-rest.js';
+import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
 import { SIMPLE_AIRFLOW } from './local-airflow.js';
 
 const LAUNCHER = 'Airflow_Lab2_Flask';
