@@ -364,7 +364,8 @@ cmd_down() {
   local timeout="${AIRFLOW_STOP_TIMEOUT:-20}" t0=$SECONDS pids
   # Scheduler (and its running tasks) and the rest first, while the api-server can still record
   # their final state; otherwise killed runs stay "running" and are re-queued as orphans by the next `up`.
-  local server="${COMPONENTS[0]}" others=("${COMPONENTS[@]:1}")
+  local server="${COMPONENTS[0]}" others=() c
+  for c in "${COMPONENTS[@]:1}"; do [[ -n "$(comp_pid "$c")" ]] && others+=("$c"); done
   log "stopping $MODE: ${others[*]} (and running tasks) first"
   stop_components "$timeout" "${others[@]}" || log "${others[*]} still alive after ${timeout}s"
   log "stopping $server"
