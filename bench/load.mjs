@@ -11,23 +11,13 @@
 // percentiles (ms) from wrk's histogram, and errors = non-2xx/3xx answers + socket errors (connect,
 // read, write, timeout), as wrk counts them.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds } from './lib/proc-stats.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const opts = JSON.parse(process.argv[2]);
 const THREADS = Number(process.env.BENCH_WRK_THREADS ?? 1);
-
-function cpuSeconds(pid) {
-  if (!pid) return Number.NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function airflowCalls(url) {
   if (!url) return 0;

@@ -6,10 +6,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AirflowRest } from './airflow/airflow-rest.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const airflowSh = fileURLToPath(new URL('./airflow/airflow.sh', import.meta.url));
 const AIRFLOW = 'http://127.0.0.1:8080';
+const airflow = new AirflowRest(AIRFLOW);
 const DAG = 'Airflow_Lab2';
 const PORT = 5555; // the seed's port; the service itself reads FLASK_PORT from the environment or .env
 const say = (text) => process.stdout.write(`[demo] ${text}\n`);
@@ -26,24 +28,6 @@ function airflowIsUp() {
     return false;
   }
 }
-
-async function airflowApi(method, path, body) {
-  const login = await fetch(`${AIRFLOW}/auth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'airflow', password: 'airflow' }),
-  });
-  const { access_token: token } = await login.json();
-  const response = await fetch(`${AIRFLOW}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   if (!existsSync(`${root}/node_modules/.package-lock.json`)) {
@@ -74,8 +58,8 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   // Like the seed's pipeline, minus its final trigger of Airflow_Lab2_Flask: the demo serves the port itself.
-  const run_ = await airflowApi('POST', `/api/v2/dags/${DAG}/dagRuns`, { logical_date: null, conf: { trigger_flask: false } });
-  say(`triggered ${DAG} run ${run_.dag_run_id}`);
+  const { dag_run_id: runId } = await airflow.trigger(DAG, { trigger_flask: false });
+  say(`triggered ${DAG} run ${runId}`);
 
   service = spawn(process.execPath, ['dist/main.js'], { cwd: root, stdio: 'inherit', env: { ...process.env, FLASK_PORT: String(PORT) } });
   service.once('exit', (code) => {
@@ -85,13 +69,12 @@ async function main() {
     }
   });
 
-  for (let i = 0; i < 120; i++) {
-    const state = (await airflowApi('GET', `/api/v2/dags/${DAG}/dagRuns/${encodeURIComponent(run_.dag_run_id)}`)).state;
-    if (state === 'success' || state === 'failed') {
-      say(`the run finished: ${state}`);
-      break;
-    }
-    await sleep(1000);
+  try {
+    // Two minutes: the run takes a few seconds once the scheduler has picked it up.
+    const { state } = await airflow.waitForRun(DAG, runId, ['success', 'failed'], 120_000);
+    say(`the run finished: ${state}`);
+  } catch (error) {
+    say(`${error.message}; the status page says how far the run got`);
   }
 
   say('ready:');

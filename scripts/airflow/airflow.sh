@@ -5,7 +5,7 @@
 #   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and both DAGs are visible
 #   scripts/airflow/airflow.sh down   [--fab]     # stop everything `up` started
 #   scripts/airflow/airflow.sh status [--fab]
-#   scripts/airflow/airflow.sh logs   [--fab] [-f] [api-server|scheduler|dag-processor|triggerer]
+#   scripts/airflow/airflow.sh logs   [--fab] [-f] [component...]
 #   scripts/airflow/airflow.sh cli    [--fab] -- <airflow args>   # airflow CLI with this setup's env
 #   scripts/airflow/airflow.sh env    [--fab]     # print the exported settings (eval-able)
 #   scripts/airflow/airflow.sh lock               # re-freeze requirements.txt from requirements.in
@@ -35,6 +35,12 @@ REQ="$SCRIPT_DIR/requirements.txt"
 STAMP="$VENV/.requirements.sha256"
 UV_VERSION="${UV_VERSION:-0.13.9}"
 DAGS_DIR="$REPO_ROOT/dags"
+CHECKS="$SCRIPT_DIR/checks.py"
+# Every component `up` can start, in start order. The api-server comes first and `down` stops it
+# last: the others and their tasks report their state through its execution API.
+COMPONENTS=(api-server scheduler dag-processor triggerer)
+# Not needed by the repo's DAGs: started only with AIRFLOW_WITH_TRIGGERER=1 (or when already running).
+OPTIONAL_COMPONENT=triggerer
 
 log() { printf '[airflow.sh] %s\n' "$*" >&2; }
 die() { printf '[airflow.sh] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -45,8 +51,7 @@ find_python() {
   local cands=() c
   if [[ -n "${AIRFLOW_PYTHON:-}" ]]; then cands=("$AIRFLOW_PYTHON"); else cands=(python3.11 python3.12 python3.13 python3); fi
   for c in "${cands[@]}"; do
-    if command -v "$c" >/dev/null 2>&1 &&
-       "$c" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
+    if command -v "$c" >/dev/null 2>&1 && "$c" "$CHECKS" python-ok 2>/dev/null; then
       command -v "$c"; return 0
     fi
   done
@@ -68,7 +73,7 @@ find_uv() {
   fi
 }
 
-req_hash() { { cat "$REQ"; "$1" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1; }
+req_hash() { { cat "$REQ"; "$1" "$CHECKS" python-version; } | sha256sum | cut -d' ' -f1; }
 
 # Serialise concurrent invocations (e.g. parallel test runners) on a lock file.
 take_lock() {
@@ -82,7 +87,7 @@ cmd_install() {
   take_lock 8 install
   if [[ -x "$VENV/bin/python" && -x "$VENV/bin/airflow" && -f "$STAMP" ]] &&
      [[ "$(cat "$STAMP")" == "$(req_hash "$VENV/bin/python")" ]]; then
-    log "Airflow already installed in $VENV ($("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("apache-airflow"))'))"
+    log "Airflow already installed in $VENV ($("$VENV/bin/python" "$CHECKS" airflow-version))"
     return 0
   fi
   local start=$SECONDS py uv
@@ -198,9 +203,12 @@ write_env_file() {
 
 # ----------------------------------------------------------------------------- processes
 
+# The components this instance runs: all but the optional one, unless asked for or already started.
 components() {
-  echo api-server scheduler dag-processor
-  if [[ "${AIRFLOW_WITH_TRIGGERER:-0}" == 1 || -s "$RUN_DIR/triggerer.pid" ]]; then echo triggerer; fi
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    if [[ $c != "$OPTIONAL_COMPONENT" || "${AIRFLOW_WITH_TRIGGERER:-0}" == 1 || -s "$RUN_DIR/$c.pid" ]]; then echo "$c"; fi
+  done
 }
 
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
@@ -208,7 +216,7 @@ comp_pid() { [[ -s "$RUN_DIR/$1.pid" ]] && cat "$RUN_DIR/$1.pid" || true; }
 
 any_alive() {
   local c
-  for c in api-server scheduler dag-processor triggerer; do
+  for c in "${COMPONENTS[@]}"; do
     pid_alive "$(comp_pid "$c")" && return 0
   done
   return 1
@@ -232,50 +240,16 @@ start_component() {
 # All pids in the sessions of our components (task supervisors/runners included; they keep the session).
 session_pids() {
   local sids=() c pid
-  for c in api-server scheduler dag-processor triggerer; do
+  for c in "${COMPONENTS[@]}"; do
     pid="$(comp_pid "$c")"; [[ -n "$pid" ]] && sids+=("$pid")
   done
   ((${#sids[@]})) || return 0
   ps -eo pid=,sid=,stat= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") && $3 !~ /^Z/ { print $1 }'
 }
 
-# Python helper for HTTP checks (no curl/jq dependency on the waiting logic).
+# Healthy, logged in, and the DAGs visible: prints what is missing otherwise.
 py_ready() {
-  "$VENV/bin/python" - "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}" <<'PY'
-import base64, json, sys, urllib.request, urllib.error
-base, mode, dags = sys.argv[1], sys.argv[2], [d for d in sys.argv[3].split(",") if d]
-def req(method, path, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    r = urllib.request.Request(base + path, data=data, method=method, headers=dict(headers or {}))
-    if data is not None:
-        r.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(r, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-try:
-    st, body = req("GET", "/api/v2/monitor/health")
-    if st != 200:
-        print(f"health {st}"); sys.exit(1)
-    h = json.loads(body)
-    bad = [k for k in ("metadatabase", "scheduler", "dag_processor") if (h.get(k) or {}).get("status") != "healthy"]
-    if bad:
-        print("not healthy yet: " + ", ".join(bad)); sys.exit(1)
-    st, body = req("POST", "/auth/token", {"username": "airflow", "password": "airflow"})
-    if st in (200, 201):
-        auth = {"Authorization": "Bearer " + json.loads(body)["access_token"]}
-    elif mode == "fab":
-        auth = {"Authorization": "Basic " + base64.b64encode(b"airflow:airflow").decode()}
-    else:
-        print(f"/auth/token {st} {body[:200]}"); sys.exit(1)
-    missing = [d for d in dags if req("GET", f"/api/v2/dags/{d}", headers=auth)[0] != 200]
-    if missing:
-        print("DAGs not visible yet: " + ", ".join(missing)); sys.exit(1)
-    print("ready"); sys.exit(0)
-except Exception as e:  # connection refused etc.
-    print(f"{type(e).__name__}: {e}"); sys.exit(1)
-PY
+  "$VENV/bin/python" "$CHECKS" ready "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}"
 }
 
 is_healthy() { py_ready >/dev/null 2>&1; }
@@ -318,7 +292,7 @@ cmd_up() {
   if [[ $MODE == simple ]]; then
     # Writable file; the simple auth manager may add generated passwords for other users.
     local pw="$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
-    if [[ ! -s "$pw" ]] || ! "$VENV/bin/python" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("airflow") != "airflow")' "$pw" 2>/dev/null; then
+    if [[ ! -s "$pw" ]] || ! "$VENV/bin/python" "$CHECKS" password-ok "$pw" 2>/dev/null; then
       echo '{"airflow": "airflow"}' >"$pw"
     fi
   fi
@@ -388,12 +362,14 @@ cmd_down() {
     log "not running ($MODE)"; rm -f "$RUN_DIR"/*.pid; return 0
   fi
   local timeout="${AIRFLOW_STOP_TIMEOUT:-20}" t0=$SECONDS pids
-  # Scheduler (and its running tasks) first, while the api-server can still record their final
-  # state; otherwise killed runs stay "running" and are re-queued as orphans by the next `up`.
-  log "stopping $MODE: scheduler/triggerer (and running tasks) first"
-  stop_components "$timeout" scheduler triggerer || log "scheduler/triggerer still alive after ${timeout}s"
-  log "stopping dag-processor and api-server"
-  stop_components "$timeout" dag-processor api-server || log "dag-processor/api-server still alive after ${timeout}s"
+  # Scheduler (and its running tasks) and the rest first, while the api-server can still record
+  # their final state; otherwise killed runs stay "running" and are re-queued as orphans by the next `up`.
+  local server="${COMPONENTS[0]}" others=() c
+  for c in "${COMPONENTS[@]:1}"; do [[ -n "$(comp_pid "$c")" ]] && others+=("$c"); done
+  log "stopping $MODE: ${others[*]} (and running tasks) first"
+  stop_components "$timeout" "${others[@]}" || log "${others[*]} still alive after ${timeout}s"
+  log "stopping $server"
+  stop_components "$timeout" "$server" || log "$server still alive after ${timeout}s"
   pids="$(session_pids)"
   if [[ -n "$pids" ]]; then
     log "SIGKILL to leftovers: $(echo $pids)"
@@ -421,9 +397,9 @@ cmd_status() {
   resolve_port
   local c pid rc=0
   echo "mode: $MODE  AIRFLOW_HOME: $AHOME  url: $BASE_URL"
-  for c in api-server scheduler dag-processor triggerer; do
+  for c in "${COMPONENTS[@]}"; do
     pid="$(comp_pid "$c")"
-    [[ -z "$pid" && $c == triggerer ]] && continue
+    [[ -z "$pid" && $c == "$OPTIONAL_COMPONENT" ]] && continue
     if pid_alive "$pid"; then
       printf '  %-14s running  pid %-7s pss %s MiB (whole session)\n' "$c" "$pid" "$(session_pss_mib "$pid")"
     else
@@ -457,6 +433,12 @@ cmd_env() {
   env | grep -E '^(AIRFLOW_HOME|AIRFLOW__[A-Z_]+)=' | sort | sed -E "s/^([^=]+)=(.*)$/export \1='\2'/"
 }
 
+# The header comment of this file, and the component names.
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+  echo "Components: ${COMPONENTS[*]}"
+}
+
 main() {
   local cmd="${1:-}"; shift || true
   parse_args "$@"
@@ -469,7 +451,7 @@ main() {
     logs) cmd_logs ;;
     cli) cmd_cli ;;
     env) cmd_env ;;
-    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
+    *) usage; [[ -z "$cmd" || "$cmd" == -h || "$cmd" == help ]] || exit 2 ;;
   esac
 }
 

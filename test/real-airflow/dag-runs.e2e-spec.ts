@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { startServiceApp, type ServiceEnv } from '../support/service-app.js';
-import { AirflowRest, waitFor } from './airflow-rest.js';
+import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
 import { airflowSh, SIMPLE_AIRFLOW } from './local-airflow.js';
 
 const DAG = 'Airflow_Lab2';

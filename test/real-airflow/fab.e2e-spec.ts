@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { startServiceApp, type ServiceEnv } from '../support/service-app.js';
-import { AirflowRest } from './airflow-rest.js';
+import { AirflowRest } from '../../scripts/airflow/airflow-rest.mjs';
 import { airflowSh, FAB_AIRFLOW } from './local-airflow.js';
 
 const DAG = 'Airflow_Lab2';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, isPortFree, servingInstanceOn } from '../support/service-process.js';
-import { AirflowRest, waitFor } from './airflow-rest.js';
+import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
 import { SIMPLE_AIRFLOW } from './local-airflow.js';
 
 const LAUNCHER = 'Airflow_Lab2_Flask';
@@ -14,6 +14,11 @@ async function launch(extraEnv: Record<string, string> = {}): Promise<string> {
   const runId = (await airflow.trigger(LAUNCHER, { env })).dag_run_id;
   runs.push(runId);
   return runId;
+}
+
+/** Waits until the run's service has found an instance of ours on the port and watches it (the watchdog's "Standing by" log line). */
+async function standingBy(runId: string): Promise<void> {
+  await airflow.waitForTaskLog(LAUNCHER, runId, TASK, /Standing by: instance \S+ serves port/, 60_000);
 }
 
 const servingInstance = (): Promise<string | null> => servingInstanceOn(port);
@@ -40,8 +45,8 @@ describe('Airflow_Lab2_Flask starts, stands by, takes over and stops the service
 
     const second = await launch();
     await airflow.waitForTask(LAUNCHER, second, TASK, ['running']);
-    // A few watchdog periods later the first instance still serves and the second run still runs: it stands by.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Once the second instance has found the first one serving, the first still serves and the second run still runs: it stands by.
+    await standingBy(second);
     expect(await servingInstance()).toBe(firstInstance);
     expect(await airflow.taskState(LAUNCHER, second, TASK)).toBe('running');
 
@@ -62,7 +67,7 @@ describe('Airflow_Lab2_Flask starts, stands by, takes over and stops the service
     await waitFor('the launched service to answer', 120_000, servingInstance);
     const second = await launch({ WATCHDOG_ON_LOSS: 'exit' });
     await airflow.waitForTask(LAUNCHER, second, TASK, ['running']);
-    await new Promise((r) => setTimeout(r, 2000));
+    await standingBy(second); // watching the first instance, so that its loss is seen as one
     await airflow.setRunState(LAUNCHER, first, 'failed');
     await airflow.waitForRun(LAUNCHER, second, ['failed'], 60_000);
     await waitFor('the port to be free', 60_000, async () => ((await portIsFree()) ? true : null));
