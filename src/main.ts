@@ -1,16 +1,14 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
-import { ConfigValidationError } from './config/config.parsers.js';
 import type { AllConfig } from './config/config.type.js';
-import { ExitCode } from './lifecycle/exit-codes.js';
-import { exitGracefullyOnSignals } from './lifecycle/graceful-shutdown.js';
+import { exitOnStartupFailure } from './lifecycle/lifecycle.exit.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
 import { AppLogger } from './logging/app.logger.js';
-import { PortGuardService, PortHeldError } from './port-guard/port-guard.service.js';
+import { PortGuardService } from './port-guard/port-guard.service.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -22,27 +20,15 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
-  const { logLevel, shutdownTimeoutMs } = config.getOrThrow('app', { infer: true });
+  const { logLevel } = config.getOrThrow('app', { infer: true });
   app.useLogger(new AppLogger(logLevel, [config.getOrThrow('airflow', { infer: true }).password]));
   app.flushLogs();
   // Before anything slow, so that a stop signal during start-up is a clean stop too.
-  exitGracefullyOnSignals(app, shutdownTimeoutMs);
+  app.get(LifecycleService).manage(app);
   setupApp(app);
   await app.init();
   // The port guard listens, or stands by behind an instance already serving the port.
-  await app.get(PortGuardService).start(app);
+  await app.get(PortGuardService).start();
 }
 
-bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(ExitCode.BAD_CONFIG);
-  }
-  if (error instanceof PortHeldError) {
-    new Logger('PortGuard').error(error.message);
-    process.exit(ExitCode.PORT_HELD);
-  }
-  Logger.flush();
-  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(ExitCode.FAILURE);
-});
+bootstrap().catch(exitOnStartupFailure);

@@ -11,3 +11,5 @@ export const ExitCode = {
   /** EX_CONFIG: a setting is invalid. */
   BAD_CONFIG: 78,
 } as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,129 +1,221 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import net from 'node:net';
+import { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Logger, type INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { HttpAdapterHost } from '@nestjs/core';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.type.js';
-import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
-import { LifecycleService } from '../lifecycle/lifecycle.service.js';
-import { WatchdogService } from '../watchdog/watchdog.service.js';
+import type { WatchdogOnLoss } from '../config/watchdog.config.js';
+import { ExitCode } from '../lifecycle/exit-codes.js';
+import type { LifecycleService } from '../lifecycle/lifecycle.service.js';
 import { PortGuardService, PortHeldError } from './port-guard.service.js';
+import { PortGuardWatchdog } from './port-guard.watchdog.js';
+import type { PortHolder, PortHolderFinder } from './port-holder.finder.js';
+import type { PortProbe, PortState } from './port.probe.js';
 
-const opened: net.Server[] = [];
-const watchdogs: WatchdogService[] = [];
+const HOST = '127.0.0.1';
+const PORT = 5555;
+const PROBE_TIMEOUT_MS = 500;
+const ours = (instanceId: string): PortState => ({ kind: 'ours', instanceId, pid: 1 });
+const free: PortState = { kind: 'free' };
+const foreign = (detail: string): PortState => ({ kind: 'foreign', detail });
 
-/** An HTTP server that answers /health/live as an instance of this service would. */
-function ourServer(instanceId: string): http.Server {
-  const server = http.createServer((_req, res) => {
-    res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify({ status: 'ok', details: { process: { status: 'up', service: SERVICE_NAME, instance_id: instanceId, pid: process.pid } } }));
-  });
-  opened.push(server);
-  return server;
+type BindOutcome = 'ok' | 'EADDRINUSE' | 'EACCES';
+
+/** Nest's HTTP server as the guard uses it: each listen() takes the next scripted outcome. */
+class FakeServer extends EventEmitter {
+  listening = false;
+  readonly binds: Array<[number, string]> = [];
+
+  constructor(private readonly outcomes: BindOutcome[]) {
+    super();
+  }
+
+  listen(port: number, host: string, onListening: () => void): void {
+    this.binds.push([port, host]);
+    const outcome = this.outcomes.shift() ?? 'ok';
+    setImmediate(() => {
+      if (outcome === 'ok') {
+        this.listening = true;
+        onListening();
+      } else {
+        this.emit('error', Object.assign(new Error(`listen ${outcome}`), { code: outcome }));
+      }
+    });
+  }
 }
 
-async function listen(server: net.Server, host = '127.0.0.1', port = 0): Promise<number> {
-  if (!opened.includes(server)) opened.push(server);
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as net.AddressInfo).port;
-}
+const watchdogs: PortGuardWatchdog[] = [];
 
-async function close(server: net.Server): Promise<void> {
-  (server as http.Server).closeAllConnections?.();
-  server.close();
-  if (server.listening) await once(server, 'close');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
-
-/** A guard as main.ts uses it, around a Nest app whose HTTP server answers as instance `instanceId`. */
-function guard(host: string, port: number, instanceId: string) {
+/**
+ * A guard on HOST:PORT whose probe answers `answers` in turn (the last one from
+ * then on), whose port is held by `holders` as /proc tells it, and whose binds
+ * go as `binds` says.
+ */
+function guard(answers: PortState[], { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' as WatchdogOnLoss } = {}) {
   const config = {
     getOrThrow: (ns: string) =>
-      ns === 'app'
-        ? { host, port, logLevel: 'log', shutdownTimeoutMs: 5000 }
-        : { intervalSeconds: 3600, onLoss: 'takeover', probeTimeoutMs: 500 },
+      ns === 'app' ? { host: HOST, port: PORT, logLevel: 'log', shutdownTimeoutMs: 5000 } : { intervalSeconds: 3600, onLoss, probeTimeoutMs: PROBE_TIMEOUT_MS },
   } as unknown as ConfigService<AllConfig, true>;
-  const watchdog = new WatchdogService(new SchedulerRegistry(), config);
+  const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]!));
+  const portProbe = { probe } as unknown as PortProbe;
+  const find = jest.fn<PortHolderFinder['find']>(async () => holders);
+  const finder = { find, describe: (list: PortHolder[]) => list.map((h) => `pid ${h.pid}: ${h.command}`).join('; ') } as unknown as PortHolderFinder;
+  const lifecycle = { isDraining: false, exit: jest.fn<LifecycleService['exit']>() };
+  const server = new FakeServer(binds);
+  const adapterHost = { httpAdapter: { getHttpServer: () => server } } as unknown as HttpAdapterHost;
+  const watchdog = new PortGuardWatchdog(new SchedulerRegistry(), portProbe, config);
   watchdogs.push(watchdog);
-  const server = ourServer(instanceId);
-  const nest = { getHttpServer: () => server, close: async () => undefined } as unknown as INestApplication;
-  return { service: new PortGuardService(watchdog, new LifecycleService(), config), watchdog, server, nest };
+  const service = new PortGuardService(watchdog, portProbe, finder, lifecycle as unknown as LifecycleService, adapterHost, config);
+  return { service, watchdog, probe, find, lifecycle, server };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
 afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
-afterEach(async () => {
+afterEach(() => {
   for (const watchdog of watchdogs.splice(0)) watchdog.stop();
-  await Promise.all(opened.splice(0).map(close));
 });
 
-describe('PortGuardService', () => {
+describe('PortGuardService.start', () => {
   it('serves on a free port', async () => {
-    const port = await freePort();
-    const { service, server, nest, watchdog } = guard('127.0.0.1', port, 'a');
-    await expect(service.start(nest)).resolves.toBe('serving');
+    const { service, watchdog, probe, server } = guard([free]);
+    await expect(service.start()).resolves.toBe('serving');
+    expect(probe).toHaveBeenCalledWith(HOST, PORT, PROBE_TIMEOUT_MS);
+    expect(server.binds).toEqual([[PORT, HOST]]);
     expect(service.isServing).toBe(true);
-    expect((server.address() as net.AddressInfo).port).toBe(port);
     expect(watchdog.isWatching).toBe(false);
   });
 
-  it('stands by, without listening, behind an instance of this service', async () => {
-    const port = await listen(ourServer('holder'));
-    const { service, server, nest, watchdog } = guard('127.0.0.1', port, 'b');
-    await expect(service.start(nest)).resolves.toBe('standby');
-    expect(server.listening).toBe(false);
+  it('stands by, without listening, behind an instance of this service, and watches it', async () => {
+    const { service, watchdog, server } = guard([ours('holder')]);
+    const watch = jest.spyOn(watchdog, 'watch');
+    await expect(service.start()).resolves.toBe('standby');
+    expect(server.binds).toEqual([]);
+    expect(service.isServing).toBe(false);
     expect(watchdog.isWatching).toBe(true);
+    expect(watch).toHaveBeenCalledWith(HOST, PORT, 'holder', expect.any(Function));
   });
 
-  it('refuses a port held by another program, naming the port, the holder and what to do', async () => {
-    const port = await listen(http.createServer((_req, res) => res.end('ok')));
-    const { service, nest } = guard('127.0.0.1', port, 'c');
-    const error = await service.start(nest).catch((e: unknown) => e);
+  it('refuses a port held by another program, naming the port, the holder and what to do, with exit code 69', async () => {
+    const detail = 'answers HTTP 200 but is not airflow-status-api';
+    const { service, find, server } = guard([foreign(detail)], { holders: [{ pid: 7, command: 'python3 -m http.server 5555' }] });
+    const error = await service.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortHeldError);
-    expect((error as Error).message).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
-    expect((error as Error).message).toContain('set FLASK_PORT to a free port');
+    expect((error as Error).message).toBe(
+      `Port ${PORT} on ${HOST} is held by another program (pid 7: python3 -m http.server 5555; ${detail}). Stop that program, or set FLASK_PORT to a free port.`,
+    );
+    expect((error as PortHeldError).exitCode).toBe(ExitCode.PORT_HELD);
+    expect(find).toHaveBeenCalledWith(PORT);
+    expect(server.binds).toEqual([]);
+  });
+
+  it('probes again when the bind loses a race (EADDRINUSE), and stands by behind the winner', async () => {
+    const { service, watchdog, probe, server } = guard([free, ours('winner')], { binds: ['EADDRINUSE'] });
+    const watch = jest.spyOn(watchdog, 'watch');
+    await expect(service.start()).resolves.toBe('standby');
+    expect(probe).toHaveBeenCalledTimes(2);
+    expect(server.binds).toHaveLength(1);
+    expect(server.listening).toBe(false);
+    expect(watch).toHaveBeenCalledWith(HOST, PORT, 'winner', expect.any(Function));
+  });
+
+  it('probes again after EADDRINUSE, and serves when the port is free by then', async () => {
+    const { service, server } = guard([free], { binds: ['EADDRINUSE', 'ok'] });
+    await expect(service.start()).resolves.toBe('serving');
+    expect(server.binds).toHaveLength(2);
   });
 
   it('treats a bind that keeps failing as held, even when the probe finds no one (a holder on another address)', async () => {
-    // 0.0.0.0 is probed on 127.0.0.1, where nothing answers; the bind still collides with 127.0.0.2.
-    const port = await listen(net.createServer(), '127.0.0.2');
-    const { service, nest } = guard('0.0.0.0', port, 'd');
-    const error = await service.start(nest).catch((e: unknown) => e);
+    const { service, server } = guard([free], { binds: Array<BindOutcome>(10).fill('EADDRINUSE'), holders: [{ pid: 9, command: 'nc -l 5555' }] });
+    const error = await service.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortHeldError);
-    expect((error as Error).message).toContain(`pid ${process.pid}:`);
+    expect((error as Error).message).toContain('(pid 9: nc -l 5555; it stays held but does not answer)');
+    // A few rounds, not forever.
+    expect(server.binds).toHaveLength(5);
   });
 
-  it('lets exactly one of two standbys take over a lost port; the other watches the winner', async () => {
-    const holder = ourServer('first');
-    const port = await listen(holder);
-    const one = guard('127.0.0.1', port, 'one');
-    const two = guard('127.0.0.1', port, 'two');
-    await expect(one.service.start(one.nest)).resolves.toBe('standby');
-    await expect(two.service.start(two.nest)).resolves.toBe('standby');
-    const watched = [jest.spyOn(one.watchdog, 'watch'), jest.spyOn(two.watchdog, 'watch')];
-    await close(holder);
-    // Both see the loss in the same instant; the bind decides.
-    await Promise.all([one.watchdog.tick(), two.watchdog.tick()]);
-    const [winner, loser] = one.service.isServing ? [one, two] : [two, one];
-    expect([one.service.isServing, two.service.isServing].filter(Boolean)).toHaveLength(1);
-    expect(winner.watchdog.isWatching).toBe(false);
-    expect(loser.server.listening).toBe(false);
-    expect(loser.watchdog.isWatching).toBe(true);
-    // The bind failed, so the loser probed again, found the winner, and watches it.
-    const winnerId = winner === one ? 'one' : 'two';
-    expect(watched[loser === one ? 0 : 1]).toHaveBeenCalledWith('127.0.0.1', port, winnerId, expect.any(Function));
-    // The loser now follows the winner: its next check finds an instance answering, not a loss.
-    await loser.watchdog.tick();
-    expect(loser.service.isServing).toBe(false);
+  it('lets any other bind error through as it is', async () => {
+    const { service } = guard([free], { binds: ['EACCES'] });
+    const error = await service.start().catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(PortHeldError);
+    expect(error).toMatchObject({ code: 'EACCES' });
+  });
+});
+
+describe('PortGuardService on a loss the watchdog reports', () => {
+  it('takes the port over when it is free (WATCHDOG_ON_LOSS=takeover)', async () => {
+    const { service, watchdog, lifecycle, server } = guard([ours('first'), free]);
+    await service.start();
+    await watchdog.tick();
+    expect(service.isServing).toBe(true);
+    expect(server.binds).toEqual([[PORT, HOST]]);
+    expect(watchdog.isWatching).toBe(false);
+    expect(lifecycle.exit).not.toHaveBeenCalled();
+  });
+
+  it('stands by again behind the standby that won the takeover, and follows it', async () => {
+    const { service, watchdog, server } = guard([ours('first'), free, free, ours('winner')], { binds: ['EADDRINUSE'] });
+    const watch = jest.spyOn(watchdog, 'watch');
+    await service.start();
+    await watchdog.tick();
+    expect(service.isServing).toBe(false);
+    expect(server.listening).toBe(false);
+    expect(watchdog.isWatching).toBe(true);
+    expect(watch).toHaveBeenLastCalledWith(HOST, PORT, 'winner', expect.any(Function));
+    // Its next check finds the winner answering: no loss, no bind.
+    await watchdog.tick();
+    expect(server.binds).toHaveLength(1);
+  });
+
+  it('keeps watching a port that stays held but does not answer as ours, and does not bind', async () => {
+    const { service, watchdog, probe, find, server } = guard([ours('first'), foreign('no HTTP answer within 500 ms')]);
+    await service.start();
+    await watchdog.tick();
+    await watchdog.tick();
+    await watchdog.tick();
+    // No takeover attempt: only the start's and the watchdog's own probes, and no one looked up.
+    expect(probe).toHaveBeenCalledTimes(4);
+    expect(find).not.toHaveBeenCalled();
+    expect(server.binds).toEqual([]);
+    expect(watchdog.isWatching).toBe(true);
+  });
+
+  it('keeps standing by when a foreign program took the port by the time it looks', async () => {
+    const { service, watchdog, server } = guard([ours('first'), free, foreign('answers HTTP 200 but is not airflow-status-api')]);
+    await service.start();
+    await expect(watchdog.tick()).resolves.toBeUndefined();
+    expect(server.binds).toEqual([]);
+    expect(service.isServing).toBe(false);
+    expect(watchdog.isWatching).toBe(true);
+  });
+
+  it('exits 75 through the lifecycle on a free port when WATCHDOG_ON_LOSS=exit', async () => {
+    const { service, watchdog, lifecycle, server } = guard([ours('first'), free], { onLoss: 'exit' });
+    await service.start();
+    await watchdog.tick();
+    expect(lifecycle.exit).toHaveBeenCalledWith(ExitCode.INSTANCE_LOST, expect.stringContaining('WATCHDOG_ON_LOSS=exit'));
+    expect(watchdog.isWatching).toBe(false);
+    expect(server.binds).toEqual([]);
+  });
+
+  it('exits 75 on a silent instance only after two misses when WATCHDOG_ON_LOSS=exit', async () => {
+    const { service, watchdog, lifecycle } = guard([ours('first'), foreign('no HTTP answer within 500 ms')], { onLoss: 'exit' });
+    await service.start();
+    await watchdog.tick();
+    expect(lifecycle.exit).not.toHaveBeenCalled();
+    await watchdog.tick();
+    expect(lifecycle.exit).toHaveBeenCalledTimes(1);
+  });
+
+  it('does nothing about a loss while the process drains', async () => {
+    for (const onLoss of ['takeover', 'exit'] as const) {
+      const { service, watchdog, lifecycle, server } = guard([ours('first'), free], { onLoss });
+      lifecycle.isDraining = true;
+      await service.start();
+      await watchdog.tick();
+      expect(server.binds).toEqual([]);
+      expect(lifecycle.exit).not.toHaveBeenCalled();
+    }
   });
 });

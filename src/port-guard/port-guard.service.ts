@@ -1,18 +1,24 @@
 import type { Server } from 'node:http';
-import { Injectable, Logger, type INestApplication } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { AppConfig } from '../config/app.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { WatchdogConfig } from '../config/watchdog.config.js';
 import { ExitCode } from '../lifecycle/exit-codes.js';
+import { FatalError } from '../lifecycle/lifecycle.exit.js';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
-import { WatchdogService } from '../watchdog/watchdog.service.js';
-import { describeHolders, findPortHolders } from './port-holder.finder.js';
-import { probePort, type PortState } from './port.probe.js';
+import { PortGuardWatchdog } from './port-guard.watchdog.js';
+import { PortHolderFinder } from './port-holder.finder.js';
+import { PortProbe, type PortState } from './port.probe.js';
 
-/** The port is held by something that is not this service: the process must stop with this message. */
-export class PortHeldError extends Error {
+/** The port is held by something that is not this service: at start-up the process stops (69) with this message. */
+export class PortHeldError extends FatalError {
   override name = 'PortHeldError';
+
+  constructor(message: string) {
+    super(message, ExitCode.PORT_HELD, 'PortGuard');
+  }
 }
 
 /** A bind can race another process; a few rounds of probe-then-bind settle it. */
@@ -30,12 +36,14 @@ export class PortGuardService {
   private readonly logger = new Logger(PortGuardService.name);
   private readonly app: AppConfig;
   private readonly watchdogConfig: WatchdogConfig;
-  private nest: INestApplication | null = null;
   private serving = false;
 
   constructor(
-    private readonly watchdog: WatchdogService,
+    private readonly watchdog: PortGuardWatchdog,
+    private readonly probe: PortProbe,
+    private readonly holders: PortHolderFinder,
     private readonly lifecycle: LifecycleService,
+    private readonly adapterHost: HttpAdapterHost,
     config: ConfigService<AllConfig, true>,
   ) {
     this.app = config.getOrThrow('app', { infer: true });
@@ -47,18 +55,18 @@ export class PortGuardService {
   }
 
   /**
-   * Serves, or stands by. Resolves once either is settled.
+   * Serves on Nest's (initialised) HTTP server, or stands by. Resolves once
+   * either is settled.
    * @throws PortHeldError when a foreign program holds the port
    */
-  async start(nest: INestApplication): Promise<'serving' | 'standby'> {
-    this.nest = nest;
+  async start(): Promise<'serving' | 'standby'> {
     return this.claim();
   }
 
   private async claim(): Promise<'serving' | 'standby'> {
     const { host, port } = this.app;
     for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
-      const state = await probePort(host, port, this.watchdogConfig.probeTimeoutMs);
+      const state = await this.probe.probe(host, port, this.watchdogConfig.probeTimeoutMs);
       if (state.kind === 'ours') {
         this.watchdog.watch(host, port, state.instanceId, (lost) => this.onLoss(lost));
         return 'standby';
@@ -71,12 +79,12 @@ export class PortGuardService {
   }
 
   /**
-   * Binds the port; false when it is already in use. Binds Nest's (initialised)
-   * HTTP server directly: app.listen would log an expected EADDRINUSE as an error.
+   * Binds the port; false when it is already in use. Binds Nest's HTTP server
+   * directly: app.listen would log an expected EADDRINUSE as an error.
    */
   private async tryListen(): Promise<boolean> {
     const { host, port } = this.app;
-    const server = this.nest!.getHttpServer() as Server;
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => reject(error);
@@ -99,10 +107,9 @@ export class PortGuardService {
   private async onLoss(state: PortState): Promise<void> {
     if (this.lifecycle.isDraining) return;
     if (this.watchdogConfig.onLoss === 'exit') {
-      this.logger.error(`The instance on port ${this.app.port} was lost and WATCHDOG_ON_LOSS=exit: exiting with code ${ExitCode.INSTANCE_LOST}`);
       this.watchdog.stop();
-      await this.nest?.close();
-      process.exit(ExitCode.INSTANCE_LOST);
+      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.app.port} was lost and WATCHDOG_ON_LOSS=exit`);
+      return;
     }
     if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
     this.logger.log(`Taking over port ${this.app.port}`);
@@ -120,9 +127,9 @@ export class PortGuardService {
 
   private async heldMessage(detail: string): Promise<string> {
     const { host, port } = this.app;
-    const holders = await findPortHolders(port);
+    const holders = await this.holders.find(port);
     return (
-      `Port ${port} on ${host} is held by another program (${describeHolders(holders)}; ${detail}). ` +
+      `Port ${port} on ${host} is held by another program (${this.holders.describe(holders)}; ${detail}). ` +
       `Stop that program, or set FLASK_PORT to a free port.`
     );
   }

@@ -3,7 +3,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
-import { probeHost, probePort } from './port.probe.js';
+import { PortProbe, probeHost } from './port.probe.js';
+
+const probePort = (host: string, port: number, timeoutMs: number) => new PortProbe().probe(host, port, timeoutMs);
 
 const servers: net.Server[] = [];
 
@@ -37,7 +39,7 @@ describe('probeHost', () => {
   });
 });
 
-describe('probePort', () => {
+describe('PortProbe.probe', () => {
   it('calls a refused connection free', async () => {
     const port = await listen(net.createServer());
     servers.pop()!.close();

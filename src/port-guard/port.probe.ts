@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
 
 /** What answers on a port. */
@@ -21,35 +22,39 @@ function identityOf(body: unknown): { instanceId: string; pid: number | null } |
   return { instanceId: process.instance_id, pid: typeof process.pid === 'number' ? process.pid : null };
 }
 
-/**
- * Asks whatever listens on host:port who it is. Ours only when it publishes
- * our service name and an instance id on /health/live; a body that merely
- * says "ok" is not enough.
- */
-export async function probePort(host: string, port: number, timeoutMs: number): Promise<PortState> {
-  // A ref'd timer, unlike AbortSignal.timeout: a hung peer must not let a
-  // process with nothing else to do (the stop command) exit silently mid-probe.
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  let response: Response;
-  let body: unknown = null;
-  try {
-    response = await fetch(`http://${probeHost(host)}:${port}/health/live`, {
-      signal: controller.signal,
-      headers: { Accept: 'application/json', Connection: 'close' },
-    });
-    body = await response.json().catch(() => null); // not JSON: not ours
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    if (code === 'ECONNREFUSED') return { kind: 'free' };
-    return {
-      kind: 'foreign',
-      detail: controller.signal.aborted ? `no HTTP answer within ${timeoutMs} ms` : `not HTTP (${code ?? String(error)})`,
-    };
-  } finally {
-    clearTimeout(timer);
+/** Asks a port who holds it; the port guard's and the stop command's one way of looking. */
+@Injectable()
+export class PortProbe {
+  /**
+   * Asks whatever listens on host:port who it is. Ours only when it publishes
+   * our service name and an instance id on /health/live; a body that merely
+   * says "ok" is not enough.
+   */
+  async probe(host: string, port: number, timeoutMs: number): Promise<PortState> {
+    // A ref'd timer, unlike AbortSignal.timeout: a hung peer must not let a
+    // process with nothing else to do (the stop command) exit silently mid-probe.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response;
+    let body: unknown = null;
+    try {
+      response = await fetch(`http://${probeHost(host)}:${port}/health/live`, {
+        signal: controller.signal,
+        headers: { Accept: 'application/json', Connection: 'close' },
+      });
+      body = await response.json().catch(() => null); // not JSON: not ours
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ECONNREFUSED') return { kind: 'free' };
+      return {
+        kind: 'foreign',
+        detail: controller.signal.aborted ? `no HTTP answer within ${timeoutMs} ms` : `not HTTP (${code ?? String(error)})`,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+    const identity = identityOf(body);
+    if (identity) return { kind: 'ours', ...identity };
+    return { kind: 'foreign', detail: `answers HTTP ${response.status} but is not ${SERVICE_NAME}` };
   }
-  const identity = identityOf(body);
-  if (identity) return { kind: 'ours', ...identity };
-  return { kind: 'foreign', detail: `answers HTTP ${response.status} but is not ${SERVICE_NAME}` };
 }

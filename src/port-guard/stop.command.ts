@@ -12,8 +12,9 @@ import { ConfigValidationError } from '../config/config.parsers.js';
 import { loadStopConfig } from '../config/stop.config.js';
 import { ExitCode } from '../lifecycle/exit-codes.js';
 import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
-import { describeHolders, findPortHolders, isProcessRunning } from './port-holder.finder.js';
-import { probePort, type PortState } from './port.probe.js';
+import { exitProcess } from '../lifecycle/lifecycle.exit.js';
+import { PortHolderFinder, ProcFiles } from './port-holder.finder.js';
+import { PortProbe, type PortState } from './port.probe.js';
 
 /** Polling period while waiting for the process to exit or the port to be released. */
 const POLL_MS = 100;
@@ -47,12 +48,14 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
   }
 }
 
-async function main(): Promise<number> {
+async function main(): Promise<ExitCode> {
   const all = process.argv.includes('--all');
   const force = process.argv.includes('--force');
   const { app, watchdog } = loadStopConfig();
   const { host, port, shutdownTimeoutMs } = app;
-  const probe = (): Promise<PortState> => probePort(host, port, watchdog.probeTimeoutMs);
+  const portProbe = new PortProbe();
+  const finder = new PortHolderFinder(new ProcFiles());
+  const probe = (): Promise<PortState> => portProbe.probe(host, port, watchdog.probeTimeoutMs);
   const exitDeadlineMs = shutdownTimeoutMs + EXIT_MARGIN_MS;
 
   for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -61,9 +64,9 @@ async function main(): Promise<number> {
       say(round === 1 ? `Nothing listens on port ${port}; nothing to stop.` : `Port ${port} is free.`);
       return ExitCode.OK;
     }
-    const holders = await findPortHolders(port);
+    const holders = await finder.find(port);
     if (state.kind === 'foreign') {
-      say(`Port ${port} is held by a program that is not ${SERVICE_NAME} (${describeHolders(holders)}; ${state.detail}). Not touching it.`);
+      say(`Port ${port} is held by a program that is not ${SERVICE_NAME} (${finder.describe(holders)}; ${state.detail}). Not touching it.`);
       return ExitCode.PORT_HELD;
     }
     const { pid, instanceId } = state;
@@ -79,7 +82,7 @@ async function main(): Promise<number> {
       return ExitCode.FAILURE;
     }
     // The port closes at once on SIGTERM, but requests in flight still run: wait for the process itself.
-    if (!(await waitUntil(async () => !(await isProcessRunning(pid)), exitDeadlineMs))) {
+    if (!(await waitUntil(async () => !(await finder.isRunning(pid)), exitDeadlineMs))) {
       if (!force) {
         // A draining instance no longer answers on the port, so a second run would not find it: say what happens next.
         say(
@@ -90,14 +93,14 @@ async function main(): Promise<number> {
       }
       say(`${who} has not exited within ${exitDeadlineMs} ms; --force: sending SIGKILL.`);
       signal(pid, 'SIGKILL');
-      if (!(await waitUntil(async () => !(await isProcessRunning(pid)), EXIT_MARGIN_MS))) {
+      if (!(await waitUntil(async () => !(await finder.isRunning(pid)), EXIT_MARGIN_MS))) {
         say(`${who} is still running after SIGKILL.`);
         return ExitCode.INSTANCE_LOST;
       }
     }
     const after = await probe();
     if (after.kind === 'foreign') {
-      say(`Stopped ${who}; port ${port} is now held by a program that is not ${SERVICE_NAME} (${describeHolders(await findPortHolders(port))}).`);
+      say(`Stopped ${who}; port ${port} is now held by a program that is not ${SERVICE_NAME} (${finder.describe(await finder.find(port))}).`);
       return ExitCode.OK;
     }
     if (after.kind === 'ours') {
@@ -118,10 +121,8 @@ async function main(): Promise<number> {
   return ExitCode.INSTANCE_LOST;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigValidationError ? error.message : `Stop failed: ${String(error)}`}\n`);
-    process.exit(error instanceof ConfigValidationError ? ExitCode.BAD_CONFIG : ExitCode.FAILURE);
-  },
-);
+// A command of its own, with its own messages; it exits through the lifecycle's one exit all the same.
+main().then(exitProcess, (error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigValidationError ? error.message : `Stop failed: ${String(error)}`}\n`);
+  exitProcess(error instanceof ConfigValidationError ? ExitCode.BAD_CONFIG : ExitCode.FAILURE);
+});

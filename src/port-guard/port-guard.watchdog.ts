@@ -3,9 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.type.js';
 import type { WatchdogConfig } from '../config/watchdog.config.js';
-import { probePort, type PortState } from '../port-guard/port.probe.js';
+import { PortProbe, type PortState } from './port.probe.js';
 
-const INTERVAL_NAME = 'watchdog';
+/** The name of the watchdog's interval in SchedulerRegistry. */
+export const WATCHDOG_INTERVAL = 'watchdog';
 /** A free port is a certain loss; a slow or odd answer counts only when it repeats, as one can be load. */
 export const MISSES_BEFORE_LOSS = 2;
 
@@ -13,13 +14,14 @@ export const MISSES_BEFORE_LOSS = 2;
 export type LossHandler = (state: PortState) => Promise<void>;
 
 /**
- * The standby's surveillance: every WATCHDOG_INTERVAL_SECONDS it asks the
- * instance holding the port who it is, logs what changed, and hands a loss to
- * the port guard. A tick never rejects and never overlaps the previous one.
+ * The port guard's scheduled provider, the standby's surveillance: every
+ * WATCHDOG_INTERVAL_SECONDS it asks the instance holding the port who it is,
+ * logs what changed, and hands a loss to the port guard's handler. A tick
+ * never rejects and never overlaps the previous one.
  */
 @Injectable()
-export class WatchdogService implements OnApplicationShutdown {
-  private readonly logger = new Logger(WatchdogService.name);
+export class PortGuardWatchdog implements OnApplicationShutdown {
+  private readonly logger = new Logger(PortGuardWatchdog.name);
   private readonly config: WatchdogConfig;
   private host = '';
   private port = 0;
@@ -31,13 +33,14 @@ export class WatchdogService implements OnApplicationShutdown {
 
   constructor(
     private readonly scheduler: SchedulerRegistry,
+    private readonly probe: PortProbe,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('watchdog', { infer: true });
   }
 
   get isWatching(): boolean {
-    return this.scheduler.doesExist('interval', INTERVAL_NAME);
+    return this.scheduler.doesExist('interval', WATCHDOG_INTERVAL);
   }
 
   /** Starts (or goes on) watching the instance `instanceId` on host:port. */
@@ -53,12 +56,12 @@ export class WatchdogService implements OnApplicationShutdown {
     this.misses = 0;
     if (!this.isWatching) {
       const timer = setInterval(() => void this.tick(), this.config.intervalSeconds * 1000);
-      this.scheduler.addInterval(INTERVAL_NAME, timer);
+      this.scheduler.addInterval(WATCHDOG_INTERVAL, timer);
     }
   }
 
   stop(): void {
-    if (this.isWatching) this.scheduler.deleteInterval(INTERVAL_NAME);
+    if (this.isWatching) this.scheduler.deleteInterval(WATCHDOG_INTERVAL);
   }
 
   onApplicationShutdown(): void {
@@ -70,7 +73,7 @@ export class WatchdogService implements OnApplicationShutdown {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const state = await probePort(this.host, this.port, this.config.probeTimeoutMs);
+      const state = await this.probe.probe(this.host, this.port, this.config.probeTimeoutMs);
       if (state.kind === 'ours') {
         if (state.instanceId !== this.watchedInstance) {
           this.logger.log(`Port ${this.port} is now served by instance ${state.instanceId}; watching it`);

@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import { ConfigValidationError } from '../config/config.parsers.js';
+import { ExitCode } from './exit-codes.js';
+
+/**
+ * An error after which the process must stop with `exitCode`. Its message says
+ * all there is to say: it is logged as one line, under `context`, without a stack.
+ */
+export class FatalError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly context: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Ends the process. The one call of process.exit in the service and its stop
+ * command (Nest's own, in enableShutdownHooks, aside), so that every way out has a
+ * documented code.
+ */
+export function exitProcess(code: ExitCode): never {
+  process.exit(code);
+}
+
+/** What main.ts does when the service cannot start: one line saying why, and the matching exit code. */
+export function exitOnStartupFailure(error: unknown): never {
+  if (error instanceof ConfigValidationError) {
+    // The logger may not be set yet: the message alone, without Nest's buffered start-up lines.
+    process.stderr.write(`${error.message}\n`);
+    return exitProcess(ExitCode.BAD_CONFIG);
+  }
+  if (error instanceof FatalError) {
+    new Logger(error.context).error(error.message);
+    return exitProcess(error.exitCode);
+  }
+  Logger.flush();
+  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return exitProcess(ExitCode.FAILURE);
+}
