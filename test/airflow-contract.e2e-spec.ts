@@ -9,7 +9,7 @@ import { FakeAirflow } from './fake-airflow/fake-airflow.js';
  * upgrade that renames or retypes one fails here and not in production.
  */
 let spec: AirflowSpec;
-const schemas = (): Record<string, JsonSchema> => spec.core.document.components?.schemas ?? {};
+const schemas = (): Record<string, JsonSchema> => spec.core.components?.schemas ?? {};
 
 function property(schema: string, name: string): { required: boolean; types: string[] } {
   const s = schemas()[schema] as { properties: Record<string, JsonSchema>; required?: string[] };
@@ -53,13 +53,13 @@ describe('the fields the client reads, in the official Airflow spec', () => {
   });
 
   it('lists run_after among the order_by attributes of GET /dags/{dag_id}/dagRuns', () => {
-    const operation = spec.core.document.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as unknown as { parameters: Array<{ name: string; description?: string }> };
+    const operation = spec.core.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as unknown as { parameters: Array<{ name: string; description?: string }> };
     const orderBy = operation.parameters.find((p) => p.name === 'order_by');
     expect(orderBy?.description).toMatch(/\brun_after\b/);
   });
 
   it('the token answer carries access_token', () => {
-    const login = spec.simpleAuth?.document.components?.schemas?.LoginResponse as { properties: Record<string, unknown>; required: string[] };
+    const login = spec.simpleAuth.components?.schemas?.LoginResponse as { properties: Record<string, unknown>; required: string[] };
     expect(login.required).toContain('access_token');
   });
 

@@ -14,7 +14,7 @@ import { freePort, ServiceProcess, until } from './support/service-process.js';
 const DAG = 'Airflow_Lab2';
 const STATUS = `/api/dags/${DAG}/status`;
 
-const airflow = againstFakeAirflow({ TARGET_DAG_ID: DAG, ALLOWED_DAG_IDS: `${DAG},Other_DAG`, STATUS_CACHE_TTL_MS: '60000', AIRFLOW_TIMEOUT_MS: '1000' });
+const airflow = againstFakeAirflow({ ALLOWED_DAG_IDS: `${DAG},Other_DAG`, STATUS_CACHE_TTL_MS: '60000' });
 let port: number;
 /** Whether the fast path answered each request (true) or left it to Nest (false), in order. */
 let answered: () => boolean[];
@@ -145,7 +145,7 @@ describe('the fast path in the running service', () => {
     airflow.fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
     const servicePort = await freePort();
     const base = `http://127.0.0.1:${servicePort}`;
-    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: airflow.fake.url, STATUS_CACHE_TTL_MS: '60000', LOG_LEVEL: 'log' });
+    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: airflow.fake.url, STATUS_CACHE_TTL_MS: '60000' });
     await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
     for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
       expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);

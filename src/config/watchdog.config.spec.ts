@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConfigValidationError } from './config.parsers.js';
 import { loadStopConfig } from './stop.config.js';
 import { parseWatchdogConfig } from './watchdog.config.js';
@@ -26,9 +29,52 @@ describe('watchdog configuration', () => {
     expect(() => parseWatchdogConfig(env)).toThrow(variable);
   });
 
-  it('gives the stop command the same validated settings, without a .env file', () => {
-    const config = loadStopConfig('/nonexistent/.env');
-    expect(config.app.port).toBeGreaterThan(0);
-    expect(config.watchdog.probeTimeoutMs).toBeGreaterThanOrEqual(100);
+});
+
+describe('the stop command settings', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stop-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function envFile(name: string, text: string): string {
+    writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  }
+
+  /** Runs `check` with exactly `values` set among the variables read here, whatever the test runner's environment. */
+  function withEnv(values: Record<string, string>, check: () => void): void {
+    const names = ['HOST', 'FLASK_PORT', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_MS', 'WATCHDOG_INTERVAL_SECONDS', 'WATCHDOG_ON_LOSS', 'PORT_PROBE_TIMEOUT_MS'];
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    for (const name of names) delete process.env[name];
+    Object.assign(process.env, values);
+    try {
+      check();
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+
+  it('reads .env for what the environment does not set, as the service does', () => {
+    const file = envFile('set.env', 'FLASK_PORT=6123\nPORT_PROBE_TIMEOUT_MS=700\n');
+    withEnv({ PORT_PROBE_TIMEOUT_MS: '900' }, () => {
+      const config = loadStopConfig(file);
+      expect(config.app.port).toBe(6123);
+      expect(config.watchdog.probeTimeoutMs).toBe(900);
+    });
+  });
+
+  it('falls back to the defaults without a .env file', () => {
+    withEnv({}, () => {
+      const config = loadStopConfig(path.join(dir, 'missing.env'));
+      expect(config.app.port).toBe(5555);
+      expect(config.watchdog).toEqual(parseWatchdogConfig({}));
+    });
+  });
+
+  it('validates the values in .env like those of the environment', () => {
+    const file = envFile('bad.env', 'PORT_PROBE_TIMEOUT_MS=10\n');
+    withEnv({}, () => expect(() => loadStopConfig(file)).toThrow('PORT_PROBE_TIMEOUT_MS'));
   });
 });

@@ -67,7 +67,8 @@ describe('PortProbe.probe', () => {
     const port = await listen(net.createServer(() => undefined));
     const started = Date.now();
     await expect(probePort('127.0.0.1', port, 300)).resolves.toMatchObject({ kind: 'foreign', detail: 'no HTTP answer within 300 ms' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Well inside Jest's 5 s test timeout, which would otherwise fail the test before this bound could.
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('calls a listener that hangs up foreign', async () => {
