@@ -28,7 +28,18 @@ async function airflowCalls(url) {
 /** One wrk run; resolves to wrk's counts (latencies in µs). */
 function wrk(target, seconds) {
   // wrk takes whole seconds only (-d 1.5s is refused).
-  const args = ['-t', String(THREADS), '-c', String(opts.connections ?? 50), '-d', `${Math.max(1, Math.round(seconds))}s`, '--timeout', '10s', '-s', path.join(BENCH, 'wrk-report.lua')];
+  const args = [
+    '-t',
+    String(THREADS),
+    '-c',
+    String(opts.connections ?? 50),
+    '-d',
+    `${Math.max(1, Math.round(seconds))}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    path.join(BENCH, 'wrk-report.lua'),
+  ];
   for (const [name, value] of Object.entries(target.headers ?? {})) args.push('-H', `${name}: ${value}`);
   args.push(target.url);
   return new Promise((resolve, reject) => {

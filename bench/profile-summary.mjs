@@ -68,13 +68,22 @@ const CAUSES = [
   ['ETag (sha1 of each body)', (f) => /^generateETag /.test(f)],
   ['prom-client metrics', (f) => /^recordHttp |^recordCacheLookup /.test(f) || / npm:prom-client:/.test(f)],
   ['request id (randomUUID)', (f) => /^randomUUID /.test(f)],
-  ['AsyncLocalStorage / promise hooks', (f) => / node:internal\/async_hooks:| node:async_hooks:/.test(f) && !/^run node:async_hooks/.test(f)],
+  [
+    'AsyncLocalStorage / promise hooks',
+    (f) => / node:internal\/async_hooks:| node:async_hooks:/.test(f) && !/^run node:async_hooks/.test(f),
+  ],
   ['socket write (writev syscall)', (f) => /^writev \(native\)/.test(f)],
   ['garbage collector', (f) => /^\(garbage collector\)/.test(f)],
 ];
 const LEAF = [
-  ['Express + router (routing, req/res helpers, res.json/send)', /npm:(express|router|parseurl|path-to-regexp|content-type|send|finalhandler|encodeurl|mime-types|fresh|range-parser|accepts|type-is|qs|statuses|vary|etag|setprototypeof)/],
-  ['Nest (router, pipes, interceptors, exception zone, platform-express)', /npm:@nestjs\/(core|common|platform-express)|npm:rxjs|npm:reflect-metadata/],
+  [
+    'Express + router (routing, req/res helpers, res.json/send)',
+    /npm:(express|router|parseurl|path-to-regexp|content-type|send|finalhandler|encodeurl|mime-types|fresh|range-parser|accepts|type-is|qs|statuses|vary|etag|setprototypeof)/,
+  ],
+  [
+    'Nest (router, pipes, interceptors, exception zone, platform-express)',
+    /npm:@nestjs\/(core|common|platform-express)|npm:rxjs|npm:reflect-metadata/,
+  ],
   ['this app (controllers, services, middleware, cache)', /app:dist\//],
   ['node:http (parser, headers, outgoing, server)', /node:_http_|node:internal\/http/],
   ['node streams, events, net, timers, microtasks', /node:|\(native\) runMicrotasks|\(program\)/],
@@ -86,7 +95,11 @@ for (const [id, t] of self) {
   let cause = null;
   for (let cur = id; cur !== undefined && !cause; cur = parent.get(cur)) {
     const f = fname(byId.get(cur).callFrame);
-    for (const [name, test] of CAUSES) if (test(f)) { cause = name; break; }
+    for (const [name, test] of CAUSES)
+      if (test(f)) {
+        cause = name;
+        break;
+      }
   }
   if (!cause) cause = LEAF.find(([, re]) => re.test(bucket(leaf)))?.[0] ?? `other: ${bucket(leaf)}`;
   byCause.set(cause, (byCause.get(cause) ?? 0) + t);
@@ -98,9 +111,12 @@ const requests = Number(process.env.PROFILE_REQUESTS ?? 0);
 const perReq = (t) => (requests ? `${(t / requests).toFixed(1).padStart(6)} µs/req  ` : '');
 const print = (title, map, n) => {
   console.log(`\n${title}`);
-  for (const [k, t] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${pct(t)}  ${(t / 1000).toFixed(0).padStart(6)} ms  ${perReq(t)}${k}`);
+  for (const [k, t] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n))
+    console.log(`${pct(t)}  ${(t / 1000).toFixed(0).padStart(6)} ms  ${perReq(t)}${k}`);
 };
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)} %)${requests ? `, ${requests} requests, ${(busy / requests).toFixed(0)} µs busy per request` : ''}; percentages are of busy time`);
+console.log(
+  `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)} %)${requests ? `, ${requests} requests, ${(busy / requests).toFixed(0)} µs busy per request` : ''}; percentages are of busy time`,
+);
 print('Busy time by cause (first matching rule on the stack, else the leaf package)', byCause, 20);
 print('Self time by package / file', byBucket, top);
 print('Self time by function', byFunc, top);

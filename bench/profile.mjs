@@ -16,7 +16,14 @@ const route = process.argv[2] ?? '/api/dags/Airflow_Lab2/status';
 const seconds = Number(process.env.BENCH_PROFILE_S ?? 10);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'airflow-status-prof-'));
 const children = [];
-const killAll = () => children.forEach((c) => { try { if (c.exitCode === null) (c.group ? process.kill(-c.pid, 'SIGKILL') : c.kill('SIGKILL')); } catch { /* gone */ } });
+const killAll = () =>
+  children.forEach((c) => {
+    try {
+      if (c.exitCode === null) c.group ? process.kill(-c.pid, 'SIGKILL') : c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
 process.on('exit', killAll);
 process.on('SIGINT', () => process.exit(130));
 
@@ -26,25 +33,49 @@ function run(cmd, args, opts) {
   return c;
 }
 const airflow = run(process.execPath, [path.join(BENCH, 'stand-in-airflow.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const airflowPort = await new Promise((resolve) => airflow.stdout.on('data', (d) => { const m = /LISTENING (\d+)/.exec(String(d)); if (m) resolve(m[1]); }));
+const airflowPort = await new Promise((resolve) =>
+  airflow.stdout.on('data', (d) => {
+    const m = /LISTENING (\d+)/.exec(String(d));
+    if (m) resolve(m[1]);
+  }),
+);
 const port = 20000 + Math.floor(Math.random() * 20000);
 const log = openSync(path.join(dir, 'service.log'), 'w');
 const env = { ...process.env, FLASK_PORT: String(port), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: `http://127.0.0.1:${airflowPort}` };
 const spawnedAt = performance.now();
-const svc = run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', path.join(BENCH, 'prof-exit-hook.mjs'), path.join(SERVICE_DIR, 'dist/main.unbundled.js')], { cwd: SERVICE_DIR, env, stdio: ['ignore', log, log] });
+const svc = run(
+  process.execPath,
+  [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--import',
+    path.join(BENCH, 'prof-exit-hook.mjs'),
+    path.join(SERVICE_DIR, 'dist/main.unbundled.js'),
+  ],
+  { cwd: SERVICE_DIR, env, stdio: ['ignore', log, log] },
+);
 const base = `http://127.0.0.1:${port}`;
 for (;;) {
-  try { if ((await fetch(`${base}/health/live`)).ok) break; } catch { /* not yet */ }
+  try {
+    if ((await fetch(`${base}/health/live`)).ok) break;
+  } catch {
+    /* not yet */
+  }
   await sleep(20);
 }
 await fetch(`${base}${route}`);
-const load = (duration) => new Promise((resolve) => {
-  const c = run(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify({ url: `${base}${route}`, duration })], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  c.group = true;
-  let out = '';
-  c.stdout.on('data', (d) => (out += d));
-  c.on('exit', () => resolve(JSON.parse(out)));
-});
+const load = (duration) =>
+  new Promise((resolve) => {
+    const c = run(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify({ url: `${base}${route}`, duration })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    c.group = true;
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', () => resolve(JSON.parse(out)));
+  });
 await load(2);
 const skipMs = Math.round(performance.now() - spawnedAt);
 const r = await load(seconds);
@@ -53,8 +84,14 @@ const exited = new Promise((resolve) => svc.on('exit', resolve));
 svc.kill('SIGUSR2');
 await exited;
 airflow.kill('SIGTERM');
-const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
+const file = path.join(
+  dir,
+  readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
+);
 console.error(`profile: ${file}`);
 console.error(`summary of the measured ${seconds} s only (start-up and warm-up, the first ${skipMs} ms, skipped); ${r.requests} requests`);
-const summary = spawn(process.execPath, [path.join(BENCH, 'profile-summary.mjs'), file, ...process.argv.slice(3)], { stdio: 'inherit', env: { ...process.env, PROFILE_SKIP_MS: String(skipMs), PROFILE_REQUESTS: String(r.requests) } });
+const summary = spawn(process.execPath, [path.join(BENCH, 'profile-summary.mjs'), file, ...process.argv.slice(3)], {
+  stdio: 'inherit',
+  env: { ...process.env, PROFILE_SKIP_MS: String(skipMs), PROFILE_REQUESTS: String(r.requests) },
+});
 summary.on('exit', (code) => process.exit(code ?? 1));

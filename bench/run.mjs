@@ -48,12 +48,15 @@ function writeResults(results, workDir) {
 }
 
 async function main() {
-  if (!existsSync(path.join(harness.serviceDir, 'dist/main.js'))) throw new Error(`${harness.serviceDir}/dist/main.js is missing: run \`npm run build\` first`);
+  if (!existsSync(path.join(harness.serviceDir, 'dist/main.js')))
+    throw new Error(`${harness.serviceDir}/dist/main.js is missing: run \`npm run build\` first`);
   ensureWrk();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'airflow-status-bench-'));
   const m = machine();
   const results = { schema: 1, started: new Date().toISOString(), settings, machine: m, loadAverage: { before: os.loadavg() } };
-  process.stderr.write(`bench: ${m.nproc} cores, ${m.cpu}, node ${m.node}; load generator wrk ${m.wrk}; load average ${results.loadAverage.before.map((x) => x.toFixed(2)).join(' ')}; logs in ${workDir}\n`);
+  process.stderr.write(
+    `bench: ${m.nproc} cores, ${m.cpu}, node ${m.node}; load generator wrk ${m.wrk}; load average ${results.loadAverage.before.map((x) => x.toFixed(2)).join(' ')}; logs in ${workDir}\n`,
+  );
 
   const airflow = await startStandInAirflow();
   results.scenarios = await runScenarios({ airflow, airflowUrl: airflow.url, workDir });

@@ -40,7 +40,10 @@ describe('seed parity: /, /success, /failure, /health', () => {
   it('redirects to /failure and says so when the DAG has no run yet', async () => {
     const http = await serve({ dags: { [DAG]: [] } });
     await http.get('/').expect(302).expect('Location', '/failure');
-    const page = await http.get('/failure').expect(200).expect('Content-Type', /text\/html/);
+    const page = await http
+      .get('/failure')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     expect(page.text).toContain('The DAG has no run yet.');
   });
 
@@ -107,10 +110,23 @@ describe('seed parity: /, /success, /failure, /health', () => {
 describe('JSON API', () => {
   it('reports the latest run, newest by run_after even when its logical_date is null', async () => {
     const older = success({ dag_run_id: 'scheduled_old', run_after: '2026-01-01T00:00:00Z' });
-    const newest = FakeAirflow.run({ dag_id: DAG, dag_run_id: 'manual_new', state: 'failed', logical_date: null, run_type: 'manual', run_after: '2026-02-01T00:00:00Z' });
+    const newest = FakeAirflow.run({
+      dag_id: DAG,
+      dag_run_id: 'manual_new',
+      state: 'failed',
+      logical_date: null,
+      run_type: 'manual',
+      run_after: '2026-02-01T00:00:00Z',
+    });
     const http = await serve({ dags: { [DAG]: [older, newest] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(res.body).toMatchObject({ dag_id: DAG, state: 'failed', run_id: 'manual_new', logical_date: null, run_after: '2026-02-01T00:00:00Z' });
+    expect(res.body).toMatchObject({
+      dag_id: DAG,
+      state: 'failed',
+      run_id: 'manual_new',
+      logical_date: null,
+      run_after: '2026-02-01T00:00:00Z',
+    });
     expect(Date.parse(res.body.fetched_at)).not.toBeNaN();
     const [call] = airflow.fake.calls.filter((c) => c.path.endsWith('/dagRuns'));
     expect(call?.query).toMatchObject({ order_by: '-run_after', limit: '1' });
@@ -316,9 +332,26 @@ describe('HTTP hygiene', () => {
     const doc = await http.get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).sort();
     expect(paths).toEqual(
-      ['/', '/api/dags/{dagId}/runs', '/api/dags/{dagId}/status', '/failure', '/health', '/health/live', '/health/ready', '/metrics', '/success'].sort(),
+      [
+        '/',
+        '/api/dags/{dagId}/runs',
+        '/api/dags/{dagId}/status',
+        '/failure',
+        '/health',
+        '/health/live',
+        '/health/ready',
+        '/metrics',
+        '/success',
+      ].sort(),
     );
-    expect(Object.keys(doc.body.paths['/api/dags/{dagId}/status'].get.responses).sort()).toEqual(['200', '400', '404', '502', '503', '504']);
+    expect(Object.keys(doc.body.paths['/api/dags/{dagId}/status'].get.responses).sort()).toEqual([
+      '200',
+      '400',
+      '404',
+      '502',
+      '503',
+      '504',
+    ]);
     const ui = await http.get('/docs/').expect(200);
     expect(ui.text).toContain('swagger-ui');
   });

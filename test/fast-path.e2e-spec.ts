@@ -123,7 +123,12 @@ describe('the fast path for the cached status', () => {
   });
 
   it('serves each allowed DAG from its own cached read', async () => {
-    await serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })], Other_DAG: [FakeAirflow.run({ dag_id: 'Other_DAG', state: 'failed' })] } });
+    await serve({
+      dags: {
+        [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })],
+        Other_DAG: [FakeAirflow.run({ dag_id: 'Other_DAG', state: 'failed' })],
+      },
+    });
     await get(STATUS);
     await get('/api/dags/Other_DAG/status');
     const [mine, other] = [await get(STATUS), await get('/api/dags/Other_DAG/status')];
@@ -145,7 +150,12 @@ describe('the fast path in the running service', () => {
     airflow.fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
     const servicePort = await freePort();
     const base = `http://127.0.0.1:${servicePort}`;
-    service = ServiceProcess.start({ FLASK_PORT: String(servicePort), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: airflow.fake.url, STATUS_CACHE_TTL_MS: '60000' });
+    service = ServiceProcess.start({
+      FLASK_PORT: String(servicePort),
+      HOST: '127.0.0.1',
+      AIRFLOW_WEBSERVER: airflow.fake.url,
+      STATUS_CACHE_TTL_MS: '60000',
+    });
     await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
     for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
       expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);
@@ -157,7 +167,10 @@ describe('the fast path in the running service', () => {
       .filter((line) => line.includes('"message":"request"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((line) => line.request_id)).toEqual(['first-via-nest', 'then-fast-1', 'then-fast-2']);
-    const shape = ({ timestamp: _t, duration_ms: _d, request_id: _r, ...rest }: Record<string, unknown>) => ({ keys: Object.keys(rest), rest });
+    const shape = ({ timestamp: _t, duration_ms: _d, request_id: _r, ...rest }: Record<string, unknown>) => ({
+      keys: Object.keys(rest),
+      rest,
+    });
     expect(shape(lines[1]!)).toEqual(shape(lines[0]!));
     expect(shape(lines[2]!)).toEqual(shape(lines[0]!));
     expect(Object.keys(lines[1]!)).toEqual(Object.keys(lines[0]!));

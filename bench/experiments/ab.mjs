@@ -24,21 +24,47 @@ const SLICE_S = Number(process.env.SLICE_S ?? 2);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const ROUTE = process.env.ROUTE ?? '/api/dags/Airflow_Lab2/status';
 const children = [];
-const killAll = () => children.forEach((c) => { try { if (c.exitCode === null) (c.group ? process.kill(-c.pid, 'SIGKILL') : c.kill('SIGKILL')); } catch { /* gone */ } });
+const killAll = () =>
+  children.forEach((c) => {
+    try {
+      if (c.exitCode === null) c.group ? process.kill(-c.pid, 'SIGKILL') : c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
 process.on('exit', killAll);
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 
 const track = (c) => (children.push(c), c);
-const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 function listener(args, env = {}) {
   const c = track(spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }));
-  return new Promise((resolve) => { let out = ''; c.stdout.on('data', (d) => { out += d; const m = /LISTENING (\d+)/.exec(out); if (m) resolve({ c, port: Number(m[1]) }); }); });
+  return new Promise((resolve) => {
+    let out = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve({ c, port: Number(m[1]) });
+    });
+  });
 }
 function load(opts) {
   return new Promise((resolve, reject) => {
-    const c = track(spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true }));
+    const c = track(
+      spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        detached: true,
+      }),
+    );
     c.group = true;
     let out = '';
     c.stdout.on('data', (d) => (out += d));
@@ -56,12 +82,23 @@ for (const [name, env] of Object.entries(variants)) {
   if (!env.NODE_OPTIONS) delete senv.NODE_OPTIONS;
   const c = track(spawn(process.execPath, [path.join(dir, 'dist/main.js')], { cwd: dir, env: senv, stdio: ['ignore', fd, fd] }));
   const base = `http://127.0.0.1:${port}`;
-  for (;;) { try { if ((await fetch(`${base}/health/live`)).ok) break; } catch { /* not yet */ } if (c.exitCode !== null) throw new Error(`${name} exited`); await sleep(20); }
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health/live`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (c.exitCode !== null) throw new Error(`${name} exited`);
+    await sleep(20);
+  }
   services[name] = { c, url: `${base}${ROUTE}`, rssStart: rss(c.pid) };
 }
 const body = Buffer.from(await (await fetch(Object.values(services)[0].url)).arrayBuffer());
 const ceiling = await listener([path.join(BENCH, 'ceiling-server.mjs'), '0'], { BODY_B64: body.toString('base64') });
-const targets = [{ name: 'ceiling', url: `http://127.0.0.1:${ceiling.port}/`, pid: ceiling.c.pid }, ...Object.entries(services).map(([name, s]) => ({ name, url: s.url, pid: s.c.pid }))];
+const targets = [
+  { name: 'ceiling', url: `http://127.0.0.1:${ceiling.port}/`, pid: ceiling.c.pid },
+  ...Object.entries(services).map(([name, s]) => ({ name, url: s.url, pid: s.c.pid })),
+];
 for (const t of targets) await load({ url: t.url, duration: WARMUP_S });
 for (const s of Object.values(services)) s.rssWarm = rss(s.c.pid);
 const res = await load({ targets, rounds: ROUNDS, duration: SLICE_S, callsUrl: `${airflowUrl}/__calls` });
@@ -73,7 +110,9 @@ for (const t of targets) {
   const r = res[t.name];
   const s = services[t.name];
   const mem = s ? `${s.rssStart.toFixed(0)} → ${s.rssWarm.toFixed(0)} → ${rss(s.c.pid).toFixed(0)}` : '';
-  console.log(`| ${t.name} | ${Math.round(r.rps)} | ${(r.rps / ceil.rps).toFixed(3)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${((r.cpuSeconds * 1e6) / r.requests).toFixed(0)} | ${mem} |`);
+  console.log(
+    `| ${t.name} | ${Math.round(r.rps)} | ${(r.rps / ceil.rps).toFixed(3)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${((r.cpuSeconds * 1e6) / r.requests).toFixed(0)} | ${mem} |`,
+  );
 }
 killAll();
 process.exit(0);

@@ -25,5 +25,13 @@ export function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
   const v = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
   const wrk = /wrk (\S+)/.exec(`${v.stdout}${v.stderr}`)?.[1] ?? 'unknown';
-  return { nproc: os.availableParallelism(), cpu, memGb: (os.totalmem() / 2 ** 30).toFixed(1), node: process.version, kernel: os.release(), wrk, wrkThreads: settings.wrkThreads };
+  return {
+    nproc: os.availableParallelism(),
+    cpu,
+    memGb: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    kernel: os.release(),
+    wrk,
+    wrkThreads: settings.wrkThreads,
+  };
 }

@@ -9,7 +9,14 @@ import { BENCH, settings } from './settings.mjs';
 /** One bench/load.mjs run (options: see that file); resolves to its JSON answer. */
 export function runLoad(opts) {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true }), 'load', { group: true });
+    const child = track(
+      spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        detached: true,
+      }),
+      'load',
+      { group: true },
+    );
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => {
@@ -55,7 +62,17 @@ export async function measure(airflow, target) {
   const unexpected = await unexpectedStatus(target.url, target.expect);
   // Continuous run: the first miss, then one read per expiry.
   const maxCalls = Math.ceil((durationS * 1000) / ttlMs) + 1;
-  const row = { id: target.id, label: target.label, url: target.url, note: target.note, ...result, airflowCalls: calls, unexpected, ...cpuFigures(cpu, result), maxCalls };
+  const row = {
+    id: target.id,
+    label: target.label,
+    url: target.url,
+    note: target.note,
+    ...result,
+    airflowCalls: calls,
+    unexpected,
+    ...cpuFigures(cpu, result),
+    maxCalls,
+  };
   process.stderr.write(`${Math.round(result.rps)} req/s, p99 ${result.p99?.toFixed(2)} ms, ${calls} Airflow calls\n`);
   return row;
 }
@@ -67,7 +84,9 @@ export async function measure(airflow, target) {
  */
 export async function measureAlternating(airflow, targets) {
   const { warmupS, rounds, sliceS, connections, ttlMs } = settings;
-  process.stderr.write(`• ${targets.map((t) => t.label).join(' | ')}: ${warmupS} s warm-up each, then ${rounds} rounds of ${sliceS} s slices… `);
+  process.stderr.write(
+    `• ${targets.map((t) => t.label).join(' | ')}: ${warmupS} s warm-up each, then ${rounds} rounds of ${sliceS} s slices… `,
+  );
   for (const t of targets) if (warmupS > 0) await load(t.url, { duration: warmupS });
   const results = await runLoad({
     targets: targets.map((t, i) => ({ name: String(i), url: t.url, pid: t.pid })),
@@ -82,7 +101,17 @@ export async function measureAlternating(airflow, targets) {
     const unexpected = await unexpectedStatus(t.url, t.expect);
     // The cache can expire while another target is loaded, so the bound is per slice.
     const maxCalls = rounds * (Math.ceil((sliceS * 1000) / ttlMs) + 1);
-    rows.push({ id: t.id, label: t.label, url: t.url, note: t.note, ...r, unexpected, ...cpuFigures(r.cpuSeconds, r), maxCalls, alternating: true });
+    rows.push({
+      id: t.id,
+      label: t.label,
+      url: t.url,
+      note: t.note,
+      ...r,
+      unexpected,
+      ...cpuFigures(r.cpuSeconds, r),
+      maxCalls,
+      alternating: true,
+    });
   }
   process.stderr.write(`${rows.map((r) => Math.round(r.rps)).join(' | ')} req/s\n`);
   return rows;

@@ -22,7 +22,11 @@ export function checks(results) {
   if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: Math.ceil(s.memory.run.elapsedMs / cfg.ttlMs) + 1 });
   const list = [
     [`cached status ≥ 0.5 × ceiling`, status.rps >= 0.5 * ceil.rps, `${fmt(status.rps / ceil.rps)} ×`],
-    [`cached status: zero errors`, status.errors === 0 && !status.unexpected, `${status.errors} errors${status.unexpected ? `, ${status.unexpected}` : ''}`],
+    [
+      `cached status: zero errors`,
+      status.errors === 0 && !status.unexpected,
+      `${status.errors} errors${status.unexpected ? `, ${status.unexpected}` : ''}`,
+    ],
     [`cached status: p99 < 10 ms at ${cfg.connections} connections`, status.p99 < 10, `p99 ${fmt(status.p99)} ms`],
     [
       `Airflow calls ≤ ~1 per DAG per TTL (${cfg.ttlMs} ms), every service run: calls ≤ ceil(run time / TTL) + 1`,
@@ -57,10 +61,15 @@ function setup(results) {
 
 function table(results) {
   const ceil = rowById(results, 'ceiling');
-  const lines = ['| target | req/s | p50 ms | p99 ms | errors | Airflow calls | × ceiling | server CPU (core, µs/req) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| target | req/s | p50 ms | p99 ms | errors | Airflow calls | × ceiling | server CPU (core, µs/req) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const r of tableRows(results)) {
     const label = `${r.alternating ? '⇄ ' : ''}${r.note ? `${r.label} — ${r.note}` : r.label}`;
-    lines.push(`| ${label} | ${Math.round(r.rps).toLocaleString('en-US')} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors}${r.unexpected ? ` (${r.unexpected})` : ''} | ${r.airflowCalls} | ${fmt(r.rps / ceil.rps)} | ${fmt(r.cpuShare * 100, 0)} %, ${fmt(r.cpuUsPerRequest, 0)} |`);
+    lines.push(
+      `| ${label} | ${Math.round(r.rps).toLocaleString('en-US')} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors}${r.unexpected ? ` (${r.unexpected})` : ''} | ${r.airflowCalls} | ${fmt(r.rps / ceil.rps)} | ${fmt(r.cpuShare * 100, 0)} %, ${fmt(r.cpuUsPerRequest, 0)} |`,
+    );
   }
   const seedError = results.scenarios.seed?.error;
   if (seedError) lines.push(`| seed design: Flask | skipped: ${seedError.replace(/\n/g, ' ')} | | | | | | |`);
@@ -72,20 +81,35 @@ function notes(results) {
   const lines = [];
   const status = rowById(results, 'status');
   const quiet = rowById(results, 'status-warn');
-  if (quiet) lines.push(`LOG_LEVEL=log writes one JSON access-log line per non-probe request (${fmt(s.cached.logBytesPerRequest, 0)} bytes/request to stdout, here a file); LOG_LEVEL=warn writes none: cached status ${Math.round(status.rps)} → ${Math.round(quiet.rps)} req/s (${fmt((quiet.rps / status.rps - 1) * 100, 0)} %).`);
+  if (quiet)
+    lines.push(
+      `LOG_LEVEL=log writes one JSON access-log line per non-probe request (${fmt(s.cached.logBytesPerRequest, 0)} bytes/request to stdout, here a file); LOG_LEVEL=warn writes none: cached status ${Math.round(status.rps)} → ${Math.round(quiet.rps)} req/s (${fmt((quiet.rps / status.rps - 1) * 100, 0)} %).`,
+    );
   const starts = s.starts?.ms ?? [];
-  if (starts.length) lines.push(`Start to listening (spawn → first 200 from /health/live), ${cfg.starts} starts: median ${Math.round(median(starts))} ms (${starts.map((x) => Math.round(x)).join(', ')}).`);
+  if (starts.length)
+    lines.push(
+      `Start to listening (spawn → first 200 from /health/live), ${cfg.starts} starts: median ${Math.round(median(starts))} ms (${starts.map((x) => Math.round(x)).join(', ')}).`,
+    );
   if (s.memory) {
     const { rss, run } = s.memory;
-    lines.push(`Resident memory (VmRSS) of the service: ${fmt(rss.start, 1)} MB at start, ${fmt(rss.afterWarmUp, 1)} MB after warm-up, ${fmt(rss.afterHalf, 1)} MB after ${cfg.memoryRequests / 2} more requests, ${fmt(rss.end, 1)} MB after ${cfg.memoryRequests}; peak ${fmt(rss.peak, 1)} MB (sampled every 250 ms; peak of each half ${fmt(rss.halfPeaks[0], 1)}, ${fmt(rss.halfPeaks[1], 1)} MB). Those ${run.requests} requests on the cached status, at ${cfg.connections} connections in 3 s wrk runs: ${fmt(run.elapsedMs / 1000, 1)} s, ${Math.round(run.rps)} req/s, ${run.errors} errors, ${run.calls} Airflow calls.`);
+    lines.push(
+      `Resident memory (VmRSS) of the service: ${fmt(rss.start, 1)} MB at start, ${fmt(rss.afterWarmUp, 1)} MB after warm-up, ${fmt(rss.afterHalf, 1)} MB after ${cfg.memoryRequests / 2} more requests, ${fmt(rss.end, 1)} MB after ${cfg.memoryRequests}; peak ${fmt(rss.peak, 1)} MB (sampled every 250 ms; peak of each half ${fmt(rss.halfPeaks[0], 1)}, ${fmt(rss.halfPeaks[1], 1)} MB). Those ${run.requests} requests on the cached status, at ${cfg.connections} connections in 3 s wrk runs: ${fmt(run.elapsedMs / 1000, 1)} s, ${Math.round(run.rps)} req/s, ${run.errors} errors, ${run.calls} Airflow calls.`,
+    );
   }
   const seedPage = rowById(results, 'seed-success');
-  if (seedPage) lines.push(`Against the seed's design: the cached status serves ${Math.round(status.rps / seedPage.rps)} × the requests of the seed's Flask /success (${Math.round(status.rps).toLocaleString('en-US')} against ${Math.round(seedPage.rps).toLocaleString('en-US')} req/s) with ${status.airflowCalls} Airflow calls instead of ${seedPage.airflowCalls}.`);
+  if (seedPage)
+    lines.push(
+      `Against the seed's design: the cached status serves ${Math.round(status.rps / seedPage.rps)} × the requests of the seed's Flask /success (${Math.round(status.rps).toLocaleString('en-US')} against ${Math.round(seedPage.rps).toLocaleString('en-US')} req/s) with ${status.airflowCalls} Airflow calls instead of ${seedPage.airflowCalls}.`,
+    );
   return lines;
 }
 
 function checkTable(results) {
-  return ['| check | result | measured |', '| --- | --- | --- |', ...checks(results).map(([name, ok, value]) => `| ${name} | ${ok ? 'PASS' : 'FAIL'} | ${value} |`)];
+  return [
+    '| check | result | measured |',
+    '| --- | --- | --- |',
+    ...checks(results).map(([name, ok, value]) => `| ${name} | ${ok ? 'PASS' : 'FAIL'} | ${value} |`),
+  ];
 }
 
 /** The figures of a run: setup, the table, notes and the checks (BENCHMARKS.md's generated part). */

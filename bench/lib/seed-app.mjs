@@ -15,14 +15,23 @@ function ensureVenv() {
   process.stderr.write("• creating bench/.venv for the seed's Flask app (first run)…\n");
   let r = spawnSync(harness.python, ['-m', 'venv', venv], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${harness.python} -m venv failed`);
-  r = spawnSync(py, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', path.join(BENCH, 'requirements.txt')], { stdio: 'inherit' });
+  r = spawnSync(py, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', path.join(BENCH, 'requirements.txt')], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('pip install -r bench/requirements.txt failed');
   writeFileSync(stamp, wanted);
   return py;
 }
 
 function versions(py) {
-  const r = spawnSync(py, ['-c', 'import sys, flask, werkzeug, requests; from importlib.metadata import version as v; print(sys.version.split()[0], v("flask"), v("werkzeug"), requests.__version__)'], { encoding: 'utf8' });
+  const r = spawnSync(
+    py,
+    [
+      '-c',
+      'import sys, flask, werkzeug, requests; from importlib.metadata import version as v; print(sys.version.split()[0], v("flask"), v("werkzeug"), requests.__version__)',
+    ],
+    { encoding: 'utf8' },
+  );
   const [python, flask, werkzeug, requests] = r.stdout.trim().split(' ');
   return { python, flask, werkzeug, requests };
 }

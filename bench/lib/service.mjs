@@ -29,7 +29,10 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   // Node flags for the service alone (e.g. --max-semi-space-size=2), never for the harness or load generator.
   if (harness.serviceNodeOptions) env.NODE_OPTIONS = harness.serviceNodeOptions;
   const started = performance.now();
-  const child = track(spawn(process.execPath, [path.join(harness.serviceDir, 'dist/main.js')], { cwd: harness.serviceDir, env, stdio: ['ignore', fd, fd] }), `service(${label})`);
+  const child = track(
+    spawn(process.execPath, [path.join(harness.serviceDir, 'dist/main.js')], { cwd: harness.serviceDir, env, stdio: ['ignore', fd, fd] }),
+    `service(${label})`,
+  );
   closeSync(fd);
   const base = `http://127.0.0.1:${port}`;
   try {

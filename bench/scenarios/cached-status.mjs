@@ -14,18 +14,29 @@ export async function measureCachedStatus(ctx) {
   const body = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`${STATUS_PATH} answered ${res.status}: ${body}`);
 
-  const ceiling = await startListener('ceiling', process.execPath, [path.join(BENCH, 'ceiling-server.mjs'), '0'], { BODY_B64: body.toString('base64') });
+  const ceiling = await startListener('ceiling', process.execPath, [path.join(BENCH, 'ceiling-server.mjs'), '0'], {
+    BODY_B64: body.toString('base64'),
+  });
   const quiet = want('warn') ? await startService(ctx, 'warn', { LOG_LEVEL: 'warn' }) : null;
   const logBytesBefore = statSync(service.logFile).size;
   const label = `service ${STATUS_PATH} (cached)`;
   const rows = await measureAlternating(airflow, [
-    { id: 'ceiling', label: 'ceiling: bare node:http, fixed JSON', url: `http://127.0.0.1:${ceiling.port}/`, note: `${body.length}-byte body`, pid: ceiling.child.pid },
+    {
+      id: 'ceiling',
+      label: 'ceiling: bare node:http, fixed JSON',
+      url: `http://127.0.0.1:${ceiling.port}/`,
+      note: `${body.length}-byte body`,
+      pid: ceiling.child.pid,
+    },
     { id: 'status', label, url: statusUrl, note: 'LOG_LEVEL=log', expect: 200, pid: service.child.pid },
-    ...(quiet ? [{ id: 'status-warn', label, url: `${quiet.base}${STATUS_PATH}`, note: 'LOG_LEVEL=warn', expect: 200, pid: quiet.child.pid }] : []),
+    ...(quiet
+      ? [{ id: 'status-warn', label, url: `${quiet.base}${STATUS_PATH}`, note: 'LOG_LEVEL=warn', expect: 200, pid: quiet.child.pid }]
+      : []),
   ]);
   // The log grew over the warm-up too: counted as that share of the measured requests.
   const status = rows[1];
-  const logBytesPerRequest = (statSync(service.logFile).size - logBytesBefore) / (status.requests * (1 + settings.warmupS / settings.durationS));
+  const logBytesPerRequest =
+    (statSync(service.logFile).size - logBytesBefore) / (status.requests * (1 + settings.warmupS / settings.durationS));
   await stop(ceiling.child);
   if (quiet) await stop(quiet.child);
   return { bodyBytes: body.length, rows, logBytesPerRequest };

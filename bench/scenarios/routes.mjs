@@ -11,7 +11,15 @@ const ROUTES = [
 export async function measureRoutes({ service, airflow }) {
   const rows = [];
   for (const route of ROUTES.filter((r) => want(r.id))) {
-    rows.push(await measure(airflow, { id: route.id, label: route.label, url: `${service.base}${route.path}`, expect: route.expect, pid: service.child.pid }));
+    rows.push(
+      await measure(airflow, {
+        id: route.id,
+        label: route.label,
+        url: `${service.base}${route.path}`,
+        expect: route.expect,
+        pid: service.child.pid,
+      }),
+    );
   }
   return { rows };
 }

@@ -11,8 +11,19 @@ export async function measureSeed(ctx) {
     const app = await startSeedApp(ctx);
     versions = app.versions;
     const pid = app.child.pid;
-    rows.push(await measure(ctx.airflow, { id: 'seed-success', label: 'seed design: Flask /success', url: `${app.base}/success`, note: 'app.run(threaded=True)', expect: 200, pid }));
-    rows.push(await measure(ctx.airflow, { id: 'seed-root', label: 'seed design: Flask / (redirect)', url: `${app.base}/`, expect: 302, pid }));
+    rows.push(
+      await measure(ctx.airflow, {
+        id: 'seed-success',
+        label: 'seed design: Flask /success',
+        url: `${app.base}/success`,
+        note: 'app.run(threaded=True)',
+        expect: 200,
+        pid,
+      }),
+    );
+    rows.push(
+      await measure(ctx.airflow, { id: 'seed-root', label: 'seed design: Flask / (redirect)', url: `${app.base}/`, expect: 302, pid }),
+    );
     await stop(app.child);
     return { versions, rows };
   } catch (error) {

@@ -3,11 +3,7 @@
  * Only src/airflow creates them; the HTTP edge chooses the status code.
  */
 export type AirflowFailureReason =
-  | 'airflow_unreachable'
-  | 'airflow_timeout'
-  | 'airflow_auth_refused'
-  | 'airflow_bad_response'
-  | 'dag_not_found';
+  'airflow_unreachable' | 'airflow_timeout' | 'airflow_auth_refused' | 'airflow_bad_response' | 'dag_not_found';
 
 export abstract class AirflowError extends Error {
   abstract readonly reason: AirflowFailureReason;

@@ -35,7 +35,12 @@ describe('AirflowHealthIndicator', () => {
   it('is down with the reason and message of the failure', async () => {
     getDag.mockRejectedValue(new AirflowUnreachableError('Airflow at http://airflow:8080 cannot be reached (ECONNREFUSED)'));
     await expect(indicator(2000).isHealthy('airflow', 'd')).resolves.toEqual({
-      airflow: { status: 'down', dag_id: 'd', reason: 'airflow_unreachable', message: 'Airflow at http://airflow:8080 cannot be reached (ECONNREFUSED)' },
+      airflow: {
+        status: 'down',
+        dag_id: 'd',
+        reason: 'airflow_unreachable',
+        message: 'Airflow at http://airflow:8080 cannot be reached (ECONNREFUSED)',
+      },
     });
   });
 

@@ -41,7 +41,9 @@ describe('AirflowRepository', () => {
     } as unknown as AirflowSession;
     // The real judge of answers; it never sends anything here, the mocked session does.
     const http = { axiosRef: { request: () => Promise.reject(new Error('no HTTP in this test')) } } as unknown as HttpService;
-    const config = { getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }) } as unknown as ConfigService<AllConfig, true>;
+    const config = {
+      getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }),
+    } as unknown as ConfigService<AllConfig, true>;
     const transport = new AirflowTransport(http, {} as MetricsService, config);
     repository = new AirflowRepository(session, transport);
   });
@@ -107,7 +109,9 @@ describe('AirflowRepository', () => {
 
   describe('uiUrl', () => {
     it("links Airflow 3's run and DAG pages", () => {
-      expect(repository.uiUrl('my.dag', RUN.dag_run_id)).toBe('http://airflow:8080/dags/my.dag/runs/manual__2026-01-01T00%3A00%3A00%2B00%3A00');
+      expect(repository.uiUrl('my.dag', RUN.dag_run_id)).toBe(
+        'http://airflow:8080/dags/my.dag/runs/manual__2026-01-01T00%3A00%3A00%2B00%3A00',
+      );
       expect(repository.uiUrl('my.dag', null)).toBe('http://airflow:8080/dags/my.dag');
     });
 

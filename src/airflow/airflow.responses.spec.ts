@@ -32,8 +32,19 @@ describe('Airflow response checks', () => {
   });
 
   it('reads a v1 run, falling back to execution_date', () => {
-    const run = { dag_run_id: 'r', dag_id: 'd', execution_date: '2024-01-01T00:00:00Z', state: 'success', start_date: null, end_date: null };
-    expect(parseRunCollection('v1', { dag_runs: [run], total_entries: 1 })[0]).toMatchObject({ logicalDate: '2024-01-01T00:00:00Z', runAfter: null, note: null });
+    const run = {
+      dag_run_id: 'r',
+      dag_id: 'd',
+      execution_date: '2024-01-01T00:00:00Z',
+      state: 'success',
+      start_date: null,
+      end_date: null,
+    };
+    expect(parseRunCollection('v1', { dag_runs: [run], total_entries: 1 })[0]).toMatchObject({
+      logicalDate: '2024-01-01T00:00:00Z',
+      runAfter: null,
+      note: null,
+    });
   });
 
   it.each([

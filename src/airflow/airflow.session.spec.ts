@@ -78,7 +78,9 @@ describe('AirflowSession', () => {
     });
 
     it('falls back to v1 when only /api/v1/health answers, and then signs in with HTTP basic', async () => {
-      const { session, calls } = sessionWith((request) => (request.path === '/api/v1/health' ? answer(200, {}) : answer(404, { detail: 'Not Found' })));
+      const { session, calls } = sessionWith((request) =>
+        request.path === '/api/v1/health' ? answer(200, {}) : answer(404, { detail: 'Not Found' }),
+      );
       await expect(session.apiVersion()).resolves.toBe('v1');
       await expect(session.authHeaders()).resolves.toEqual({ Authorization: `Basic ${Buffer.from('airflow:pw').toString('base64')}` });
       expect(calls('/auth/token')).toBe(0);
@@ -94,7 +96,9 @@ describe('AirflowSession', () => {
     it('says so when no REST API answers, and tries again next time', async () => {
       const { session, noteFailure, calls } = sessionWith(() => answer(404, '<html>'));
       await expect(session.apiVersion()).rejects.toThrow(
-        new AirflowBadResponseError('No Airflow REST API answers at http://airflow:8080 (neither /api/v2/monitor/health nor /api/v1/health)'),
+        new AirflowBadResponseError(
+          'No Airflow REST API answers at http://airflow:8080 (neither /api/v2/monitor/health nor /api/v1/health)',
+        ),
       );
       expect(noteFailure).toHaveBeenCalledTimes(1);
       await expect(session.apiVersion()).rejects.toThrow(AirflowBadResponseError);
@@ -138,7 +142,10 @@ describe('AirflowSession', () => {
     });
 
     it('sends no credentials with AIRFLOW_AUTH=none', async () => {
-      const { session } = sessionWith(airflow3(() => ''), { auth: 'none', apiVersion: 'v2' });
+      const { session } = sessionWith(
+        airflow3(() => ''),
+        { auth: 'none', apiVersion: 'v2' },
+      );
       await expect(session.authHeaders()).resolves.toEqual({});
     });
   });
@@ -168,7 +175,10 @@ describe('AirflowSession', () => {
     });
 
     it('keeps a token without a readable expiry until Airflow refuses it', async () => {
-      const { session, calls } = sessionWith(airflow3(() => 'opaque-token'), { auth: 'jwt', apiVersion: 'v2' });
+      const { session, calls } = sessionWith(
+        airflow3(() => 'opaque-token'),
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
       await session.authHeaders();
       clockAt(NOW_S + 10 * 365 * 86_400);
       await session.authHeaders();
@@ -205,7 +215,10 @@ describe('AirflowSession', () => {
     });
 
     it('lets the transport judge any other failed token answer', async () => {
-      const { session } = sessionWith((request) => (request.path === '/auth/token' ? answer(500) : answer(200)), { auth: 'jwt', apiVersion: 'v2' });
+      const { session } = sessionWith((request) => (request.path === '/auth/token' ? answer(500) : answer(200)), {
+        auth: 'jwt',
+        apiVersion: 'v2',
+      });
       await expect(session.authHeaders()).rejects.toThrow('judged by the transport');
     });
   });

@@ -186,7 +186,9 @@ export class AirflowSession {
       }
     }
     throw this.transport.noteFailure(
-      new AirflowBadResponseError(`No Airflow REST API answers at ${this.config.baseUrl} (neither /api/v2/monitor/health nor /api/v1/health)`),
+      new AirflowBadResponseError(
+        `No Airflow REST API answers at ${this.config.baseUrl} (neither /api/v2/monitor/health nor /api/v1/health)`,
+      ),
     );
   }
 }

@@ -6,7 +6,13 @@ import { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowAuthError, AirflowBadResponseError, AirflowTimeoutError, AirflowUnreachableError, DagNotFoundError } from './airflow.errors.js';
+import {
+  AirflowAuthError,
+  AirflowBadResponseError,
+  AirflowTimeoutError,
+  AirflowUnreachableError,
+  DagNotFoundError,
+} from './airflow.errors.js';
 import { AirflowTransport, type AirflowExchange } from './airflow.transport.js';
 
 const CONFIG: AirflowConfig = {
@@ -72,7 +78,8 @@ describe('AirflowTransport', () => {
     it('gives up at AIRFLOW_TIMEOUT_MS with a timeout, whatever the socket does', async () => {
       // A server that never answers: only the abort signal ends the wait.
       request.mockImplementation(
-        (config) => new Promise((_, reject) => config.signal?.addEventListener?.('abort', () => reject((config.signal as AbortSignal).reason))),
+        (config) =>
+          new Promise((_, reject) => config.signal?.addEventListener?.('abort', () => reject((config.signal as AbortSignal).reason))),
       );
       const failure = transport.exchange(GET_DAG);
       await expect(failure).rejects.toBeInstanceOf(AirflowTimeoutError);
@@ -204,7 +211,9 @@ describe('AirflowTransport', () => {
       fail(() => transport.json(answer(403), 'get_dag'));
       fail(() => transport.json(answer(401), 'list_dag_runs'));
       expect(logs.error).toHaveBeenCalledTimes(1);
-      expect(logs.error).toHaveBeenCalledWith('Airflow refused the credentials of user "airflow"; check AIRFLOW_USERNAME and AIRFLOW_PASSWORD');
+      expect(logs.error).toHaveBeenCalledWith(
+        'Airflow refused the credentials of user "airflow"; check AIRFLOW_USERNAME and AIRFLOW_PASSWORD',
+      );
       expect(logs.warn).not.toHaveBeenCalled();
     });
 

@@ -133,7 +133,9 @@ export class AirflowTransport {
     }
     const detail = errorDetail(response.data);
     throw this.noteFailure(
-      new AirflowBadResponseError(`Airflow answered ${endpoint} with HTTP ${status}${detail ? `: ${detail.slice(0, DETAIL_MAX_CHARS)}` : ''}`),
+      new AirflowBadResponseError(
+        `Airflow answered ${endpoint} with HTTP ${status}${detail ? `: ${detail.slice(0, DETAIL_MAX_CHARS)}` : ''}`,
+      ),
     );
   }
 

@@ -28,7 +28,6 @@ describe('watchdog configuration', () => {
     expect(() => parseWatchdogConfig(env)).toThrow(ConfigValidationError);
     expect(() => parseWatchdogConfig(env)).toThrow(variable);
   });
-
 });
 
 describe('the stop command settings', () => {
@@ -42,7 +41,15 @@ describe('the stop command settings', () => {
 
   /** Runs `check` with exactly `values` set among the variables read here, whatever the test runner's environment. */
   function withEnv(values: Record<string, string>, check: () => void): void {
-    const names = ['HOST', 'FLASK_PORT', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_MS', 'WATCHDOG_INTERVAL_SECONDS', 'WATCHDOG_ON_LOSS', 'PORT_PROBE_TIMEOUT_MS'];
+    const names = [
+      'HOST',
+      'FLASK_PORT',
+      'LOG_LEVEL',
+      'SHUTDOWN_TIMEOUT_MS',
+      'WATCHDOG_INTERVAL_SECONDS',
+      'WATCHDOG_ON_LOSS',
+      'PORT_PROBE_TIMEOUT_MS',
+    ];
     const saved = names.map((name) => [name, process.env[name]] as const);
     for (const name of names) delete process.env[name];
     Object.assign(process.env, values);

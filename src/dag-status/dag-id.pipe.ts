@@ -6,9 +6,7 @@ import { DAG_ID_PATTERN } from '../config/config.parsers.js';
 export class DagIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!DAG_ID_PATTERN.test(value)) {
-      throw new BadRequestException(
-        "Invalid DAG id: use letters, digits, '_', '.' and '-' only, at most 250 characters",
-      );
+      throw new BadRequestException("Invalid DAG id: use letters, digits, '_', '.' and '-' only, at most 250 characters");
     }
     return value;
   }

@@ -1,5 +1,16 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiGatewayTimeoutResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiGatewayTimeoutResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ErrorDto } from '../http/error.dto.js';
 import { DagIdPipe } from './dag-id.pipe.js';
@@ -26,7 +37,11 @@ export class DagStatusController {
   constructor(private readonly status: DagStatusService) {}
 
   @Get(':dagId/status')
-  @ApiOperation({ summary: 'The latest run of a DAG', description: 'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer.' })
+  @ApiOperation({
+    summary: 'The latest run of a DAG',
+    description:
+      'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer.',
+  })
   @ApiParam(DAG_ID_PARAM)
   @ApiOkResponse({ type: DagStatusDto })
   async getStatus(@Param('dagId', DagIdPipe) dagId: string, @Res({ passthrough: true }) res: Response): Promise<DagStatusDto> {
@@ -38,7 +53,12 @@ export class DagStatusController {
   @Get(':dagId/runs')
   @ApiOperation({ summary: 'The newest runs of a DAG, newest first' })
   @ApiParam(DAG_ID_PARAM)
-  @ApiQuery({ name: 'limit', required: false, description: 'How many runs, 1 to 100 (default 10)', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'How many runs, 1 to 100 (default 10)',
+    schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+  })
   @ApiOkResponse({ type: DagRunsDto })
   async listRuns(
     @Param('dagId', DagIdPipe) dagId: string,

@@ -10,7 +10,12 @@ export class DagRunDto {
   @ApiProperty({ example: 'success', description: "Airflow's run state: queued, running, success or failed" })
   state!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: '2026-11-28T21:40:03Z', description: 'Null for a manual Airflow 3 run triggered without a logical date' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-28T21:40:03Z',
+    description: 'Null for a manual Airflow 3 run triggered without a logical date',
+  })
   logical_date!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: '2026-11-28T21:40:03Z', description: 'Airflow 3 only; null on Airflow 2' })
@@ -105,7 +110,18 @@ export class StatusVerdictDto extends DagStatusDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    enum: ['no_run', 'queued', 'running', 'failed', 'other_state', 'airflow_unreachable', 'airflow_timeout', 'airflow_auth_refused', 'airflow_bad_response', 'dag_not_found'],
+    enum: [
+      'no_run',
+      'queued',
+      'running',
+      'failed',
+      'other_state',
+      'airflow_unreachable',
+      'airflow_timeout',
+      'airflow_auth_refused',
+      'airflow_bad_response',
+      'dag_not_found',
+    ],
     description: 'Why the outcome is not a success; null on success',
   })
   reason!: string | null;

@@ -36,7 +36,16 @@ export class DagStatusHotPath implements FastRoute, OnModuleInit {
     this.metrics.recordCacheLookup(true);
     const { body, etag, length } = snapshot.json;
     return {
-      headers: ['Cache-Control', cacheControlFor(snapshot), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length, 'ETag', etag],
+      headers: [
+        'Cache-Control',
+        cacheControlFor(snapshot),
+        'Content-Type',
+        'application/json; charset=utf-8',
+        'Content-Length',
+        length,
+        'ETag',
+        etag,
+      ],
       body,
     };
   }

@@ -8,12 +8,31 @@ import { DagStatusService } from './dag-status.service.js';
 import type { DagSnapshot, DagStatusStore } from './dag-status.store.js';
 
 function run(state: string, runId = 'r1'): DagRun {
-  return { dagId: 'Airflow_Lab2', runId, state, logicalDate: null, runAfter: '2026-01-01T00:00:00Z', startDate: null, endDate: null, note: null, runType: 'manual' };
+  return {
+    dagId: 'Airflow_Lab2',
+    runId,
+    state,
+    logicalDate: null,
+    runAfter: '2026-01-01T00:00:00Z',
+    startDate: null,
+    endDate: null,
+    note: null,
+    runType: 'manual',
+  };
 }
 
 function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): DagSnapshot {
   const status = runs === null ? null : { dagId: 'Airflow_Lab2', run: runs[0] ?? null, fetchedAt: '2026-12-01T00:00:00.000Z' };
-  return { dagId: 'Airflow_Lab2', runs, error, status, json: null, pageSize: 1, fetchedAt: '2026-12-01T00:00:00.000Z', expiresAt: Infinity };
+  return {
+    dagId: 'Airflow_Lab2',
+    runs,
+    error,
+    status,
+    json: null,
+    pageSize: 1,
+    fetchedAt: '2026-12-01T00:00:00.000Z',
+    expiresAt: Infinity,
+  };
 }
 
 describe('DagStatusService', () => {
@@ -24,7 +43,9 @@ describe('DagStatusService', () => {
     read = jest.fn();
     const store = { read } as unknown as DagStatusStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
-    const config = { getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000 }) } as unknown as ConfigService<AllConfig, true>;
+    const config = {
+      getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000 }),
+    } as unknown as ConfigService<AllConfig, true>;
     service = new DagStatusService(store, client, config);
   });
 
@@ -42,7 +63,12 @@ describe('DagStatusService', () => {
 
   it('says when there is no run yet', async () => {
     read.mockResolvedValue(snapshot([]));
-    expect(await service.verdict()).toMatchObject({ outcome: 'failure', reason: 'no_run', run: null, explanation: 'The DAG has no run yet.' });
+    expect(await service.verdict()).toMatchObject({
+      outcome: 'failure',
+      reason: 'no_run',
+      run: null,
+      explanation: 'The DAG has no run yet.',
+    });
   });
 
   it.each([

@@ -11,7 +11,17 @@ import { cacheControlFor, DagStatusStore, type DagSnapshot } from './dag-status.
 const TTL = 1000;
 
 function run(state: string, runId = 'r1'): DagRun {
-  return { dagId: 'a', runId, state, logicalDate: null, runAfter: '2026-01-01T00:00:00Z', startDate: null, endDate: null, note: null, runType: 'manual' };
+  return {
+    dagId: 'a',
+    runId,
+    state,
+    logicalDate: null,
+    runAfter: '2026-01-01T00:00:00Z',
+    startDate: null,
+    endDate: null,
+    note: null,
+    runType: 'manual',
+  };
 }
 
 /** Lets pending promise callbacks run (the store settles reads in callbacks). */
@@ -30,7 +40,10 @@ describe('DagStatusStore', () => {
     listRuns = jest.fn(async () => [run('success')]);
     lookups = jest.fn();
     scheduler = new SchedulerRegistry();
-    const config = { getOrThrow: () => ({ targetDagId: 'a', allowedDagIds: ['a', 'b'], cacheTtlMs: TTL }) } as unknown as ConfigService<AllConfig, true>;
+    const config = { getOrThrow: () => ({ targetDagId: 'a', allowedDagIds: ['a', 'b'], cacheTtlMs: TTL }) } as unknown as ConfigService<
+      AllConfig,
+      true
+    >;
     const metrics = { recordCacheLookup: lookups } as unknown as MetricsService;
     store = new DagStatusStore({ listRuns } as unknown as AirflowRepository, metrics, scheduler, config);
   });

@@ -258,7 +258,8 @@ export class DagStatusStore implements OnApplicationShutdown {
   /** Emits the snapshot when the DAG's state, latest run or failure differs from the last one emitted. */
   private announce(entry: Entry, snapshot: DagSnapshot): void {
     const latest = snapshot.runs?.[0];
-    const key = snapshot.error !== null ? `error:${snapshot.error.reason}` : latest === undefined ? 'none' : `${latest.runId}\n${latest.state}`;
+    const key =
+      snapshot.error !== null ? `error:${snapshot.error.reason}` : latest === undefined ? 'none' : `${latest.runId}\n${latest.state}`;
     if (key === entry.changeKey) return;
     entry.changeKey = key;
     this.changes$.next(snapshot);

@@ -13,7 +13,11 @@ export class StatusPageController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Redirect to /success or /failure', description: 'To /success when the latest run of TARGET_DAG_ID succeeded; to /failure otherwise (failed, running, queued, no run yet, Airflow unreachable).' })
+  @ApiOperation({
+    summary: 'Redirect to /success or /failure',
+    description:
+      'To /success when the latest run of TARGET_DAG_ID succeeded; to /failure otherwise (failed, running, queued, no run yet, Airflow unreachable).',
+  })
   @ApiFoundResponse({ description: 'Location: /success or /failure' })
   async root(@Res() res: Response): Promise<void> {
     const verdict = await this.status.verdict();
@@ -21,7 +25,10 @@ export class StatusPageController {
   }
 
   @Get('success')
-  @ApiOperation({ summary: 'Status page of TARGET_DAG_ID', description: 'Shows the truth whatever the outcome: HTML for people, JSON with Accept: application/json.' })
+  @ApiOperation({
+    summary: 'Status page of TARGET_DAG_ID',
+    description: 'Shows the truth whatever the outcome: HTML for people, JSON with Accept: application/json.',
+  })
   @ApiProduces('text/html', 'application/json')
   @ApiOkResponse({ type: StatusVerdictDto, description: 'The verdict (HTML page or JSON)' })
   success(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -29,7 +36,11 @@ export class StatusPageController {
   }
 
   @Get('failure')
-  @ApiOperation({ summary: 'Status page of TARGET_DAG_ID', description: 'The same page as /success: it says why the latest run is not a success (no run yet, still running, failed, Airflow unreachable, credentials refused).' })
+  @ApiOperation({
+    summary: 'Status page of TARGET_DAG_ID',
+    description:
+      'The same page as /success: it says why the latest run is not a success (no run yet, still running, failed, Airflow unreachable, credentials refused).',
+  })
   @ApiProduces('text/html', 'application/json')
   @ApiOkResponse({ type: StatusVerdictDto, description: 'The verdict (HTML page or JSON)' })
   failure(@Req() req: Request, @Res() res: Response): Promise<void> {

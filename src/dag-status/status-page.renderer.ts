@@ -4,7 +4,8 @@ import type { StatusVerdict } from './dag-status.types.js';
 const REFRESH_SECONDS = 30;
 
 /** The page's only policy: no scripts at all, inline styles only. */
-export const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const STATUS_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

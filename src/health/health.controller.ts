@@ -25,7 +25,7 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'The seed\'s /health: 200 while the process serves (same as /health/live)' })
+  @ApiOperation({ summary: "The seed's /health: 200 while the process serves (same as /health/live)" })
   check() {
     return this.live();
   }

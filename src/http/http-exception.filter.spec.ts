@@ -42,7 +42,9 @@ describe('HttpExceptionFilter', () => {
       expect(status).toBe(500);
       expect(body).toMatchObject({ statusCode: 500, reason: 'internal_error', message: 'An unexpected error occurred' });
       expect(JSON.stringify(body)).not.toContain('secret detail');
-      expect(error).toHaveBeenCalledWith('Unhandled error on GET /api/dags/x/status', expect.stringContaining('secret detail'), { request_id: 'req-42' });
+      expect(error).toHaveBeenCalledWith('Unhandled error on GET /api/dags/x/status', expect.stringContaining('secret detail'), {
+        request_id: 'req-42',
+      });
     } finally {
       error.mockRestore();
     }

@@ -60,9 +60,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
           : this.shape(status, REASONS[status] ?? `http_${status}`, this.messageOf(payload, exception), request);
     } else {
       status = HttpStatus.INTERNAL_SERVER_ERROR;
-      this.logger.error(`Unhandled error on ${request.method} ${request.path}`, exception instanceof Error ? exception.stack : String(exception), {
-        request_id: response.getHeader('X-Request-Id'),
-      });
+      this.logger.error(
+        `Unhandled error on ${request.method} ${request.path}`,
+        exception instanceof Error ? exception.stack : String(exception),
+        {
+          request_id: response.getHeader('X-Request-Id'),
+        },
+      );
       body = this.shape(status, 'internal_error', 'An unexpected error occurred', request);
     }
     if (status === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(this.retryAfterSeconds));

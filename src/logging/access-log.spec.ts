@@ -3,7 +3,14 @@ import { Logger } from '@nestjs/common';
 import { AccessLog, type AccessLine } from './access-log.js';
 import { AppLogger } from './app.logger.js';
 
-const LINE: AccessLine = { request_id: 'abc-1', method: 'GET', path: '/api/dags/x/status', route: '/api/dags/:dagId/status', status: 200, duration_ms: 0.4 };
+const LINE: AccessLine = {
+  request_id: 'abc-1',
+  method: 'GET',
+  path: '/api/dags/x/status',
+  route: '/api/dags/:dagId/status',
+  status: 200,
+  duration_ms: 0.4,
+};
 
 /** What reaches stdout while `act` runs and the turn after it. */
 async function written(act: () => void): Promise<string> {

@@ -52,15 +52,23 @@ const watchdogs: PortGuardWatchdog[] = [];
  * then on), whose port is held by `holders` as /proc tells it, and whose binds
  * go as `binds` says.
  */
-function guard(answers: PortState[], { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' as WatchdogOnLoss } = {}) {
+function guard(
+  answers: PortState[],
+  { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' as WatchdogOnLoss } = {},
+) {
   const config = {
     getOrThrow: (ns: string) =>
-      ns === 'app' ? { host: HOST, port: PORT, logLevel: 'log', shutdownTimeoutMs: 5000 } : { intervalSeconds: 3600, onLoss, probeTimeoutMs: PROBE_TIMEOUT_MS },
+      ns === 'app'
+        ? { host: HOST, port: PORT, logLevel: 'log', shutdownTimeoutMs: 5000 }
+        : { intervalSeconds: 3600, onLoss, probeTimeoutMs: PROBE_TIMEOUT_MS },
   } as unknown as ConfigService<AllConfig, true>;
   const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]!));
   const portProbe = { probe } as unknown as PortProbe;
   const find = jest.fn<PortHolderFinder['find']>(async () => holders);
-  const finder = { find, describe: (list: PortHolder[]) => list.map((h) => `pid ${h.pid}: ${h.command}`).join('; ') } as unknown as PortHolderFinder;
+  const finder = {
+    find,
+    describe: (list: PortHolder[]) => list.map((h) => `pid ${h.pid}: ${h.command}`).join('; '),
+  } as unknown as PortHolderFinder;
   const lifecycle = { isDraining: false, exit: jest.fn<LifecycleService['exit']>() };
   const server = new FakeServer(binds);
   const adapterHost = { httpAdapter: { getHttpServer: () => server } } as unknown as HttpAdapterHost;
@@ -127,7 +135,10 @@ describe('PortGuardService.start', () => {
   });
 
   it('treats a bind that keeps failing as held, even when the probe finds no one (a holder on another address)', async () => {
-    const { service, server } = guard([free], { binds: Array<BindOutcome>(10).fill('EADDRINUSE'), holders: [{ pid: 9, command: 'nc -l 5555' }] });
+    const { service, server } = guard([free], {
+      binds: Array<BindOutcome>(10).fill('EADDRINUSE'),
+      holders: [{ pid: 9, command: 'nc -l 5555' }],
+    });
     const error = await service.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortHeldError);
     expect((error as Error).message).toContain('(pid 9: nc -l 5555; it stays held but does not answer)');

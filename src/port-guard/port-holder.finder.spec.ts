@@ -62,7 +62,9 @@ describe('PortHolderFinder.find', () => {
     const tcp = [HEADER, tcpLine('15B3', '0A', '333')].join('\n');
     const dirs = { '/proc': ['7', '8'], '/proc/7/fd': ['3'], '/proc/8/fd': ['3'] };
     const links = { '/proc/7/fd/3': 'socket:[333]', '/proc/8/fd/3': 'socket:[333]' };
-    const holders = await new PortHolderFinder(fakeProc({ '/proc/net/tcp': tcp, '/proc/7/cmdline': 'x'.repeat(500) }, dirs, links)).find(5555);
+    const holders = await new PortHolderFinder(fakeProc({ '/proc/net/tcp': tcp, '/proc/7/cmdline': 'x'.repeat(500) }, dirs, links)).find(
+      5555,
+    );
     expect(holders).toEqual([
       { pid: 7, command: `${'x'.repeat(157)}...` },
       { pid: 8, command: '?' },
@@ -84,7 +86,12 @@ describe('PortHolderFinder.describe', () => {
   it('describes holders for a one-line message', () => {
     const finder = new PortHolderFinder(fakeProc({}));
     expect(finder.describe([{ pid: 7, command: 'python3 -m http.server 5555' }])).toBe('pid 7: python3 -m http.server 5555');
-    expect(finder.describe([{ pid: 7, command: 'a' }, { pid: 8, command: 'b' }])).toBe('pid 7: a; pid 8: b');
+    expect(
+      finder.describe([
+        { pid: 7, command: 'a' },
+        { pid: 8, command: 'b' },
+      ]),
+    ).toBe('pid 7: a; pid 8: b');
     expect(finder.describe([])).toBe('a program the system does not name');
   });
 });

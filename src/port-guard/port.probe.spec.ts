@@ -54,7 +54,10 @@ describe('PortProbe.probe', () => {
 
   it('does not trust a server that merely says ok (the seed did)', async () => {
     const port = await listen(httpAnswering(200, '"ok"'));
-    await expect(probePort('127.0.0.1', port, 1000)).resolves.toMatchObject({ kind: 'foreign', detail: expect.stringContaining('not airflow-status-api') });
+    await expect(probePort('127.0.0.1', port, 1000)).resolves.toMatchObject({
+      kind: 'foreign',
+      detail: expect.stringContaining('not airflow-status-api'),
+    });
   });
 
   it('does not trust another service that publishes an identity of its own', async () => {

@@ -72,7 +72,9 @@ async function main(): Promise<ExitCode> {
     const { pid, instanceId } = state;
     if (pid === null || !holders.some((holder) => holder.pid === pid)) {
       // It answers as ours, but the process that says so does not hold the port here (another host or container?).
-      say(`Port ${port} answers as ${SERVICE_NAME} instance ${instanceId}, but its pid ${pid ?? '?'} does not hold the port on this machine. Not touching anything.`);
+      say(
+        `Port ${port} answers as ${SERVICE_NAME} instance ${instanceId}, but its pid ${pid ?? '?'} does not hold the port on this machine. Not touching anything.`,
+      );
       return ExitCode.PORT_HELD;
     }
     const who = `${SERVICE_NAME} (pid ${pid}, instance ${instanceId})`;
@@ -100,7 +102,9 @@ async function main(): Promise<ExitCode> {
     }
     const after = await probe();
     if (after.kind === 'foreign') {
-      say(`Stopped ${who}; port ${port} is now held by a program that is not ${SERVICE_NAME} (${finder.describe(await finder.find(port))}).`);
+      say(
+        `Stopped ${who}; port ${port} is now held by a program that is not ${SERVICE_NAME} (${finder.describe(await finder.find(port))}).`,
+      );
       return ExitCode.OK;
     }
     if (after.kind === 'ours') {
@@ -110,11 +114,16 @@ async function main(): Promise<ExitCode> {
     }
     say(`Stopped ${who}; port ${port} is free.`);
     if (!all) {
-      say(`A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdog.intervalSeconds} s); use --all to stop them too.`);
+      say(
+        `A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdog.intervalSeconds} s); use --all to stop them too.`,
+      );
       return ExitCode.OK;
     }
     // Give standbys one watchdog period (and a probe) to take over before calling the port free for good.
-    const retaken = await waitUntil(async () => (await probe()).kind !== 'free', watchdog.intervalSeconds * 1000 + watchdog.probeTimeoutMs + EXIT_MARGIN_MS);
+    const retaken = await waitUntil(
+      async () => (await probe()).kind !== 'free',
+      watchdog.intervalSeconds * 1000 + watchdog.probeTimeoutMs + EXIT_MARGIN_MS,
+    );
     if (!retaken) return ExitCode.OK;
   }
   say(`Port ${port} is still held after ${MAX_ROUNDS} rounds.`);

@@ -19,8 +19,7 @@ const Ajv2020 = AjvModule.default;
 type Ajv = InstanceType<typeof Ajv2020>;
 
 export const INSTALL_HINT =
-  'Run `npm run airflow:install` (i.e. `bash scripts/airflow/airflow.sh install`) to install the pinned ' +
-  'Airflow into .airflow/venv.';
+  'Run `npm run airflow:install` (i.e. `bash scripts/airflow/airflow.sh install`) to install the pinned ' + 'Airflow into .airflow/venv.';
 
 /** A JSON Schema (2020-12) object, as found in the documents. */
 export type JsonSchema = { [key: string]: unknown };
@@ -142,7 +141,8 @@ export function validateAgainstSpec(spec: AirflowSpec, target: SpecTarget, body:
   const status = String(target.status);
   const name = `${method.toUpperCase()} ${target.path} ${status}`;
   const docKey = target.path.startsWith('/auth/') ? 'simpleAuth' : 'core';
-  const operation = spec[docKey].paths[target.path]?.[method] as { responses?: Record<string, { content?: Record<string, unknown> }> } | undefined;
+  const operation = spec[docKey].paths[target.path]?.[method] as
+    { responses?: Record<string, { content?: Record<string, unknown> }> } | undefined;
   if (!operation?.responses?.[status]?.content?.['application/json']) return [`the installed Airflow spec declares no JSON ${name}`];
   const validate = spec.ajv.getSchema(
     `${DOCUMENTS[docKey].id}#/${pointer('paths', target.path, method, 'responses', status, 'content', 'application/json', 'schema')}`,

@@ -68,7 +68,8 @@ describe('the installed Airflow OpenAPI spec', () => {
   it('really validates: missing required fields, wrong types, bad formats and enums, undeclared answers', async () => {
     const spec = await theSpec();
     const { id: _id, run_after: _dropped, ...withoutRunAfter } = FakeAirflow.run();
-    const errors = (run: JsonObject): string => validateAgainstSpec(spec, { path: RUNS, method: 'get', status: 200 }, { dag_runs: [run] }).join('\n');
+    const errors = (run: JsonObject): string =>
+      validateAgainstSpec(spec, { path: RUNS, method: 'get', status: 200 }, { dag_runs: [run] }).join('\n');
     expect(errors(withoutRunAfter)).toMatch(/run_after/);
     expect(errors({ ...withoutRunAfter, run_after: 5 })).toMatch(/run_after.*string/);
     expect(errors({ ...withoutRunAfter, run_after: 'yesterday' })).toMatch(/run_after.*format/);
@@ -179,13 +180,20 @@ describe('FakeAirflow v2 (Airflow 3) answers match the spec', () => {
 
 describe('run ordering (Airflow on SQLite: NULL sorts first ascending, last descending; ties on id)', () => {
   const old = FakeAirflow.run({ dag_run_id: 'scheduled__old', logical_date: '2025-03-01T00:00:00Z', run_after: '2025-03-01T00:00:00Z' });
-  const newestManual = FakeAirflow.run({ dag_run_id: 'manual__newest', run_type: 'manual', logical_date: null, run_after: '2025-03-02T12:00:00Z' });
+  const newestManual = FakeAirflow.run({
+    dag_run_id: 'manual__newest',
+    run_type: 'manual',
+    logical_date: null,
+    run_after: '2025-03-02T12:00:00Z',
+  });
 
   it('-run_after shows the newest manual run, -logical_date hides it; default is id ascending; limit applies', async () => {
     await withFake({ dags: { lab: [newestManual, old] } }, async (fake) => {
       const token = await login(fake);
       const ids = async (query: string): Promise<string[]> =>
-        ((await call(fake, `/api/v2/dags/lab/dagRuns${query}`, { token })).json.dag_runs as JsonObject[]).map((r) => r.dag_run_id as string);
+        ((await call(fake, `/api/v2/dags/lab/dagRuns${query}`, { token })).json.dag_runs as JsonObject[]).map(
+          (r) => r.dag_run_id as string,
+        );
       expect(await ids('?order_by=-run_after&limit=1')).toEqual(['manual__newest']);
       expect(await ids('?order_by=-logical_date&limit=1')).toEqual(['scheduled__old']);
       expect(await ids('?order_by=logical_date')).toEqual(['manual__newest', 'scheduled__old']);
@@ -233,7 +241,12 @@ describe('FakeAirflow v1 (Airflow 2: basic auth, problem+json)', () => {
       expect((await call(fake, '/api/v1/dags/d', { token: 'x' })).status).toBe(401);
 
       const missing = await call(fake, '/api/v1/dags/ghost', { basic });
-      expect(missing.json).toEqual({ detail: 'The DAG with dag_id: ghost was not found', status: 404, title: 'DAG not found', type: `${typeBase}NotFound` });
+      expect(missing.json).toEqual({
+        detail: 'The DAG with dag_id: ghost was not found',
+        status: 404,
+        title: 'DAG not found',
+        type: `${typeBase}NotFound`,
+      });
 
       const badSort = await call(fake, '/api/v1/dags/d/dagRuns?order_by=-run_after', { basic });
       expect(badSort.status).toBe(400);

@@ -348,7 +348,12 @@ export class FakeAirflow {
       // Airflow 2's webserver answers paths it does not know (/api/v2/..., /auth/token) with its HTML 404 page.
       return v === 'v2'
         ? httpError(404, 'Not Found')
-        : { kind: 'text', status: 404, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><h1>Airflow 404 = lots of circles</h1>' };
+        : {
+            kind: 'text',
+            status: 404,
+            contentType: 'text/html; charset=utf-8',
+            body: '<!DOCTYPE html><h1>Airflow 404 = lots of circles</h1>',
+          };
     }
     if (api[1]) return { kind: 'json', status: 200, body: this.health() };
     const refused = v === 'v2' ? this.authenticateV2(req) : this.authenticateV1(req);
@@ -371,8 +376,7 @@ export class FakeAirflow {
     if (!key) return `Ordering with '${name}' is disallowed or the attribute does not exist on the model`;
     const sign = orderBy.startsWith('-') ? -1 : 1;
     // ORDER BY without NULLS FIRST/LAST, as Airflow emits it, on SQLite (scripts/airflow): NULL is the smallest.
-    const compare = (x: SortValue, y: SortValue): number =>
-      x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+    const compare = (x: SortValue, y: SortValue): number => (x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1);
     const limit = Math.min(Number(params.get('limit') ?? DEFAULT_LIMIT[this.options.apiVersion]), MAX_PAGE_LIMIT);
     return [...runs].sort((a, b) => sign * (compare(key(a), key(b)) || compare(a.id, b.id))).slice(0, limit);
   }
@@ -401,7 +405,14 @@ export class FakeAirflow {
       return httpError(401, 'Invalid credentials');
     }
     const now = Math.floor(this.options.now() / 1000);
-    const claims = { sub: username, jti: String(++this.tokensIssued), aud: 'apache-airflow', nbf: now, iat: now, exp: now + this.options.tokenTtlSeconds };
+    const claims = {
+      sub: username,
+      jti: String(++this.tokensIssued),
+      aud: 'apache-airflow',
+      nbf: now,
+      iat: now,
+      exp: now + this.options.tokenTtlSeconds,
+    };
     const unsigned = `${b64url({ alg: 'HS512', typ: 'JWT' })}.${b64url(claims)}`;
     return { kind: 'json', status: 201, body: { access_token: `${unsigned}.${this.sign(unsigned)}` } };
   }
@@ -506,7 +517,15 @@ export class FakeAirflow {
     return {
       kind: 'json',
       status: 200,
-      body: { dag_id: dagId, dag_display_name: dagId, is_paused: false, is_active: true, fileloc: `/opt/airflow/dags/${dagId}.py`, owners: ['airflow'], tags: [] },
+      body: {
+        dag_id: dagId,
+        dag_display_name: dagId,
+        is_paused: false,
+        is_active: true,
+        fileloc: `/opt/airflow/dags/${dagId}.py`,
+        owners: ['airflow'],
+        tags: [],
+      },
     };
   }
 
@@ -548,7 +567,12 @@ function faultReply(fault: Exclude<FakeFault, 'none'>): Reply {
     case 'reset':
       return { kind: 'reset' };
     case 'garbage':
-      return { kind: 'text', status: 200, contentType: 'text/html; charset=utf-8', body: '<html><h1>502 Bad Gateway</h1>not json {"dag_runs": [</html>' };
+      return {
+        kind: 'text',
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<html><h1>502 Bad Gateway</h1>not json {"dag_runs": [</html>',
+      };
     case 'http500':
       return httpError(500, 'Internal Server Error');
   }

@@ -92,7 +92,12 @@ describe('port guard', () => {
       {},
       'set FLASK_PORT to a free port',
     ],
-    ['when the holder accepts connections but never answers', () => createServer(() => undefined), { PORT_PROBE_TIMEOUT_MS: '1000' }, 'no HTTP answer within 1000 ms'],
+    [
+      'when the holder accepts connections but never answers',
+      () => createServer(() => undefined),
+      { PORT_PROBE_TIMEOUT_MS: '1000' },
+      'no HTTP answer within 1000 ms',
+    ],
   ])('exits 69 within seconds, %s', async (_case, holder: () => Server, env: Record<string, string>, says: string) => {
     const foreign = holder();
     foreign.listen(port, '127.0.0.1');
@@ -140,10 +145,14 @@ describe('watchdog', () => {
     await standsBy(b);
     const killedAt = Date.now();
     a.kill('SIGKILL');
-    const second = await until('a new instance to serve', async () => {
-      const id = await servingInstance();
-      return id && id !== first ? id : null;
-    }, 15_000);
+    const second = await until(
+      'a new instance to serve',
+      async () => {
+        const id = await servingInstance();
+        return id && id !== first ? id : null;
+      },
+      15_000,
+    );
     // One 1 s interval plus a refused probe and a bind; the rest is room for a loaded 2-core machine.
     expect(Date.now() - killedAt).toBeLessThan(8000);
     expect(b.output).toContain('Taking over port');
@@ -159,13 +168,19 @@ describe('watchdog', () => {
     await standsBy(b);
     await standsBy(c);
     a.kill('SIGKILL');
-    const winner = await until('a standby to serve', async () => {
-      const id = await servingInstance();
-      return id && id !== first ? id : null;
-    }, 15_000);
+    const winner = await until(
+      'a standby to serve',
+      async () => {
+        const id = await servingInstance();
+        return id && id !== first ? id : null;
+      },
+      15_000,
+    );
     const [won, lost] = b.output.includes('"Serving on http://') ? [b, c] : [c, b];
     await until('the loser to watch the winner', async () =>
-      lost.output.includes(`Port ${port} is now served by instance ${winner}`) || lost.output.includes(`Standing by: instance ${winner}`) ? true : null,
+      lost.output.includes(`Port ${port} is now served by instance ${winner}`) || lost.output.includes(`Standing by: instance ${winner}`)
+        ? true
+        : null,
     );
     expect(won.output).toContain('"Serving on http://');
     expect(lost.output).not.toContain('"Serving on http://');
@@ -300,7 +315,9 @@ describe('stopping', () => {
     foreign.listen(port, '127.0.0.1');
     await once(foreign, 'listening');
     try {
-      const refused = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } }).catch((error: { code: number; stdout: string }) => error);
+      const refused = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } }).catch(
+        (error: { code: number; stdout: string }) => error,
+      );
       expect(refused).toMatchObject({ code: 69 });
       expect((refused as { stdout: string }).stdout).toContain(`(pid ${process.pid}:`);
       expect((refused as { stdout: string }).stdout).toContain('Not touching it.');
