@@ -57,8 +57,14 @@ for (const [id, t] of self) {
     const c = byId.get(cur).callFrame;
     const b = bucket(c);
     const f = fname(c);
-    if (!seenB.has(b)) (seenB.add(b), add(inclusiveBucket, b, t));
-    if (!seenF.has(f)) (seenF.add(f), add(inclusiveFunc, f, t));
+    if (!seenB.has(b)) {
+      seenB.add(b);
+      add(inclusiveBucket, b, t);
+    }
+    if (!seenF.has(f)) {
+      seenF.add(f);
+      add(inclusiveFunc, f, t);
+    }
   }
 }
 // Where the time goes, by cause: each busy sample goes to the first rule that matches its stack

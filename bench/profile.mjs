@@ -19,7 +19,9 @@ const children = [];
 const killAll = () =>
   children.forEach((c) => {
     try {
-      if (c.exitCode === null) c.group ? process.kill(-c.pid, 'SIGKILL') : c.kill('SIGKILL');
+      if (c.exitCode !== null) return;
+      if (c.group) process.kill(-c.pid, 'SIGKILL');
+      else c.kill('SIGKILL');
     } catch {
       /* gone */
     }

@@ -53,7 +53,7 @@ describe('the fields the client reads, in the official Airflow spec', () => {
   });
 
   it('lists run_after among the order_by attributes of GET /dags/{dag_id}/dagRuns', () => {
-    const operation = spec.core.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as unknown as {
+    const operation = spec.core.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as {
       parameters: Array<{ name: string; description?: string }>;
     };
     const orderBy = operation.parameters.find((p) => p.name === 'order_by');

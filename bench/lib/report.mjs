@@ -3,7 +3,7 @@
 import { fmt, median } from './format.mjs';
 
 /** Every measured row, in table order. */
-export function tableRows(results) {
+function tableRows(results) {
   const s = results.scenarios;
   return [...(s.cached?.rows ?? []), ...(s.routes?.rows ?? []), ...(s.seed?.rows ?? [])];
 }
@@ -11,7 +11,7 @@ export function tableRows(results) {
 const rowById = (results, id) => tableRows(results).find((r) => r.id === id);
 
 /** The targets, as [name, passed, measured]. */
-export function checks(results) {
+function checks(results) {
   const { settings: cfg, scenarios: s } = results;
   const ceil = rowById(results, 'ceiling');
   const status = rowById(results, 'status');

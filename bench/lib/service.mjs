@@ -38,7 +38,7 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   try {
     await waitHttp(`${base}/health/live`, { child });
   } catch (error) {
-    throw new Error(`${error.message}\n--- ${logFile} ---\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    throw new Error(`${error.message}\n--- ${logFile} ---\n${readFileSync(logFile, 'utf8').slice(-2000)}`, { cause: error });
   }
   return { child, base, logFile, startMs: performance.now() - started, rssAtStart: rssMb(child.pid) };
 }

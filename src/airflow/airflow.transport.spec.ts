@@ -79,7 +79,10 @@ describe('AirflowTransport', () => {
       // A server that never answers: only the abort signal ends the wait.
       request.mockImplementation(
         (config) =>
-          new Promise((_, reject) => config.signal?.addEventListener?.('abort', () => reject((config.signal as AbortSignal).reason))),
+          new Promise((_, reject) => {
+            const signal = config.signal as AbortSignal;
+            signal.addEventListener('abort', () => reject(signal.reason as Error));
+          }),
       );
       const failure = transport.exchange(GET_DAG);
       await expect(failure).rejects.toBeInstanceOf(AirflowTimeoutError);

@@ -31,7 +31,7 @@ export class DagStatusHotPath implements FastRoute, OnModuleInit {
 
   answer(url: string): FastAnswer | undefined {
     const match = STATUS_PATH.exec(url);
-    const snapshot = match === null ? undefined : this.store.peek(match[1]!);
+    const snapshot = match === null ? undefined : this.store.peek(match[1]);
     if (snapshot?.json == null) return undefined;
     this.metrics.recordCacheLookup(true);
     const { body, etag, length } = snapshot.json;

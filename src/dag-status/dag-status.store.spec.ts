@@ -148,7 +148,7 @@ describe('DagStatusStore', () => {
     listRuns.mockRejectedValueOnce(new AirflowUnreachableError('still down'));
     await store.read('a');
     await settle();
-    expect(seen.map((s) => s.error?.reason ?? `${s.runs![0]!.runId}:${s.runs![0]!.state}`)).toEqual([
+    expect(seen.map((s) => s.error?.reason ?? `${s.runs![0].runId}:${s.runs![0].state}`)).toEqual([
       'r1:running',
       'r1:success',
       'r2:success',

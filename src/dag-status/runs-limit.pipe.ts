@@ -1,8 +1,8 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 
-export const RUNS_LIMIT_DEFAULT = 10;
+const RUNS_LIMIT_DEFAULT = 10;
 /** Airflow pages its run lists; 100 is one page and plenty for a dashboard. */
-export const RUNS_LIMIT_MAX = 100;
+const RUNS_LIMIT_MAX = 100;
 
 /** `?limit=N`: a whole number from 1 to 100, 10 when absent. */
 @Injectable()

@@ -1,14 +1,19 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { ConfigValidationError } from '../config/config.parsers.js';
-import { ExitCode } from './exit-codes.js';
-import { exitOnStartupFailure, FatalError } from './lifecycle.exit.js';
+import { ExitCode } from './lifecycle.constants.js';
+import { FatalError } from './lifecycle.errors.js';
+import { exitOnStartupFailure } from './lifecycle.exit.js';
 
 let exit: jest.Spied<typeof process.exit>;
 let stderr: jest.Spied<typeof process.stderr.write>;
 
-beforeAll(() => Logger.overrideLogger(false));
-afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+afterAll(() => {
+  Logger.overrideLogger(['log', 'error', 'warn']);
+});
 
 beforeEach(() => {
   exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);

@@ -1,20 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigValidationError } from '../config/config.parsers.js';
-import { ExitCode } from './exit-codes.js';
-
-/**
- * An error after which the process must stop with `exitCode`. Its message says
- * all there is to say: it is logged as one line, under `context`, without a stack.
- */
-export class FatalError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-    readonly context: string,
-  ) {
-    super(message);
-  }
-}
+import { ExitCode } from './lifecycle.constants.js';
+import { FatalError } from './lifecycle.errors.js';
 
 /**
  * Ends the process. The one call of process.exit in the service and its stop

@@ -3,7 +3,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { AllConfig } from '../config/config.type.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from './lifecycle.constants.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 const SHUTDOWN_TIMEOUT_MS = 5000;
@@ -17,8 +17,12 @@ function lifecycle() {
   return { service: new LifecycleService(adapterHost, config), server };
 }
 
-beforeAll(() => Logger.overrideLogger(false));
-afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+afterAll(() => {
+  Logger.overrideLogger(['log', 'error', 'warn']);
+});
 
 beforeEach(() => {
   exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);

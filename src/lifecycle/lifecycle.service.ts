@@ -3,7 +3,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type INestApplicati
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AllConfig } from '../config/config.type.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from './lifecycle.constants.js';
 import { exitProcess } from './lifecycle.exit.js';
 
 /** The signals that stop the service gracefully: what Kubernetes, the stop command and Ctrl-C send. */

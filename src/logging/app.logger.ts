@@ -1,4 +1,4 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
 import { LOG_LEVELS, type LogLevel as ConfiguredLevel } from '../config/app.config.js';
 
 /** Shorter secrets are too likely to be ordinary words (the seed's default password is "airflow"). */
@@ -19,7 +19,7 @@ export class AppLogger extends ConsoleLogger {
   constructor(level: ConfiguredLevel, secrets: string[]) {
     super({
       json: true,
-      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[],
+      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1),
       flattenParams: true,
       redact: ['password', 'authorization', 'access_token', 'token'],
     });

@@ -5,8 +5,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.type.js';
-import type { WatchdogOnLoss } from '../config/watchdog.config.js';
-import { ExitCode } from '../lifecycle/exit-codes.js';
+import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import type { LifecycleService } from '../lifecycle/lifecycle.service.js';
 import { PortGuardService, PortHeldError } from './port-guard.service.js';
 import { PortGuardWatchdog } from './port-guard.watchdog.js';
@@ -52,17 +51,14 @@ const watchdogs: PortGuardWatchdog[] = [];
  * then on), whose port is held by `holders` as /proc tells it, and whose binds
  * go as `binds` says.
  */
-function guard(
-  answers: PortState[],
-  { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' as WatchdogOnLoss } = {},
-) {
+function guard(answers: PortState[], { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' } = {}) {
   const config = {
     getOrThrow: (ns: string) =>
       ns === 'app'
         ? { host: HOST, port: PORT, logLevel: 'log', shutdownTimeoutMs: 5000 }
         : { intervalSeconds: 3600, onLoss, probeTimeoutMs: PROBE_TIMEOUT_MS },
   } as unknown as ConfigService<AllConfig, true>;
-  const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]!));
+  const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
   const portProbe = { probe } as unknown as PortProbe;
   const find = jest.fn<PortHolderFinder['find']>(async () => holders);
   const finder = {
@@ -78,8 +74,12 @@ function guard(
   return { service, watchdog, probe, find, lifecycle, server };
 }
 
-beforeAll(() => Logger.overrideLogger(false));
-afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+afterAll(() => {
+  Logger.overrideLogger(['log', 'error', 'warn']);
+});
 
 afterEach(() => {
   for (const watchdog of watchdogs.splice(0)) watchdog.stop();

@@ -17,18 +17,22 @@ const created: PortGuardWatchdog[] = [];
 /** A watchdog whose probe answers `answers` in turn (the last one from then on). */
 function watchdog(...answers: PortState[]) {
   const scheduler = new SchedulerRegistry();
-  const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]!));
+  const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
   const config = {
     getOrThrow: () => ({ intervalSeconds: INTERVAL_SECONDS, onLoss: 'takeover', probeTimeoutMs: PROBE_TIMEOUT_MS }),
   } as unknown as ConfigService<AllConfig, true>;
-  const service = new PortGuardWatchdog(scheduler, { probe } as unknown as PortProbe, config);
+  const service = new PortGuardWatchdog(scheduler, { probe }, config);
   const onLoss = jest.fn(async (_state: PortState) => undefined);
   created.push(service);
   return { service, scheduler, probe, onLoss };
 }
 
-beforeAll(() => Logger.overrideLogger(false));
-afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+afterAll(() => {
+  Logger.overrideLogger(['log', 'error', 'warn']);
+});
 
 afterEach(() => {
   for (const service of created.splice(0)) service.stop();

@@ -17,9 +17,9 @@ const tcpLine = (localPort: string, state: string, inode: string) =>
 function fakeProc(files: Record<string, string>, dirs: Record<string, string[]> = {}, links: Record<string, string> = {}): ProcFiles {
   const missing = (path: string) => Promise.reject(Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' }));
   return {
-    read: (path: string) => (path in files ? Promise.resolve(files[path]!) : missing(path)),
-    list: (path: string) => (path in dirs ? Promise.resolve(dirs[path]!) : missing(path)),
-    linkTarget: (path: string) => (path in links ? Promise.resolve(links[path]!) : missing(path)),
+    read: (path: string) => (path in files ? Promise.resolve(files[path]) : missing(path)),
+    list: (path: string) => (path in dirs ? Promise.resolve(dirs[path]) : missing(path)),
+    linkTarget: (path: string) => (path in links ? Promise.resolve(links[path]) : missing(path)),
   };
 }
 

@@ -36,7 +36,7 @@ export class PortProbe {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response;
-    let body: unknown = null;
+    let body: unknown;
     try {
       response = await fetch(`http://${probeHost(host)}:${port}/health/live`, {
         signal: controller.signal,

@@ -10,7 +10,7 @@
  */
 import { ConfigValidationError } from '../config/config.parsers.js';
 import { loadStopConfig } from '../config/stop.config.js';
-import { ExitCode } from '../lifecycle/exit-codes.js';
+import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import { SERVICE_NAME } from '../lifecycle/instance.identity.js';
 import { exitProcess } from '../lifecycle/lifecycle.exit.js';
 import { PortHolderFinder, ProcFiles } from './port-holder.finder.js';

@@ -15,7 +15,9 @@ async function theSpec(): Promise<AirflowSpec> {
     return await loadAirflowSpec();
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(`Airflow OpenAPI spec unavailable: ${message.includes(INSTALL_HINT) ? message : `${message}\n${INSTALL_HINT}`}`);
+    throw new Error(`Airflow OpenAPI spec unavailable: ${message.includes(INSTALL_HINT) ? message : `${message}\n${INSTALL_HINT}`}`, {
+      cause: err,
+    });
   }
 }
 

@@ -22,12 +22,3 @@ export async function airflowSh(command: 'install' | 'up' | 'down' | 'status', w
   });
   return stdout + stderr;
 }
-
-export async function isUp(which: LocalAirflow = SIMPLE_AIRFLOW): Promise<boolean> {
-  try {
-    await airflowSh('status', which);
-    return true;
-  } catch {
-    return false;
-  }
-}

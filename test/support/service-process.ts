@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const MAIN = resolve(ROOT, 'dist/main.js');
+const MAIN = resolve(ROOT, 'dist/main.js');
 
 /** The built service (`node dist/main.js`) as a real process, with its output kept. */
 export class ServiceProcess {
