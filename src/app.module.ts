@@ -6,7 +6,7 @@ import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
 import httpConfig from './config/http.config.js';
-import watchdogConfig from './config/watchdog.config.js';
+import portGuardConfig from './config/port-guard.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpEdgeModule } from './http/http-edge.module.js';
@@ -22,7 +22,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [appConfig, airflowConfig, dagStatusConfig, httpConfig, watchdogConfig],
+      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, httpConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),

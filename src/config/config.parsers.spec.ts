@@ -16,7 +16,7 @@ function errorOf(fn: () => unknown): ConfigValidationError {
 
 describe('configuration', () => {
   it("keeps the seed's names and defaults", () => {
-    expect(parseAppConfig({})).toEqual({ host: '0.0.0.0', port: 5555, logLevel: 'log', shutdownTimeoutMs: 5000 });
+    expect(parseAppConfig({})).toEqual({ logLevel: 'log', shutdownTimeoutMs: 5000 });
     expect(parseAirflowConfig({})).toEqual({
       baseUrl: 'http://localhost:8080',
       username: 'airflow',
@@ -31,8 +31,6 @@ describe('configuration', () => {
 
   it('reads set values', () => {
     const env = {
-      FLASK_PORT: '6000',
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'DEBUG',
       AIRFLOW_WEBSERVER: 'https://airflow.example.com/base/',
       AIRFLOW_AUTH: 'basic',
@@ -42,7 +40,7 @@ describe('configuration', () => {
       ALLOWED_DAG_IDS: ' a , b,a ',
       STATUS_CACHE_TTL_MS: '0',
     };
-    expect(parseAppConfig(env)).toMatchObject({ host: '127.0.0.1', port: 6000, logLevel: 'debug' });
+    expect(parseAppConfig(env)).toMatchObject({ logLevel: 'debug' });
     expect(parseAirflowConfig(env)).toMatchObject({
       baseUrl: 'https://airflow.example.com/base',
       auth: 'basic',
@@ -59,10 +57,6 @@ describe('configuration', () => {
   });
 
   it.each([
-    [{ FLASK_PORT: 'abc' }, 'FLASK_PORT', parseAppConfig],
-    [{ FLASK_PORT: '70000' }, 'FLASK_PORT', parseAppConfig],
-    [{ FLASK_PORT: '-1' }, 'FLASK_PORT', parseAppConfig],
-    [{ HOST: 'a b' }, 'HOST', parseAppConfig],
     [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL', parseAppConfig],
     [{ AIRFLOW_WEBSERVER: 'ftp://x' }, 'AIRFLOW_WEBSERVER', parseAirflowConfig],
     [{ AIRFLOW_WEBSERVER: 'localhost:8080' }, 'AIRFLOW_WEBSERVER', parseAirflowConfig],

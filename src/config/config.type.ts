@@ -2,7 +2,7 @@ import type { AirflowConfig } from './airflow.config.js';
 import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
 import type { HttpConfig } from './http.config.js';
-import type { WatchdogConfig } from './watchdog.config.js';
+import type { PortGuardConfig } from './port-guard.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
 export interface AllConfig {
@@ -10,5 +10,5 @@ export interface AllConfig {
   airflow: AirflowConfig;
   dagStatus: DagStatusConfig;
   http: HttpConfig;
-  watchdog: WatchdogConfig;
+  portGuard: PortGuardConfig;
 }

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { parseAppConfig, type AppConfig } from './app.config.js';
 import type { Env } from './config.parsers.js';
-import { parseWatchdogConfig, type WatchdogConfig } from './watchdog.config.js';
+import { parsePortGuardConfig, type PortGuardConfig } from './port-guard.config.js';
 
 /**
  * The settings of the stop command, read the way the service reads them: the
  * environment, then `.env` for what the environment does not set.
  */
-export function loadStopConfig(envFile = '.env'): { app: AppConfig; watchdog: WatchdogConfig } {
+export function loadStopConfig(envFile = '.env'): { app: AppConfig; portGuard: PortGuardConfig } {
   let fromFile: Env = {};
   try {
     fromFile = parseEnv(readFileSync(envFile, 'utf8'));
@@ -16,5 +16,5 @@ export function loadStopConfig(envFile = '.env'): { app: AppConfig; watchdog: Wa
     // No .env: the environment and the defaults are enough.
   }
   const env: Env = { ...fromFile, ...process.env };
-  return { app: parseAppConfig(env), watchdog: parseWatchdogConfig(env) };
+  return { app: parseAppConfig(env), portGuard: parsePortGuardConfig(env) };
 }

@@ -53,10 +53,7 @@ const watchdogs: PortGuardWatchdog[] = [];
  */
 function guard(answers: PortState[], { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' } = {}) {
   const config = {
-    getOrThrow: (ns: string) =>
-      ns === 'app'
-        ? { host: HOST, port: PORT, logLevel: 'log', shutdownTimeoutMs: 5000 }
-        : { intervalSeconds: 3600, onLoss, probeTimeoutMs: PROBE_TIMEOUT_MS },
+    getOrThrow: () => ({ host: HOST, port: PORT, probeTimeoutMs: PROBE_TIMEOUT_MS, watchdogIntervalSeconds: 3600, onLoss }),
   } as unknown as ConfigService<AllConfig, true>;
   const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
   const portProbe = { probe } as unknown as PortProbe;

@@ -2,9 +2,8 @@ import type { Server } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { AppConfig } from '../config/app.config.js';
 import type { AllConfig } from '../config/config.type.js';
-import type { WatchdogConfig } from '../config/watchdog.config.js';
+import type { PortGuardConfig } from '../config/port-guard.config.js';
 import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import { FatalError } from '../lifecycle/lifecycle.errors.js';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
@@ -34,8 +33,7 @@ const MAX_BIND_ROUNDS = 5;
 @Injectable()
 export class PortGuardService {
   private readonly logger = new Logger(PortGuardService.name);
-  private readonly app: AppConfig;
-  private readonly watchdogConfig: WatchdogConfig;
+  private readonly config: PortGuardConfig;
   private serving = false;
 
   constructor(
@@ -46,8 +44,7 @@ export class PortGuardService {
     private readonly adapterHost: HttpAdapterHost,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.app = config.getOrThrow('app', { infer: true });
-    this.watchdogConfig = config.getOrThrow('watchdog', { infer: true });
+    this.config = config.getOrThrow('portGuard', { infer: true });
   }
 
   get isServing(): boolean {
@@ -64,9 +61,9 @@ export class PortGuardService {
   }
 
   private async claim(): Promise<'serving' | 'standby'> {
-    const { host, port } = this.app;
+    const { host, port } = this.config;
     for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
-      const state = await this.probe.probe(host, port, this.watchdogConfig.probeTimeoutMs);
+      const state = await this.probe.probe(host, port, this.config.probeTimeoutMs);
       if (state.kind === 'ours') {
         this.watchdog.watch(host, port, state.instanceId, (lost) => this.onLoss(lost));
         return 'standby';
@@ -83,7 +80,7 @@ export class PortGuardService {
    * directly: app.listen would log an expected EADDRINUSE as an error.
    */
   private async tryListen(): Promise<boolean> {
-    const { host, port } = this.app;
+    const { host, port } = this.config;
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -106,13 +103,13 @@ export class PortGuardService {
 
   private async onLoss(state: PortState): Promise<void> {
     if (this.lifecycle.isDraining) return;
-    if (this.watchdogConfig.onLoss === 'exit') {
+    if (this.config.onLoss === 'exit') {
       this.watchdog.stop();
-      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.app.port} was lost and WATCHDOG_ON_LOSS=exit`);
+      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.config.port} was lost and WATCHDOG_ON_LOSS=exit`);
       return;
     }
     if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
-    this.logger.log(`Taking over port ${this.app.port}`);
+    this.logger.log(`Taking over port ${this.config.port}`);
     try {
       const outcome = await this.claim();
       if (outcome === 'standby') this.logger.log('Another standby took the port first; standing by again');
@@ -126,7 +123,7 @@ export class PortGuardService {
   }
 
   private async heldMessage(detail: string): Promise<string> {
-    const { host, port } = this.app;
+    const { host, port } = this.config;
     const holders = await this.holders.find(port);
     return (
       `Port ${port} on ${host} is held by another program (${this.holders.describe(holders)}; ${detail}). ` +

@@ -19,7 +19,7 @@ function watchdog(...answers: PortState[]) {
   const scheduler = new SchedulerRegistry();
   const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
   const config = {
-    getOrThrow: () => ({ intervalSeconds: INTERVAL_SECONDS, onLoss: 'takeover', probeTimeoutMs: PROBE_TIMEOUT_MS }),
+    getOrThrow: () => ({ watchdogIntervalSeconds: INTERVAL_SECONDS, onLoss: 'takeover', probeTimeoutMs: PROBE_TIMEOUT_MS }),
   } as unknown as ConfigService<AllConfig, true>;
   const service = new PortGuardWatchdog(scheduler, { probe }, config);
   const onLoss = jest.fn(async (_state: PortState) => undefined);

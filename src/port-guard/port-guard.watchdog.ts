@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.type.js';
-import type { WatchdogConfig } from '../config/watchdog.config.js';
+import type { PortGuardConfig } from '../config/port-guard.config.js';
 import { PortProbe, type PortState } from './port.probe.js';
 
 /** The name of the watchdog's interval in SchedulerRegistry. */
@@ -22,7 +22,7 @@ export type LossHandler = (state: PortState) => Promise<void>;
 @Injectable()
 export class PortGuardWatchdog implements OnApplicationShutdown {
   private readonly logger = new Logger(PortGuardWatchdog.name);
-  private readonly config: WatchdogConfig;
+  private readonly config: PortGuardConfig;
   private host = '';
   private port = 0;
   private watchedInstance: string | null = null;
@@ -36,7 +36,7 @@ export class PortGuardWatchdog implements OnApplicationShutdown {
     private readonly probe: PortProbe,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.config = config.getOrThrow('watchdog', { infer: true });
+    this.config = config.getOrThrow('portGuard', { infer: true });
   }
 
   get isWatching(): boolean {
@@ -49,13 +49,15 @@ export class PortGuardWatchdog implements OnApplicationShutdown {
     this.port = port;
     this.onLoss = onLoss;
     if (this.watchedInstance !== instanceId) {
-      this.logger.log(`Standing by: instance ${instanceId} serves port ${port}; checking it every ${this.config.intervalSeconds} s`);
+      this.logger.log(
+        `Standing by: instance ${instanceId} serves port ${port}; checking it every ${this.config.watchdogIntervalSeconds} s`,
+      );
     }
     this.watchedInstance = instanceId;
     this.lastSeen = 'ours';
     this.misses = 0;
     if (!this.isWatching) {
-      const timer = setInterval(() => void this.tick(), this.config.intervalSeconds * 1000);
+      const timer = setInterval(() => void this.tick(), this.config.watchdogIntervalSeconds * 1000);
       this.scheduler.addInterval(WATCHDOG_INTERVAL, timer);
     }
   }

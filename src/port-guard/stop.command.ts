@@ -51,12 +51,12 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
 async function main(): Promise<ExitCode> {
   const all = process.argv.includes('--all');
   const force = process.argv.includes('--force');
-  const { app, watchdog } = loadStopConfig();
-  const { host, port, shutdownTimeoutMs } = app;
+  const { app, portGuard } = loadStopConfig();
+  const { host, port, probeTimeoutMs, watchdogIntervalSeconds } = portGuard;
   const portProbe = new PortProbe();
   const finder = new PortHolderFinder(new ProcFiles());
-  const probe = (): Promise<PortState> => portProbe.probe(host, port, watchdog.probeTimeoutMs);
-  const exitDeadlineMs = shutdownTimeoutMs + EXIT_MARGIN_MS;
+  const probe = (): Promise<PortState> => portProbe.probe(host, port, probeTimeoutMs);
+  const exitDeadlineMs = app.shutdownTimeoutMs + EXIT_MARGIN_MS;
 
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const state = await probe();
@@ -115,14 +115,14 @@ async function main(): Promise<ExitCode> {
     say(`Stopped ${who}; port ${port} is free.`);
     if (!all) {
       say(
-        `A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdog.intervalSeconds} s); use --all to stop them too.`,
+        `A standby, if any, takes the port over within WATCHDOG_INTERVAL_SECONDS (${watchdogIntervalSeconds} s); use --all to stop them too.`,
       );
       return ExitCode.OK;
     }
     // Give standbys one watchdog period (and a probe) to take over before calling the port free for good.
     const retaken = await waitUntil(
       async () => (await probe()).kind !== 'free',
-      watchdog.intervalSeconds * 1000 + watchdog.probeTimeoutMs + EXIT_MARGIN_MS,
+      watchdogIntervalSeconds * 1000 + probeTimeoutMs + EXIT_MARGIN_MS,
     );
     if (!retaken) return ExitCode.OK;
   }

@@ -2,31 +2,46 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { parseAppConfig } from './app.config.js';
 import { ConfigValidationError } from './config.parsers.js';
+import { parsePortGuardConfig } from './port-guard.config.js';
 import { loadStopConfig } from './stop.config.js';
-import { parseWatchdogConfig } from './watchdog.config.js';
 
-describe('watchdog configuration', () => {
-  it("defaults to the seed's 30 s period and takes over on loss", () => {
-    expect(parseWatchdogConfig({})).toEqual({ intervalSeconds: 30, onLoss: 'takeover', probeTimeoutMs: 1500 });
-  });
-
-  it('reads set values, 1 s intervals included (tests use them)', () => {
-    expect(parseWatchdogConfig({ WATCHDOG_INTERVAL_SECONDS: '1', WATCHDOG_ON_LOSS: 'EXIT', PORT_PROBE_TIMEOUT_MS: '500' })).toEqual({
-      intervalSeconds: 1,
-      onLoss: 'exit',
-      probeTimeoutMs: 500,
+describe('port guard configuration', () => {
+  it("keeps the seed's host and port, its 30 s watchdog period, and takes over on loss", () => {
+    expect(parsePortGuardConfig({})).toEqual({
+      host: '0.0.0.0',
+      port: 5555,
+      probeTimeoutMs: 1500,
+      watchdogIntervalSeconds: 30,
+      onLoss: 'takeover',
     });
   });
 
+  it('reads set values, 1 s intervals included (tests use them)', () => {
+    expect(
+      parsePortGuardConfig({
+        HOST: '127.0.0.1',
+        FLASK_PORT: '6000',
+        WATCHDOG_INTERVAL_SECONDS: '1',
+        WATCHDOG_ON_LOSS: 'EXIT',
+        PORT_PROBE_TIMEOUT_MS: '500',
+      }),
+    ).toEqual({ host: '127.0.0.1', port: 6000, probeTimeoutMs: 500, watchdogIntervalSeconds: 1, onLoss: 'exit' });
+  });
+
   it.each([
+    [{ FLASK_PORT: 'abc' }, 'FLASK_PORT'],
+    [{ FLASK_PORT: '70000' }, 'FLASK_PORT'],
+    [{ FLASK_PORT: '-1' }, 'FLASK_PORT'],
+    [{ HOST: 'a b' }, 'HOST'],
     [{ WATCHDOG_INTERVAL_SECONDS: '0' }, 'WATCHDOG_INTERVAL_SECONDS'],
     [{ WATCHDOG_INTERVAL_SECONDS: '30s' }, 'WATCHDOG_INTERVAL_SECONDS'],
     [{ WATCHDOG_ON_LOSS: 'restart' }, 'WATCHDOG_ON_LOSS'],
     [{ PORT_PROBE_TIMEOUT_MS: '10' }, 'PORT_PROBE_TIMEOUT_MS'],
   ])('rejects %j naming %s', (env, variable) => {
-    expect(() => parseWatchdogConfig(env)).toThrow(ConfigValidationError);
-    expect(() => parseWatchdogConfig(env)).toThrow(variable);
+    expect(() => parsePortGuardConfig(env)).toThrow(ConfigValidationError);
+    expect(() => parsePortGuardConfig(env)).toThrow(variable);
   });
 });
 
@@ -67,16 +82,16 @@ describe('the stop command settings', () => {
     const file = envFile('set.env', 'FLASK_PORT=6123\nPORT_PROBE_TIMEOUT_MS=700\n');
     withEnv({ PORT_PROBE_TIMEOUT_MS: '900' }, () => {
       const config = loadStopConfig(file);
-      expect(config.app.port).toBe(6123);
-      expect(config.watchdog.probeTimeoutMs).toBe(900);
+      expect(config.portGuard.port).toBe(6123);
+      expect(config.portGuard.probeTimeoutMs).toBe(900);
     });
   });
 
   it('falls back to the defaults without a .env file', () => {
     withEnv({}, () => {
       const config = loadStopConfig(path.join(dir, 'missing.env'));
-      expect(config.app.port).toBe(5555);
-      expect(config.watchdog).toEqual(parseWatchdogConfig({}));
+      expect(config.portGuard).toEqual(parsePortGuardConfig({}));
+      expect(config.app).toEqual(parseAppConfig({}));
     });
   });
 
