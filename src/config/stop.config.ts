@@ -8,7 +8,7 @@ import { parsePortGuardConfig, type PortGuardConfig } from './port-guard.config.
  * The settings of the stop command, read the way the service reads them: the
  * environment, then `.env` for what the environment does not set.
  */
-export function loadStopConfig(envFile = '.env'): { app: AppConfig; portGuard: PortGuardConfig } {
+export function loadStopConfig(envFile = '.env'): { portGuard: PortGuardConfig; app: AppConfig } {
   let fromFile: Env = {};
   try {
     fromFile = parseEnv(readFileSync(envFile, 'utf8'));
@@ -16,5 +16,6 @@ export function loadStopConfig(envFile = '.env'): { app: AppConfig; portGuard: P
     // No .env: the environment and the defaults are enough.
   }
   const env: Env = { ...fromFile, ...process.env };
-  return { app: parseAppConfig(env), portGuard: parsePortGuardConfig(env) };
+  // Port guard first, as the service loads it, so that several bad values are reported alike.
+  return { portGuard: parsePortGuardConfig(env), app: parseAppConfig(env) };
 }
