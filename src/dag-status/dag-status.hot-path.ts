@@ -1,12 +1,21 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpFastLane, type FastAnswer, type FastRoute } from '../http/http.fast-lane.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { cacheControlFor, DagStatusStore } from './dag-status.store.js';
+import { DagStatusStore, maxAgeOf, type DagSnapshot } from './dag-status.store.js';
 
 /** The status route as Nest names it, so that answers from either path share one metric label. */
 const DAG_STATUS_ROUTE = '/api/dags/:dagId/status';
 /** Only the plain form; anything else (a query, %-escapes, a trailing slash, other case) goes to Nest. */
 const STATUS_PATH = /^\/api\/dags\/([^/?%]+)\/status$/;
+
+/** The answer made from one snapshot, and the Cache-Control it carries now. */
+interface Prepared {
+  readonly snapshot: DagSnapshot;
+  readonly answer: FastAnswer;
+  /** Where the Cache-Control value sits in the answer's header list. */
+  readonly cacheControlSlot: number;
+  maxAge: number;
+}
 
 /**
  * `GET /api/dags/{dagId}/status` from the store's fresh snapshot, on the HTTP
@@ -18,6 +27,8 @@ const STATUS_PATH = /^\/api\/dags\/([^/?%]+)\/status$/;
 @Injectable()
 export class DagStatusHotPath implements FastRoute, OnModuleInit {
   readonly route = DAG_STATUS_ROUTE;
+  /** Per DAG, the answer made from its current snapshot: made again only when the store reads anew. */
+  private readonly prepared = new Map<string, Prepared>();
 
   constructor(
     private readonly store: DagStatusStore,
@@ -34,19 +45,22 @@ export class DagStatusHotPath implements FastRoute, OnModuleInit {
     const snapshot = match === null ? undefined : this.store.peek(match[1]);
     if (snapshot?.json == null) return undefined;
     this.metrics.recordCacheLookup(true);
-    const { body, etag, length } = snapshot.json;
-    return {
-      headers: [
-        'Cache-Control',
-        cacheControlFor(snapshot),
-        'Content-Type',
-        'application/json; charset=utf-8',
-        'Content-Length',
-        length,
-        'ETag',
-        etag,
-      ],
-      body,
-    };
+    let prepared = this.prepared.get(snapshot.dagId);
+    if (prepared?.snapshot !== snapshot) {
+      const { body, etag, length } = snapshot.json;
+      const answer = this.fastLane.prepare(
+        ['Cache-Control', '', 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length, 'ETag', etag],
+        body,
+      );
+      prepared = { snapshot, answer, cacheControlSlot: answer.headers.indexOf('Cache-Control') + 1, maxAge: -1 };
+      this.prepared.set(snapshot.dagId, prepared);
+    }
+    // The max-age counts down with the snapshot's life: its text is made again once a second, not per request.
+    const maxAge = maxAgeOf(snapshot);
+    if (maxAge !== prepared.maxAge) {
+      prepared.maxAge = maxAge;
+      prepared.answer.headers[prepared.cacheControlSlot] = `max-age=${maxAge}`;
+    }
+    return prepared.answer;
   }
 }

@@ -284,12 +284,14 @@ export class DagStatusStore implements OnApplicationShutdown {
   }
 }
 
-/**
- * `Cache-Control` for an answer made from `snapshot`: caches may keep it as
- * long as the store does. Rounded up, so that answers a moment apart agree.
- */
+/** Seconds a cache may keep an answer made from `snapshot`: as long as the store does, rounded up so that answers a moment apart agree. */
+export function maxAgeOf(snapshot: DagSnapshot): number {
+  return Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000));
+}
+
+/** `Cache-Control` for an answer made from `snapshot`. */
 export function cacheControlFor(snapshot: DagSnapshot): string {
-  return `max-age=${Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000))}`;
+  return `max-age=${maxAgeOf(snapshot)}`;
 }
 
 function refreshName(dagId: string): string {

@@ -2,10 +2,17 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { HttpTelemetry } from './http.telemetry.js';
 
-/** What a fast route answers: a 200 with these headers (after the common ones) and body. */
+/**
+ * A 200 answer a fast route made with `HttpFastLane.prepare`, once per content
+ * rather than once per request.
+ */
 export interface FastAnswer {
-  /** A flat name, value list, in the order Express would send them. */
-  readonly headers: readonly string[];
+  /**
+   * The whole header list as flat name, value pairs, in the order Express would
+   * send them; slot 1 takes each request's id. A route may rewrite a value slot
+   * of its own before handing the answer out (writeHead reads the list at once).
+   */
+  readonly headers: string[];
   /** A string, so that node:http joins it to the head in one chunk (a Buffer would be a second). */
   readonly body: string;
 }
@@ -40,6 +47,11 @@ export class HttpFastLane {
     this.common = telemetry.headers.flat();
   }
 
+  /** An answer with `headers` (flat name, value pairs) after the request id and the common headers. */
+  prepare(headers: readonly string[], body: string): FastAnswer {
+    return { headers: ['X-Request-Id', '', ...this.common, ...headers], body };
+  }
+
   /** Adds a route; features register theirs while the app initialises. */
   register(route: FastRoute): void {
     this.routes.push(route);
@@ -65,9 +77,11 @@ export class HttpFastLane {
       if (answer === undefined) continue;
       const started = performance.now();
       const requestId = this.telemetry.requestId(req.headers['x-request-id']);
-      res.writeHead(200, ['X-Request-Id', requestId, ...this.common, ...answer.headers]);
+      answer.headers[1] = requestId;
+      res.writeHead(200, answer.headers);
       res.end(answer.body);
-      this.telemetry.record(requestId, 'GET', url, route.route, 200, started);
+      // Fast routes answer traffic, never probes or scrapes.
+      this.telemetry.record(requestId, 'GET', url, route.route, 200, started, false);
       return true;
     }
     return false;

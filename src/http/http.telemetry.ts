@@ -59,10 +59,9 @@ export class HttpTelemetry {
     return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
   }
 
-  /** Counts an answered request and writes its access-log line. */
-  record(requestId: string, method: string, path: string, route: string, status: number, started: number): void {
+  /** Counts an answered request and writes its access-log line; chatter (probes, scrapes) is logged at verbose and not counted. */
+  record(requestId: string, method: string, path: string, route: string, status: number, started: number, chatter: boolean): void {
     const seconds = (performance.now() - started) / 1000;
-    const chatter = CHATTER.test(path);
     if (!chatter) this.metrics.recordHttp(method, route, status, seconds);
     this.accessLog.record({ request_id: requestId, method, path, route, status, duration_ms: Math.round(seconds * 10_000) / 10 }, chatter);
   }
@@ -76,7 +75,7 @@ export class HttpTelemetry {
     res.once('finish', () => {
       // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      this.record(requestId, req.method, req.path, route, res.statusCode, started);
+      this.record(requestId, req.method, req.path, route, res.statusCode, started, CHATTER.test(req.path));
     });
     next();
   };
