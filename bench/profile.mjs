@@ -9,30 +9,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killAllOnExit, track } from './lib/processes.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const SERVICE_DIR = path.resolve(process.env.BENCH_SERVICE_DIR ?? path.join(BENCH, '..'));
 const route = process.argv[2] ?? '/api/dags/Airflow_Lab2/status';
 const seconds = Number(process.env.BENCH_PROFILE_S ?? 10);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'airflow-status-prof-'));
-const children = [];
-const killAll = () =>
-  children.forEach((c) => {
-    try {
-      if (c.exitCode !== null) return;
-      if (c.group) process.kill(-c.pid, 'SIGKILL');
-      else c.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  });
-process.on('exit', killAll);
-process.on('SIGINT', () => process.exit(130));
+killAllOnExit();
 
+/** Spawns a tracked child, ended with the profiler. */
 function run(cmd, args, opts) {
-  const c = spawn(cmd, args, opts);
-  children.push(c);
-  return c;
+  return track(spawn(cmd, args, opts), path.basename(args.find((a) => a.endsWith('.mjs') || a.endsWith('.js')) ?? cmd));
 }
 const airflow = run(process.execPath, [path.join(BENCH, 'stand-in-airflow.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const airflowPort = await new Promise((resolve) =>
@@ -73,7 +61,7 @@ const load = (duration) =>
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
-    c.group = true;
+    c.benchGroup = true; // a load run leads its own process group (its wrk with it)
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', () => resolve(JSON.parse(out)));
