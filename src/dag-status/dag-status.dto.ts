@@ -142,3 +142,92 @@ export class StatusVerdictDto extends DagStatusDto {
     };
   }
 }
+
+/** The newest run in a final state (success or failed). */
+export class LastFinishedDto {
+  @ApiProperty()
+  run_id!: string;
+
+  @ApiProperty({ enum: ['success', 'failed'] })
+  state!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  end_date!: string | null;
+}
+
+/** A task of a failed run that failed (or could not run because one upstream failed). */
+export class FailedTaskDto {
+  @ApiProperty({ example: 'train' })
+  task_id!: string;
+
+  @ApiProperty({ enum: ['failed', 'upstream_failed'] })
+  state!: string;
+
+  @ApiProperty({ description: "The task's log in the Airflow UI" })
+  log_url!: string;
+}
+
+/** One run of the strip of recent runs. */
+export class RunBriefDto {
+  @ApiProperty()
+  run_id!: string;
+
+  @ApiProperty()
+  state!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  start_date!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  end_date!: string | null;
+}
+
+/** Why Airflow could not be read for this DAG, and since when. */
+export class AirflowFaultDto {
+  @ApiProperty({ example: 'airflow_unreachable' })
+  reason!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty({ description: 'When the service first failed to read Airflow in this outage' })
+  since!: string;
+}
+
+/**
+ * Everything about one allowed DAG, for the overview, the pages, the badges and the events.
+ * The status fields (`state` … `fetched_at`) are those of `/api/dags/{dagId}/status`; while
+ * Airflow cannot be read (`airflow_error` set) they hold the last state the service did see,
+ * `fetched_at` saying when it saw it (all null if it never did).
+ */
+export class DagOverviewDto extends DagStatusDto {
+  @ApiProperty({ type: LastFinishedDto, nullable: true })
+  last_finished!: LastFinishedDto | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'When the newest successful run ended' })
+  last_success_at!: string | null;
+
+  @ApiProperty({ type: [FailedTaskDto], description: 'When the latest run failed: its failed tasks' })
+  failed_tasks!: FailedTaskDto[];
+
+  @ApiProperty({ type: Boolean, nullable: true, description: 'The last success is older than MAX_SUCCESS_AGE; null when no limit is set' })
+  stale!: boolean | null;
+
+  @ApiProperty({ enum: ['success', 'failure'] })
+  outcome!: 'success' | 'failure';
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why the outcome is not a success; null on success' })
+  reason!: string | null;
+
+  @ApiProperty()
+  explanation!: string;
+
+  @ApiProperty({ description: 'The DAG (or its latest run) in the Airflow UI' })
+  airflow_url!: string;
+
+  @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
+  recent_runs!: RunBriefDto[];
+
+  @ApiProperty({ type: AirflowFaultDto, nullable: true, description: 'Set while Airflow cannot be read for this DAG' })
+  airflow_error!: AirflowFaultDto | null;
+}

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
 import { ConfigService } from '@nestjs/config';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
+import { DagStatusDto, type DagOverviewDto } from './dag-status.dto.js';
 import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
 import type { NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
@@ -40,6 +42,50 @@ export class DagStatusService {
     const snapshot = await this.store.read(dagId, runs);
     if (snapshot.error !== null) throw snapshot.error;
     return snapshot as DagSnapshot & { runs: readonly DagRun[] };
+  }
+
+  /** Every allowed DAG, in the order of ALLOWED_DAG_IDS; an Airflow fault shows in that DAG's entry. */
+  async overviews(): Promise<DagOverviewDto[]> {
+    return Promise.all(this.store.allowedDagIds.map((dagId) => this.overview(dagId)));
+  }
+
+  /**
+   * Everything about one allowed DAG (never throws for an Airflow fault: it is in the entry).
+   * @throws DagNotFoundError for a DAG outside ALLOWED_DAG_IDS
+   */
+  async overview(dagId: string): Promise<DagOverviewDto> {
+    return this.describe(await this.store.read(dagId));
+  }
+
+  /**
+   * The DAGs' overviews as they change (each DAG's current one first), read on the TTL while
+   * subscribed: one read per DAG per TTL however many subscribers.
+   * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
+   */
+  overviewChanges(dagIds: readonly string[]): Observable<DagOverviewDto> {
+    return this.store.watch(dagIds).pipe(map((snapshot) => this.describe(snapshot)));
+  }
+
+  // A first cut for the issue #9 work to fill in (last finished, failed tasks, staleness, last known state).
+  private describe(snapshot: DagSnapshot): DagOverviewDto {
+    const run = snapshot.runs?.[0] ?? null;
+    const reason = snapshot.error?.reason ?? reasonFor(run);
+    return {
+      ...DagStatusDto.from({ dagId: snapshot.dagId, run, fetchedAt: snapshot.fetchedAt }),
+      last_finished: null,
+      last_success_at: null,
+      failed_tasks: [],
+      stale: null,
+      outcome: reason === null ? 'success' : 'failure',
+      reason,
+      explanation: reason === null ? 'The latest run succeeded.' : EXPLANATIONS[reason],
+      airflow_url: this.airflow.uiUrl(snapshot.dagId, run?.runId ?? null),
+      recent_runs: (snapshot.runs ?? [])
+        .slice(0, 10)
+        .map((r) => ({ run_id: r.runId, state: r.state, start_date: r.startDate, end_date: r.endDate })),
+      airflow_error:
+        snapshot.error === null ? null : { reason: snapshot.error.reason, message: snapshot.error.message, since: snapshot.fetchedAt },
+    };
   }
 
   /** The seed's verdict on the target DAG; never throws for an Airflow failure, it explains it. */

@@ -94,6 +94,11 @@ export class DagStatusStore implements OnApplicationShutdown {
     return this.config.cacheTtlMs;
   }
 
+  /** The DAGs the service may read, in the order of ALLOWED_DAG_IDS. */
+  get allowedDagIds(): readonly string[] {
+    return this.config.allowedDagIds;
+  }
+
   /** Whether the service may read `dagId` at all (ALLOWED_DAG_IDS). */
   isAllowed(dagId: string): boolean {
     return this.config.allowedDagIds.includes(dagId);
