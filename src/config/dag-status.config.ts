@@ -48,7 +48,7 @@ function readAge(name: string, text: string): number | null {
  * MAX_SUCCESS_AGE: `26h` (every DAG), `26h,Airflow_Lab2=90m` (one DAG differs),
  * `Airflow_Lab2=90m` (only that DAG), `7d,Noisy_DAG=off` (that DAG has no limit).
  */
-export function readMaxSuccessAge(env: Env, name: string): MaxSuccessAge {
+function readMaxSuccessAge(env: Env, name: string): MaxSuccessAge {
   const value = env[name]?.trim();
   if (value === undefined || value === '') return { defaultMs: null, perDag: {} };
   let defaultMs: number | null = null;
