@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -9,6 +9,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { DagIdPipe } from '../dag-status/dag-id.pipe.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { ErrorDto } from '../http/error.dto.js';
@@ -40,10 +41,6 @@ export class BadgesController {
   constructor(private readonly status: DagStatusService) {}
 
   @Get(':dagId/badge.svg')
-  @Header('Content-Type', 'image/svg+xml; charset=utf-8')
-  @Header('Cache-Control', BADGE_CACHE_CONTROL)
-  // An SVG opened on its own is a document: it may not run or load anything.
-  @Header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
   @ApiOperation({
     summary: "A DAG's status badge (SVG, shields.io flat style)",
     description:
@@ -53,12 +50,23 @@ export class BadgesController {
   @ApiQuery(LABEL_QUERY)
   @ApiProduces('image/svg+xml')
   @ApiOkResponse({ description: 'The badge', schema: { type: 'string' } })
-  async svg(@Param('dagId', DagIdPipe) dagId: string, @Query('label', BadgeLabelPipe) label: string | undefined): Promise<string> {
-    return renderBadgeSvg(badgeOf(await this.status.overview(dagId), label ?? dagId));
+  async svg(
+    @Param('dagId', DagIdPipe) dagId: string,
+    @Query('label', BadgeLabelPipe) label: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const svg = renderBadgeSvg(badgeOf(await this.status.overview(dagId), label ?? dagId));
+    // Set only on success: an error keeps the JSON error shape.
+    res.setHeader('Content-Type', 'image/svg+xml; charset=utf-8');
+    res.setHeader('Cache-Control', BADGE_CACHE_CONTROL);
+    // An SVG opened on its own is a document: it may not run or load anything.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    // A badge is meant to be shown on other sites' pages (a wiki, a dashboard): not only on ours.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    return svg;
   }
 
   @Get(':dagId/badge.json')
-  @Header('Cache-Control', BADGE_CACHE_CONTROL)
   @ApiOperation({
     summary: "A DAG's status as a shields.io endpoint badge",
     description: 'For https://img.shields.io/endpoint?url=…: schemaVersion, label, message, color, isError.',
@@ -69,8 +77,10 @@ export class BadgesController {
   async json(
     @Param('dagId', DagIdPipe) dagId: string,
     @Query('label', BadgeLabelPipe) label: string | undefined,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<ShieldsEndpointDto> {
     const badge = badgeOf(await this.status.overview(dagId), label ?? dagId);
+    res.setHeader('Cache-Control', BADGE_CACHE_CONTROL);
     return { schemaVersion: 1, ...badge };
   }
 }
