@@ -252,10 +252,27 @@ export class RunBriefDto {
  * `fetched_at` saying when it saw it (all null if it never did).
  */
 export class DagOverviewDto extends DagStatusDto {
-  @ApiProperty({ enum: ['success', 'failure'] })
+  @ApiProperty({ enum: ['success', 'failure'], description: 'The verdict, by VERDICT_BASIS and MAX_SUCCESS_AGE' })
   outcome!: 'success' | 'failure';
 
-  @ApiProperty({ type: String, nullable: true, description: 'Why the outcome is not a success; null on success' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: [
+      'no_run',
+      'queued',
+      'running',
+      'failed',
+      'other_state',
+      'stale',
+      'airflow_unreachable',
+      'airflow_timeout',
+      'airflow_auth_refused',
+      'airflow_bad_response',
+      'dag_not_found',
+    ],
+    description: 'Why the outcome is not a success; null on success',
+  })
   reason!: string | null;
 
   @ApiProperty()
