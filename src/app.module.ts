@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AirflowModule } from './airflow/airflow.module.js';
+import { BadgesModule } from './badges/badges.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
@@ -13,6 +14,7 @@ import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OverviewModule } from './overview/overview.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
 
 @Module({
@@ -32,6 +34,8 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     HttpEdgeModule,
     AirflowModule,
     DagStatusModule,
+    OverviewModule,
+    BadgesModule,
     HealthModule,
     PortGuardModule,
   ],

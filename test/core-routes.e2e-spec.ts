@@ -334,6 +334,9 @@ describe('HTTP hygiene', () => {
     expect(paths).toEqual(
       [
         '/',
+        '/api/dags',
+        '/api/dags/{dagId}/badge.json',
+        '/api/dags/{dagId}/badge.svg',
         '/api/dags/{dagId}/runs',
         '/api/dags/{dagId}/status',
         '/failure',

@@ -94,6 +94,62 @@ describe('AirflowRepository', () => {
     });
   });
 
+  describe('listRuns with a state filter', () => {
+    it('sends the states as Airflow reads a list', async () => {
+      send.mockResolvedValue(answer(200, { dag_runs: [RUN], total_entries: 1 }));
+      await repository.listRuns('my.dag', 1, ['success']);
+      expect(send).toHaveBeenCalledWith(expect.objectContaining({ params: { order_by: '-run_after', limit: 1, state: ['success'] } }));
+    });
+  });
+
+  describe('listTaskInstances', () => {
+    it("asks for a run's task instances in the given states and reads their ids", async () => {
+      send.mockResolvedValue(
+        answer(200, {
+          task_instances: [
+            { task_id: 'train', state: 'failed', map_index: -1 },
+            { task_id: 'evaluate', state: 'upstream_failed', map_index: -1 },
+          ],
+          total_entries: 2,
+        }),
+      );
+      const tasks = await repository.listTaskInstances('my.dag', 'manual__1', ['failed', 'upstream_failed']);
+      expect(send).toHaveBeenCalledWith({
+        method: 'GET',
+        path: '/dags/my.dag/dagRuns/manual__1/taskInstances',
+        endpoint: 'list_task_instances',
+        params: { state: ['failed', 'upstream_failed'], limit: 100 },
+      });
+      expect(tasks).toEqual([
+        { taskId: 'train', state: 'failed', mapIndex: -1 },
+        { taskId: 'evaluate', state: 'upstream_failed', mapIndex: -1 },
+      ]);
+    });
+
+    it('refuses an answer that is not a task instance list', async () => {
+      send.mockResolvedValue(answer(200, { task_instances: [{ task_id: 3 }] }));
+      await expect(repository.listTaskInstances('my.dag', 'r', ['failed'])).rejects.toBeInstanceOf(AirflowBadResponseError);
+      send.mockResolvedValue(answer(200, { task_instances: [{ task_id: 't', state: null, map_index: 'x' }] }));
+      await expect(repository.listTaskInstances('my.dag', 'r', ['failed'])).rejects.toBeInstanceOf(AirflowBadResponseError);
+    });
+  });
+
+  describe('taskLogUrl', () => {
+    it("links Airflow 3's task instance page (mapped ones by index), escaped", () => {
+      expect(repository.taskLogUrl('my.dag', 'manual__a+b', 'train')).toBe(
+        'http://airflow:8080/dags/my.dag/runs/manual__a%2Bb/tasks/train',
+      );
+      expect(repository.taskLogUrl('my.dag', 'r', 't', 2)).toBe('http://airflow:8080/dags/my.dag/runs/r/tasks/t/mapped/2');
+    });
+
+    it("links Airflow 2's grid on the log tab", () => {
+      version = 'v1';
+      expect(repository.taskLogUrl('my.dag', 'r 1', 'train')).toBe(
+        'http://airflow:8080/dags/my.dag/grid?dag_run_id=r%201&task_id=train&tab=logs',
+      );
+    });
+  });
+
   describe('getDag', () => {
     it('reads whether the DAG is paused', async () => {
       send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { parseDag, parseRunCollection } from './airflow.responses.js';
+import { parseDag, parseRunCollection, parseTaskInstanceCollection } from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
-import type { AirflowConnectionInfo, DagInfo, DagRun } from './airflow.types.js';
+import type { AirflowConnectionInfo, DagInfo, DagRun, TaskInstance } from './airflow.types.js';
 
 /**
  * The reads this service makes of Airflow, the same on both API versions.
@@ -25,9 +25,11 @@ export class AirflowRepository {
    * The newest `limit` runs of a DAG, newest first. Newest means the latest
    * `run_after` on Airflow 3: a manual run may have no logical date, so
    * ordering by it would hide the newest run.
+   * @param states only runs in one of these states (Airflow's `state` filter, on both API versions), e.g.
+   *   `['success']` for the newest successful run; every run when absent
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
-  async listRuns(dagId: string, limit: number): Promise<DagRun[]> {
+  async listRuns(dagId: string, limit: number, states?: readonly string[]): Promise<DagRun[]> {
     const version = await this.session.apiVersion();
     // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
     const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
@@ -35,9 +37,25 @@ export class AirflowRepository {
       method: 'GET',
       path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
       endpoint: 'list_dag_runs',
-      params: { order_by: orderBy, limit },
+      params: states === undefined ? { order_by: orderBy, limit } : { order_by: orderBy, limit, state: states },
     });
     return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+  }
+
+  /**
+   * The task instances of a run that are in one of `states` (Airflow's `state` filter; at most
+   * one page of 100, more than any DAG here has failed tasks), in Airflow's order.
+   * @throws AirflowError (DagNotFoundError when Airflow knows neither the DAG nor the run)
+   */
+  async listTaskInstances(dagId: string, runId: string, states: readonly string[]): Promise<TaskInstance[]> {
+    const response = await this.session.send({
+      method: 'GET',
+      path: `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances`,
+      endpoint: 'list_task_instances',
+      // 100 is Airflow's maximum page ([api] maximum_page_limit).
+      params: { state: states, limit: 100 },
+    });
+    return parseTaskInstanceCollection(this.transport.json(response, 'list_task_instances', dagId));
   }
 
   /**
@@ -58,5 +76,16 @@ export class AirflowRepository {
       return runId === null ? `${base}/dags/${dag}/grid` : `${base}/dags/${dag}/grid?dag_run_id=${encodeURIComponent(runId)}`;
     }
     return runId === null ? `${base}/dags/${dag}` : `${base}/dags/${dag}/runs/${encodeURIComponent(runId)}`;
+  }
+
+  /** The Airflow UI address of a task instance's log, for people (the grid's log tab on Airflow 2). */
+  taskLogUrl(dagId: string, runId: string, taskId: string, mapIndex = -1): string {
+    const { baseUrl: base, apiVersion } = this.session.connectionInfo();
+    const [dag, run, task] = [dagId, runId, taskId].map(encodeURIComponent);
+    if (apiVersion === 'v1') {
+      const mapped = mapIndex >= 0 ? `&map_index=${mapIndex}` : '';
+      return `${base}/dags/${dag}/grid?dag_run_id=${run}&task_id=${task}${mapped}&tab=logs`;
+    }
+    return `${base}/dags/${dag}/runs/${run}/tasks/${task}${mapIndex >= 0 ? `/mapped/${mapIndex}` : ''}`;
   }
 }

@@ -1,10 +1,11 @@
 import { AirflowBadResponseError } from './airflow.errors.js';
-import type { AirflowApiVersion, DagInfo, DagRun } from './airflow.types.js';
+import type { AirflowApiVersion, DagInfo, DagRun, TaskInstance } from './airflow.types.js';
 
 /*
  * Shape checks for the few Airflow answers we read. Only the fields we use are
- * checked (names and types as in Airflow's OpenAPI documents: DAGRunResponse and
- * DAGRunCollectionResponse for /api/v2, DAGRun and DAGRunCollection for /api/v1);
+ * checked (names and types as in Airflow's OpenAPI documents: DAGRunResponse,
+ * DAGRunCollectionResponse and TaskInstanceCollectionResponse for /api/v2, DAGRun,
+ * DAGRunCollection and TaskInstanceCollection for /api/v1);
  * anything else fails as a bad response instead of leaking undefined downstream.
  */
 
@@ -54,6 +55,17 @@ export function parseRunCollection(version: AirflowApiVersion, body: unknown): D
     throw bad('DAG run list');
   }
   return body.dag_runs.map((run) => parseRun(version, run));
+}
+
+export function parseTaskInstanceCollection(body: unknown): TaskInstance[] {
+  if (!isObject(body) || !Array.isArray(body.task_instances)) throw bad('task instance list');
+  return body.task_instances.map((raw) => {
+    const what = 'task instance';
+    if (!isObject(raw)) throw bad(what);
+    const mapIndex = raw.map_index ?? -1;
+    if (typeof mapIndex !== 'number' || !Number.isInteger(mapIndex)) throw bad(`${what} (map_index is not an integer)`);
+    return { taskId: str(raw, 'task_id', what), state: optStr(raw, 'state', what), mapIndex };
+  });
 }
 
 export function parseDag(body: unknown): DagInfo {

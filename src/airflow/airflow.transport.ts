@@ -32,7 +32,7 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 const DETAIL_MAX_CHARS = 200;
 
 /** A stable label for logs and metrics: no ids in it. */
-export type AirflowEndpoint = 'list_dag_runs' | 'get_dag' | 'auth_token' | 'health';
+export type AirflowEndpoint = 'list_dag_runs' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
 
 type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
 
@@ -42,7 +42,8 @@ export interface AirflowExchange {
   /** Path below AIRFLOW_WEBSERVER, e.g. `/api/v2/dags/x` or `/auth/token`. */
   path: string;
   endpoint: AirflowEndpoint;
-  params?: Record<string, string | number>;
+  /** Query parameters; an array is sent as the parameter repeated (`state=a&state=b`), as Airflow's API reads it. */
+  params?: Record<string, string | number | readonly string[]>;
   data?: unknown;
   /** Sent beside `Accept: application/json`. */
   headers?: Record<string, string>;
@@ -79,6 +80,8 @@ export class AirflowTransport {
       method: exchange.method,
       url: `${this.config.baseUrl}${exchange.path}`,
       params: exchange.params,
+      // FastAPI (and Airflow 2's connexion) read a list as the parameter repeated, not axios' default `state[]=`.
+      paramsSerializer: { indexes: null },
       data: exchange.data,
       headers: { Accept: 'application/json', ...exchange.headers },
     };

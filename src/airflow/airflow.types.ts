@@ -32,3 +32,12 @@ export interface AirflowConnectionInfo {
   apiVersion: AirflowApiVersion | null;
   authScheme: AirflowAuthScheme | null;
 }
+
+/** A task instance of a run, reduced to what names it. */
+export interface TaskInstance {
+  taskId: string;
+  /** Airflow's task instance state (failed, upstream_failed, success, …); null when it has none yet. */
+  state: string | null;
+  /** -1 for a task that is not mapped. */
+  mapIndex: number;
+}

@@ -26,7 +26,13 @@ describe('configuration', () => {
       timeoutMs: 5000,
       healthCacheTtlMs: 2000,
     });
-    expect(parseDagStatusConfig({})).toEqual({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 2000 });
+    expect(parseDagStatusConfig({})).toEqual({
+      targetDagId: 'Airflow_Lab2',
+      allowedDagIds: ['Airflow_Lab2'],
+      cacheTtlMs: 2000,
+      maxSuccessAge: { defaultMs: null, perDag: {} },
+      verdictBasis: 'latest',
+    });
   });
 
   it('reads set values', () => {
@@ -49,7 +55,13 @@ describe('configuration', () => {
       healthCacheTtlMs: 0,
     });
     // The target is always allowed; duplicates are dropped.
-    expect(parseDagStatusConfig(env)).toEqual({ targetDagId: 'my.dag-1', allowedDagIds: ['my.dag-1', 'a', 'b'], cacheTtlMs: 0 });
+    expect(parseDagStatusConfig(env)).toEqual({
+      targetDagId: 'my.dag-1',
+      allowedDagIds: ['my.dag-1', 'a', 'b'],
+      cacheTtlMs: 0,
+      maxSuccessAge: { defaultMs: null, perDag: {} },
+      verdictBasis: 'latest',
+    });
   });
 
   it('keeps a password exactly as given, spaces included', () => {

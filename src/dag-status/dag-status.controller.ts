@@ -14,7 +14,7 @@ import {
 import type { Response } from 'express';
 import { ErrorDto } from '../http/error.dto.js';
 import { DagIdPipe } from './dag-id.pipe.js';
-import { DagRunDto, DagRunsDto, DagStatusDto } from './dag-status.dto.js';
+import { DagRunDto, DagRunsDto, DagStatusDto, StatusUnavailableDto } from './dag-status.dto.js';
 import { DagStatusService } from './dag-status.service.js';
 import { cacheControlFor } from './dag-status.store.js';
 import { RunsLimitPipe } from './runs-limit.pipe.js';
@@ -40,12 +40,16 @@ export class DagStatusController {
   @ApiOperation({
     summary: 'The latest run of a DAG',
     description:
-      'Newest by run_after, so a manual run without a logical date counts. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer.',
+      'Newest by run_after, so a manual run without a logical date counts; with the last finished run, when the last success ended, the failed tasks of a failed last finished run (with log links) and whether the last success is older than MAX_SUCCESS_AGE. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer. While Airflow cannot be read: 503/504 whose body carries `last_known`.',
   })
   @ApiParam(DAG_ID_PARAM)
   @ApiOkResponse({ type: DagStatusDto })
+  @ApiServiceUnavailableResponse({
+    description: 'Airflow cannot be reached or refused our credentials (Retry-After set); `last_known` holds the last status seen',
+    type: StatusUnavailableDto,
+  })
   async getStatus(@Param('dagId', DagIdPipe) dagId: string, @Res({ passthrough: true }) res: Response): Promise<DagStatusDto> {
-    const snapshot = await this.status.read(dagId);
+    const snapshot = await this.status.readStatus(dagId);
     res.setHeader('Cache-Control', cacheControlFor(snapshot));
     return DagStatusDto.from(snapshot.status!);
   }

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ErrorDto } from '../http/error.dto.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import type { DagStatus, StatusVerdict } from './dag-status.types.js';
+import type { DagHistory, DagStatus, StatusVerdict } from './dag-status.types.js';
 
 /** One DAG run, in Airflow's own field names. */
 export class DagRunDto {
@@ -47,6 +48,42 @@ export class DagRunDto {
   }
 }
 
+/** The newest run in a final state (success or failed). */
+export class LastFinishedDto {
+  @ApiProperty()
+  run_id!: string;
+
+  @ApiProperty({ enum: ['success', 'failed'] })
+  state!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  end_date!: string | null;
+}
+
+/** A task of a failed run that failed (or could not run because one upstream failed). */
+export class FailedTaskDto {
+  @ApiProperty({ example: 'train' })
+  task_id!: string;
+
+  @ApiProperty({ enum: ['failed', 'upstream_failed'] })
+  state!: string;
+
+  @ApiProperty({ description: "The task's log in the Airflow UI" })
+  log_url!: string;
+}
+
+/** Why Airflow could not be read for this DAG, and since when. */
+export class AirflowFaultDto {
+  @ApiProperty({ example: 'airflow_unreachable' })
+  reason!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty({ description: 'When the service first failed to read Airflow in this outage' })
+  since!: string;
+}
+
 export class DagStatusDto {
   @ApiProperty({ example: 'Airflow_Lab2' })
   dag_id!: string;
@@ -75,8 +112,34 @@ export class DagStatusDto {
   @ApiProperty({ example: '2026-11-28T21:41:00.000Z', description: 'When Airflow was asked (answers are cached for STATUS_CACHE_TTL_MS)' })
   fetched_at!: string;
 
+  @ApiProperty({ type: LastFinishedDto, nullable: true, description: 'The newest run in a final state (success or failed); null if none' })
+  last_finished!: LastFinishedDto | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-28T21:40:10Z',
+    description: 'When the newest successful run ended; null if the DAG never succeeded',
+  })
+  last_success_at!: string | null;
+
+  @ApiProperty({
+    type: [FailedTaskDto],
+    description: 'When the last finished run failed: its tasks in state failed or upstream_failed, each with a link to its log; else []',
+  })
+  failed_tasks!: FailedTaskDto[];
+
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'True when the last success ended longer ago than MAX_SUCCESS_AGE (or there is none); null when no limit is set',
+  })
+  stale!: boolean | null;
+
   static from(status: DagStatus): DagStatusDto {
     const run = status.run;
+    const history: DagHistory = status.history ?? { lastFinished: null, lastSuccess: null, failedTasks: [] };
+    const finished = history.lastFinished;
     return {
       dag_id: status.dagId,
       state: run?.state ?? null,
@@ -87,8 +150,17 @@ export class DagStatusDto {
       end_date: run?.endDate ?? null,
       note: run?.note ?? null,
       fetched_at: status.fetchedAt,
+      last_finished: finished === null ? null : { run_id: finished.runId, state: finished.state, end_date: finished.endDate },
+      last_success_at: successEnd(history),
+      failed_tasks: history.failedTasks.map((task) => ({ task_id: task.taskId, state: task.state, log_url: task.logUrl })),
+      stale: status.stale ?? null,
     };
   }
+}
+
+function successEnd(history: DagHistory): string | null {
+  const run = history.lastSuccess;
+  return run === null ? null : (run.endDate ?? run.startDate ?? run.runAfter ?? run.logicalDate);
 }
 
 export class DagRunsDto {
@@ -121,6 +193,7 @@ export class StatusVerdictDto extends DagStatusDto {
       'airflow_auth_refused',
       'airflow_bad_response',
       'dag_not_found',
+      'stale',
     ],
     description: 'Why the outcome is not a success; null on success',
   })
@@ -132,13 +205,94 @@ export class StatusVerdictDto extends DagStatusDto {
   @ApiProperty({ example: 'http://localhost:8080/dags/Airflow_Lab2/runs/manual__2026-11-28T21:40:03+00:00' })
   airflow_url!: string;
 
+  @ApiProperty({
+    type: AirflowFaultDto,
+    nullable: true,
+    description: 'Set while Airflow cannot be read; the status fields are then the last state seen (fetched_at: when), all null if none',
+  })
+  airflow_error!: AirflowFaultDto | null;
+
   static fromVerdict(verdict: StatusVerdict): StatusVerdictDto {
     return {
-      ...DagStatusDto.from({ dagId: verdict.dagId, run: verdict.run, fetchedAt: verdict.fetchedAt }),
+      ...DagStatusDto.from({
+        dagId: verdict.dagId,
+        run: verdict.run,
+        fetchedAt: verdict.fetchedAt,
+        history: verdict.history,
+        stale: verdict.stale,
+      }),
       outcome: verdict.outcome,
       reason: verdict.reason,
       explanation: verdict.explanation,
       airflow_url: verdict.airflowUrl,
+      airflow_error: verdict.airflowError,
     };
   }
+}
+
+/** One run of the strip of recent runs. */
+export class RunBriefDto {
+  @ApiProperty()
+  run_id!: string;
+
+  @ApiProperty()
+  state!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  start_date!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  end_date!: string | null;
+}
+
+/**
+ * Everything about one allowed DAG, for the overview, the pages, the badges and the events.
+ * The status fields (`state` … `fetched_at`) are those of `/api/dags/{dagId}/status`; while
+ * Airflow cannot be read (`airflow_error` set) they hold the last state the service did see,
+ * `fetched_at` saying when it saw it (all null if it never did).
+ */
+export class DagOverviewDto extends DagStatusDto {
+  @ApiProperty({ enum: ['success', 'failure'], description: 'The verdict, by VERDICT_BASIS and MAX_SUCCESS_AGE' })
+  outcome!: 'success' | 'failure';
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: [
+      'no_run',
+      'queued',
+      'running',
+      'failed',
+      'other_state',
+      'stale',
+      'airflow_unreachable',
+      'airflow_timeout',
+      'airflow_auth_refused',
+      'airflow_bad_response',
+      'dag_not_found',
+    ],
+    description: 'Why the outcome is not a success; null on success',
+  })
+  reason!: string | null;
+
+  @ApiProperty()
+  explanation!: string;
+
+  @ApiProperty({ description: 'The DAG (or its latest run) in the Airflow UI' })
+  airflow_url!: string;
+
+  @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
+  recent_runs!: RunBriefDto[];
+
+  @ApiProperty({ type: AirflowFaultDto, nullable: true, description: 'Set while Airflow cannot be read for this DAG' })
+  airflow_error!: AirflowFaultDto | null;
+}
+
+/** The status route's error while Airflow cannot be read: the one error shape, and the last status seen. */
+export class StatusUnavailableDto extends ErrorDto {
+  @ApiPropertyOptional({
+    type: DagStatusDto,
+    description: 'The last status the service did see (its fetched_at says when); absent if it never saw one',
+  })
+  last_known?: DagStatusDto;
 }

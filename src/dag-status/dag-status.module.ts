@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AirflowModule } from '../airflow/airflow.module.js';
 import { HttpEdgeModule } from '../http/http-edge.module.js';
+import { DagIdPipe } from './dag-id.pipe.js';
 import { DagStatusController } from './dag-status.controller.js';
 import { DagStatusGauge } from './dag-status.gauge.js';
 import { DagStatusHotPath } from './dag-status.hot-path.js';
@@ -11,7 +12,8 @@ import { StatusPageController } from './status-page.controller.js';
 @Module({
   imports: [AirflowModule, HttpEdgeModule],
   controllers: [StatusPageController, DagStatusController],
-  providers: [DagStatusStore, DagStatusService, DagStatusHotPath, DagStatusGauge],
-  exports: [DagStatusStore, DagStatusService],
+  providers: [DagStatusStore, DagStatusService, DagStatusHotPath, DagStatusGauge, DagIdPipe],
+  // DagIdPipe: every route that takes a DAG id checks it alike.
+  exports: [DagStatusStore, DagStatusService, DagIdPipe],
 })
 export class DagStatusModule {}

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
 import { ConfigService } from '@nestjs/config';
+import type { AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
+import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
+import { DagStatusDto, type DagOverviewDto } from './dag-status.dto.js';
+import { DagStatusUnavailableError } from './dag-status.errors.js';
+import { staleAt, successTime } from './dag-status.freshness.js';
 import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
-import type { NotSuccessReason, StatusVerdict } from './dag-status.types.js';
+import type { DagHistory, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
   no_run: 'The DAG has no run yet.',
@@ -12,6 +18,7 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   running: 'The latest run is still running.',
   failed: 'The latest run failed.',
   other_state: 'The latest run has not succeeded.',
+  stale: 'The last success is older than MAX_SUCCESS_AGE allows.',
   airflow_unreachable: 'Airflow cannot be reached, so the state of the DAG is unknown.',
   airflow_timeout: 'Airflow did not answer in time, so the state of the DAG is unknown.',
   airflow_auth_refused: 'Airflow refused the credentials this service uses, so the state of the DAG is unknown.',
@@ -19,17 +26,23 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   dag_not_found: 'Airflow does not know this DAG.',
 };
 
+/** The strip of recent runs on the overview: as many as Airflow's grid shows by default. */
+const RECENT_RUNS = 10;
+const NO_HISTORY: DagHistory = { lastFinished: null, lastSuccess: null, failedTasks: [] };
+
 /** Reads of the store as the routes need them: a successful snapshot for the JSON API, the seed's verdict for the pages. */
 @Injectable()
 export class DagStatusService {
   readonly targetDagId: string;
+  private readonly config: DagStatusConfig;
 
   constructor(
     private readonly store: DagStatusStore,
     private readonly airflow: AirflowRepository,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.targetDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
+    this.config = config.getOrThrow('dagStatus', { infer: true });
+    this.targetDagId = this.config.targetDagId;
   }
 
   /**
@@ -42,33 +55,145 @@ export class DagStatusService {
     return snapshot as DagSnapshot & { runs: readonly DagRun[] };
   }
 
-  /** The seed's verdict on the target DAG; never throws for an Airflow failure, it explains it. */
-  async verdict(): Promise<StatusVerdict> {
-    const dagId = this.targetDagId;
+  /**
+   * Like {@link read}, for the status route: a failure carries the last status seen, if any.
+   * @throws DagStatusUnavailableError (an AirflowError with `last_known`) or AirflowError
+   */
+  async readStatus(dagId: string): Promise<DagSnapshot & { runs: readonly DagRun[] }> {
     const snapshot = await this.store.read(dagId);
-    if (snapshot.error !== null) {
-      return {
-        outcome: 'failure',
-        reason: snapshot.error.reason,
-        explanation: EXPLANATIONS[snapshot.error.reason],
-        dagId,
-        run: null,
-        airflowUrl: this.airflow.uiUrl(dagId, null),
-        fetchedAt: new Date().toISOString(),
-      };
-    }
+    if (snapshot.error === null) return snapshot as DagSnapshot & { runs: readonly DagRun[] };
+    const known = snapshot.lastKnown?.status;
+    if (known == null || snapshot.error.reason === 'dag_not_found') throw snapshot.error;
+    throw new DagStatusUnavailableError(snapshot.error, DagStatusDto.from(known));
+  }
+
+  /** Every allowed DAG, in the order of ALLOWED_DAG_IDS; an Airflow fault shows in that DAG's entry. */
+  async overviews(): Promise<DagOverviewDto[]> {
+    return Promise.all(this.store.allowedDagIds.map((dagId) => this.overview(dagId)));
+  }
+
+  /**
+   * Everything about one allowed DAG (never throws for an Airflow fault: it is in the entry).
+   * @throws DagNotFoundError for a DAG outside ALLOWED_DAG_IDS
+   */
+  async overview(dagId: string): Promise<DagOverviewDto> {
+    return this.describe(await this.store.read(dagId, RECENT_RUNS));
+  }
+
+  /**
+   * The DAGs' overviews as they change (each DAG's current one first), read on the TTL while
+   * subscribed: one read per DAG per TTL however many subscribers.
+   * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
+   */
+  overviewChanges(dagIds: readonly string[]): Observable<DagOverviewDto> {
+    return this.store.watch(dagIds, RECENT_RUNS).pipe(map((snapshot) => this.describe(snapshot)));
+  }
+
+  /** The overview of a DAG from one snapshot, judged now. */
+  describe(snapshot: DagSnapshot, now = new Date()): DagOverviewDto {
+    const verdict = this.judge(snapshot, now);
+    const seen = snapshot.error === null ? snapshot : snapshot.lastKnown;
+    return {
+      ...overviewFields(verdict),
+      recent_runs: (seen?.runs ?? [])
+        .slice(0, RECENT_RUNS)
+        .map((r) => ({ run_id: r.runId, state: r.state, start_date: r.startDate, end_date: r.endDate })),
+    };
+  }
+
+  /** The seed's verdict on the target DAG; never throws for an Airflow failure, it explains it. */
+  async verdict(now = new Date()): Promise<StatusVerdict> {
+    return this.judge(await this.store.read(this.targetDagId), now);
+  }
+
+  /**
+   * The verdict on a DAG from a snapshot: by VERDICT_BASIS, then MAX_SUCCESS_AGE; while Airflow
+   * cannot be read, the failure with the last state seen.
+   */
+  private judge(snapshot: DagSnapshot, now: Date): StatusVerdict {
+    const { dagId } = snapshot;
+    if (snapshot.error !== null) return this.judgeFailure(snapshot, snapshot.error, now);
     const run = snapshot.runs?.[0] ?? null;
-    const reason = reasonFor(run);
+    const history = snapshot.history ?? NO_HISTORY;
+    const stale = staleAt(this.config.maxSuccessAge, dagId, history, now.getTime());
+    const byLastFinished = this.config.verdictBasis === 'last_finished' && run !== null && !isFinal(run);
+    const judged = byLastFinished ? history.lastFinished : run;
+    let reason = judged === null && byLastFinished ? reasonFor(run) : reasonFor(judged);
+    let explanation = reason === null ? 'The latest run succeeded.' : EXPLANATIONS[reason];
+    if (byLastFinished && judged !== null) {
+      explanation = `${reason === null ? 'The last finished run succeeded' : `The last finished run ${judged.state === 'failed' ? 'failed' : 'has not succeeded'}`}; a newer run is ${run.state === 'queued' ? 'queued' : 'in progress'}.`;
+    }
+    if (reason === null && stale === true) {
+      reason = 'stale';
+      explanation = this.staleExplanation(dagId, history, now);
+    }
     return {
       outcome: reason === null ? 'success' : 'failure',
       reason,
-      explanation: reason === null ? 'The latest run succeeded.' : EXPLANATIONS[reason],
+      explanation,
       dagId,
       run,
       airflowUrl: this.airflow.uiUrl(dagId, run?.runId ?? null),
       fetchedAt: snapshot.fetchedAt,
+      history,
+      stale,
+      airflowError: null,
     };
   }
+
+  private judgeFailure(snapshot: DagSnapshot, error: AirflowError, now: Date): StatusVerdict {
+    const { dagId } = snapshot;
+    const since = snapshot.failingSince ?? snapshot.fetchedAt;
+    const known = error.reason === 'dag_not_found' ? null : snapshot.lastKnown;
+    const run = known?.runs?.[0] ?? null;
+    const history = known?.history ?? NO_HISTORY;
+    let explanation = EXPLANATIONS[error.reason];
+    if (known !== null) {
+      explanation += ` Last seen ${clock(known.fetchedAt)}: ${run === null ? 'no run yet' : `the latest run ${run.state}`}.`;
+    }
+    return {
+      outcome: 'failure',
+      reason: error.reason,
+      explanation,
+      dagId,
+      run,
+      airflowUrl: this.airflow.uiUrl(dagId, run?.runId ?? null),
+      // When the status shown was seen: the last good read, or this failure when there was none.
+      fetchedAt: known?.fetchedAt ?? snapshot.fetchedAt,
+      history,
+      stale: known === null ? null : staleAt(this.config.maxSuccessAge, dagId, history, now.getTime()),
+      airflowError: { reason: error.reason, message: error.message, since },
+    };
+  }
+
+  private staleExplanation(dagId: string, history: DagHistory, now: Date): string {
+    const limit = maxSuccessAgeOf(this.config.maxSuccessAge, dagId) ?? 0;
+    const ended = successTime(history.lastSuccess);
+    const what = ended === null ? 'The DAG has never succeeded' : `The last success ended ${ago(now.getTime() - ended)}`;
+    return `${what}; the limit is ${span(limit)}.`;
+  }
+}
+
+/** The fields a verdict and an overview share. */
+function overviewFields(verdict: StatusVerdict): Omit<DagOverviewDto, 'recent_runs'> {
+  return {
+    ...DagStatusDto.from({
+      dagId: verdict.dagId,
+      run: verdict.run,
+      fetchedAt: verdict.fetchedAt,
+      history: verdict.history,
+      stale: verdict.stale,
+    }),
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    explanation: verdict.explanation,
+    airflow_url: verdict.airflowUrl,
+    airflow_error: verdict.airflowError,
+  };
+}
+
+function isFinal(run: DagRun): boolean {
+  return run.state === 'success' || run.state === 'failed';
 }
 
 function reasonFor(run: DagRun | null): NotSuccessReason | null {
@@ -85,4 +210,27 @@ function reasonFor(run: DagRun | null): NotSuccessReason | null {
     default:
       return 'other_state';
   }
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A limit as configured: "90 min", "26 h", "7 days". */
+function span(ms: number): string {
+  if (ms % DAY === 0) return `${ms / DAY} ${ms === DAY ? 'day' : 'days'}`;
+  if (ms % HOUR === 0) return `${ms / HOUR} h`;
+  return `${Math.round(ms / MINUTE)} min`;
+}
+
+/** An age for people, rounded down to its largest unit: "2 days ago", "5 h ago", "3 min ago". */
+function ago(ms: number): string {
+  if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} days ago`;
+  if (ms >= HOUR) return `${Math.floor(ms / HOUR)} h ago`;
+  return `${Math.max(0, Math.floor(ms / MINUTE))} min ago`;
+}
+
+/** "2026-11-28 21:41:00 UTC". */
+function clock(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 }

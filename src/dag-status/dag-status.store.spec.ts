@@ -3,7 +3,7 @@ import type { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
-import type { DagRun } from '../airflow/airflow.types.js';
+import type { DagRun, TaskInstance } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { cacheControlFor, DagStatusStore, type DagSnapshot } from './dag-status.store.js';
@@ -30,7 +30,10 @@ const settle = async () => {
 };
 
 describe('DagStatusStore', () => {
-  let listRuns: jest.Mock<(dagId: string, limit: number) => Promise<DagRun[]>>;
+  let listRuns: jest.Mock<(dagId: string, limit: number, states?: readonly string[]) => Promise<DagRun[]>>;
+  let listTaskInstances: jest.Mock<(dagId: string, runId: string, states: readonly string[]) => Promise<TaskInstance[]>>;
+  /** The reads of a DAG's page of runs (not the extra look-ups of its last success). */
+  const pageReads = () => listRuns.mock.calls.filter(([, , states]) => states === undefined);
   let lookups: jest.Mock<(hit: boolean) => void>;
   let scheduler: SchedulerRegistry;
   let store: DagStatusStore;
@@ -38,14 +41,25 @@ describe('DagStatusStore', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
     listRuns = jest.fn(async () => [run('success')]);
+    listTaskInstances = jest.fn(async () => []);
     lookups = jest.fn();
     scheduler = new SchedulerRegistry();
-    const config = { getOrThrow: () => ({ targetDagId: 'a', allowedDagIds: ['a', 'b'], cacheTtlMs: TTL }) } as unknown as ConfigService<
-      AllConfig,
-      true
-    >;
+    const config = {
+      getOrThrow: () => ({
+        targetDagId: 'a',
+        allowedDagIds: ['a', 'b'],
+        cacheTtlMs: TTL,
+        maxSuccessAge: { defaultMs: null, perDag: {} },
+        verdictBasis: 'latest',
+      }),
+    } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: lookups } as unknown as MetricsService;
-    store = new DagStatusStore({ listRuns } as unknown as AirflowRepository, metrics, scheduler, config);
+    store = new DagStatusStore(
+      { listRuns, listTaskInstances, taskLogUrl: (d: string, r: string, t: string) => `ui/${d}/${r}/${t}` } as unknown as AirflowRepository,
+      metrics,
+      scheduler,
+      config,
+    );
   });
 
   afterEach(() => {
@@ -171,18 +185,18 @@ describe('DagStatusStore', () => {
 
     listRuns.mockResolvedValue([run('failed')]);
     await jest.advanceTimersByTimeAsync(TTL);
-    expect(listRuns).toHaveBeenCalledTimes(4);
+    expect(pageReads()).toHaveLength(4);
     expect(a1.map((s) => s.status?.run?.state)).toEqual(['success', 'failed']);
     await jest.advanceTimersByTimeAsync(TTL);
-    expect(listRuns).toHaveBeenCalledTimes(6);
+    expect(pageReads()).toHaveLength(6);
     expect(a1).toHaveLength(2); // nothing changed, nothing announced
 
     second.unsubscribe();
     await jest.advanceTimersByTimeAsync(TTL);
-    expect(listRuns.mock.calls.slice(6)).toEqual([['a', 1]]);
+    expect(pageReads().slice(6)).toEqual([['a', 1]]);
     first.unsubscribe();
     await jest.advanceTimersByTimeAsync(5 * TTL);
-    expect(listRuns).toHaveBeenCalledTimes(7);
+    expect(pageReads()).toHaveLength(7);
     expect(scheduler.getTimeouts()).toHaveLength(0);
   });
 
@@ -202,5 +216,83 @@ describe('DagStatusStore', () => {
     expect(scheduler.getTimeouts()).toHaveLength(1);
     store.onApplicationShutdown();
     expect(scheduler.getTimeouts()).toHaveLength(0);
+  });
+
+  describe('history: last finished, last success, failed tasks', () => {
+    const ended = (state: string, runId: string): DagRun => ({ ...run(state, runId), endDate: `2026-11-30T00:00:0${runId.slice(1)}Z` });
+
+    it('takes them from the page when it holds them: no extra read', async () => {
+      listRuns.mockResolvedValue([run('running', 'r3'), ended('success', 'r2')]);
+      const snapshot = await store.read('a', 10);
+      expect(snapshot.history).toMatchObject({ lastFinished: { runId: 'r2' }, lastSuccess: { runId: 'r2' }, failedTasks: [] });
+      expect(listRuns).toHaveBeenCalledTimes(1);
+      expect(JSON.parse(snapshot.json!.body)).toMatchObject({
+        state: 'running',
+        last_finished: { run_id: 'r2', state: 'success', end_date: '2026-11-30T00:00:02Z' },
+        last_success_at: '2026-11-30T00:00:02Z',
+        failed_tasks: [],
+        stale: null,
+      });
+    });
+
+    it('looks the last success up with one more read when the full page has none', async () => {
+      listRuns.mockImplementation(async (_dag, _limit, states) => (states ? [ended('success', 'r1')] : [ended('failed', 'r2')]));
+      const snapshot = await store.read('a');
+      expect(listRuns.mock.calls).toEqual([
+        ['a', 1],
+        ['a', 1, ['success']],
+      ]);
+      expect(snapshot.history).toMatchObject({ lastFinished: { runId: 'r2' }, lastSuccess: { runId: 'r1' } });
+    });
+
+    it('asks for the newest finished runs when the full page holds only runs in progress', async () => {
+      listRuns.mockImplementation(async (_dag, _limit, states) =>
+        states ? [ended('failed', 'r2'), ended('success', 'r1')] : [run('running', 'r3')],
+      );
+      const snapshot = await store.read('a');
+      expect(listRuns.mock.calls).toEqual([
+        ['a', 1],
+        ['a', 10, ['success', 'failed']],
+      ]);
+      expect(snapshot.history).toMatchObject({ lastFinished: { runId: 'r2' }, lastSuccess: { runId: 'r1' } });
+    });
+
+    it('reads the failed tasks of a failed run once, and links their logs', async () => {
+      listRuns.mockImplementation(async (_dag, _limit, states) => (states ? [] : [ended('failed', 'r2')]));
+      listTaskInstances.mockResolvedValue([
+        { taskId: 'train', state: 'failed', mapIndex: -1 },
+        { taskId: 'evaluate', state: 'upstream_failed', mapIndex: -1 },
+      ]);
+      const first = await store.read('a');
+      expect(first.history?.failedTasks).toEqual([
+        { taskId: 'train', state: 'failed', logUrl: 'ui/a/r2/train' },
+        { taskId: 'evaluate', state: 'upstream_failed', logUrl: 'ui/a/r2/evaluate' },
+      ]);
+      expect(listTaskInstances).toHaveBeenCalledWith('a', 'r2', ['failed', 'upstream_failed']);
+      jest.advanceTimersByTime(TTL);
+      expect((await store.read('a')).history?.failedTasks).toHaveLength(2);
+      expect(listTaskInstances).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers without failed tasks when they cannot be read, and asks again next time', async () => {
+      listRuns.mockImplementation(async (_dag, _limit, states) => (states ? [] : [ended('failed', 'r2')]));
+      listTaskInstances.mockRejectedValueOnce(new AirflowUnreachableError('down'));
+      expect((await store.read('a')).history?.failedTasks).toEqual([]);
+      jest.advanceTimersByTime(TTL);
+      listTaskInstances.mockResolvedValue([{ taskId: 'train', state: 'failed', mapIndex: -1 }]);
+      expect((await store.read('a')).history?.failedTasks).toHaveLength(1);
+    });
+  });
+
+  it('keeps the last successful snapshot through an outage, and since when it lasts', async () => {
+    const good = await store.read('a');
+    jest.advanceTimersByTime(TTL);
+    listRuns.mockRejectedValue(new AirflowUnreachableError('down'));
+    const first = await store.read('a');
+    expect(first).toMatchObject({ lastKnown: good, failingSince: first.fetchedAt });
+    jest.advanceTimersByTime(TTL);
+    const second = await store.read('a');
+    expect(second).toMatchObject({ lastKnown: good, failingSince: first.fetchedAt });
+    expect(second.fetchedAt).not.toBe(first.fetchedAt);
   });
 });

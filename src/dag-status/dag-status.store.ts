@@ -10,7 +10,8 @@ import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DagStatusDto } from './dag-status.dto.js';
-import type { DagStatus } from './dag-status.types.js';
+import { staleAt } from './dag-status.freshness.js';
+import type { DagHistory, DagStatus, FailedTask } from './dag-status.types.js';
 
 /**
  * How many runs one read asks Airflow for. A read grows to the next size when a
@@ -19,6 +20,16 @@ import type { DagStatus } from './dag-status.types.js';
  * status alone, 10 for the default run list, 100 (Airflow's page, our maximum).
  */
 const PAGE_SIZES = [1, 10, 100] as const;
+
+/** Run states that end a run: the newest run in one of them is the DAG's "last finished". */
+const FINAL_STATES = ['success', 'failed'] as const;
+/** Task states that name what broke a failed run. */
+const FAILED_TASK_STATES = ['failed', 'upstream_failed'] as const;
+/**
+ * How many finished runs the extra read asks for when the page holds none: enough that the
+ * newest success is nearly always among them, so one extra read per TTL is the rule.
+ */
+const FINISHED_PAGE = 10;
 
 /** The status route's answer, made once per read rather than once per request. */
 export interface StatusRepresentation {
@@ -48,6 +59,12 @@ export interface DagSnapshot {
   readonly fetchedAt: string;
   /** Epoch ms until which the snapshot answers for Airflow. */
   readonly expiresAt: number;
+  /** Last finished run, last success and failed tasks, when the read succeeded. */
+  readonly history: DagHistory | null;
+  /** When the read failed: the last successful snapshot of this DAG, if there was one. */
+  readonly lastKnown: DagSnapshot | null;
+  /** When the read failed: when the first failed read of this outage was made. */
+  readonly failingSince: string | null;
 }
 
 interface Load {
@@ -63,6 +80,12 @@ interface Entry {
   watchers: number;
   /** What the last emitted change was about, to emit only real changes. */
   changeKey: string | null;
+  /** The last successful snapshot, kept through an outage to show what was last seen. */
+  lastGood: DagSnapshot | null;
+  /** The failed tasks of the DAG's latest failed run, read once: a finished run does not change. */
+  failedTasks: { runId: string; tasks: readonly FailedTask[] } | null;
+  /** The newest success once looked up on its own (undefined: never; null: none), reused while no newer one appears. */
+  lastSuccess: DagRun | null | undefined;
 }
 
 /**
@@ -92,6 +115,11 @@ export class DagStatusStore implements OnApplicationShutdown {
 
   get ttlMs(): number {
     return this.config.cacheTtlMs;
+  }
+
+  /** The DAGs the service may read, in the order of ALLOWED_DAG_IDS. */
+  get allowedDagIds(): readonly string[] {
+    return this.config.allowedDagIds;
   }
 
   /** Whether the service may read `dagId` at all (ALLOWED_DAG_IDS). */
@@ -137,12 +165,12 @@ export class DagStatusStore implements OnApplicationShutdown {
   }
 
   /**
-   * The DAGs' snapshots as they change, starting with their current ones.
+   * The DAGs' snapshots as they change, starting with their current ones (holding at least `runs` runs).
    * While subscribed, the store re-reads each of them on the TTL (one read per
    * DAG per TTL, however many watchers); the last unsubscribe stops that.
    * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
    */
-  watch(dagIds: readonly string[]): Observable<DagSnapshot> {
+  watch(dagIds: readonly string[], runs = 1): Observable<DagSnapshot> {
     const unknown = dagIds.find((dagId) => !this.isAllowed(dagId));
     if (unknown !== undefined) throw new DagNotFoundError(unknown);
     return new Observable<DagSnapshot>((subscriber) => {
@@ -158,12 +186,12 @@ export class DagStatusStore implements OnApplicationShutdown {
       for (const dagId of wanted) {
         const entry = this.entryOf(dagId);
         entry.watchers += 1;
-        const current = this.fresh(entry, 1);
+        const current = this.fresh(entry, runs);
         if (current !== undefined) {
           deliver(current);
         } else {
           // The read may bring no change to announce; this watcher still needs its first snapshot.
-          const load = entry.load ?? this.startLoad(dagId, entry, 1);
+          const load = entry.load !== null && entry.load.pageSize >= runs ? entry.load : this.startLoad(dagId, entry, runs);
           load.promise.then(
             (snapshot) => {
               if (!delivered.has(dagId) && !subscriber.closed) deliver(snapshot);
@@ -197,7 +225,16 @@ export class DagStatusStore implements OnApplicationShutdown {
     if (!this.isAllowed(dagId)) throw new DagNotFoundError(dagId);
     let entry = this.entries.get(dagId);
     if (entry === undefined) {
-      entry = { snapshot: null, load: null, pageSize: PAGE_SIZES[0], watchers: 0, changeKey: null };
+      entry = {
+        snapshot: null,
+        load: null,
+        pageSize: PAGE_SIZES[0],
+        watchers: 0,
+        changeKey: null,
+        lastGood: null,
+        failedTasks: null,
+        lastSuccess: undefined,
+      };
       this.entries.set(dagId, entry);
     }
     return entry;
@@ -215,7 +252,7 @@ export class DagStatusStore implements OnApplicationShutdown {
   private startLoad(dagId: string, entry: Entry, runs: number): Load {
     if (runs > entry.pageSize) entry.pageSize = PAGE_SIZES.find((size) => size >= runs) ?? PAGE_SIZES[PAGE_SIZES.length - 1];
     const pageSize = entry.pageSize;
-    const load: Load = { pageSize, promise: this.loadSnapshot(dagId, pageSize) };
+    const load: Load = { pageSize, promise: this.loadSnapshot(dagId, entry, pageSize) };
     entry.load = load;
     load.promise.then(
       (snapshot) => {
@@ -223,6 +260,7 @@ export class DagStatusStore implements OnApplicationShutdown {
         if (entry.load !== load) return;
         entry.load = null;
         entry.snapshot = snapshot;
+        if (snapshot.error === null) entry.lastGood = snapshot;
         this.announce(entry, snapshot);
         this.scheduleRefresh(dagId, entry);
       },
@@ -235,24 +273,110 @@ export class DagStatusStore implements OnApplicationShutdown {
   }
 
   /** One read of Airflow; never rejects (a failure is a snapshot too), except for a bug. */
-  private async loadSnapshot(dagId: string, pageSize: number): Promise<DagSnapshot> {
+  private async loadSnapshot(dagId: string, entry: Entry, pageSize: number): Promise<DagSnapshot> {
     let runs: DagRun[] | null = null;
+    let history: DagHistory | null = null;
     let error: AirflowError | null = null;
     try {
       runs = await this.airflow.listRuns(dagId, pageSize);
+      history = await this.historyOf(dagId, entry, runs, pageSize);
     } catch (caught) {
       if (!(caught instanceof AirflowError)) throw caught;
       error = caught;
     }
     const fetchedAt = new Date().toISOString();
-    const status = runs === null ? null : { dagId, run: runs[0] ?? null, fetchedAt };
-    let json: StatusRepresentation | null = null;
-    if (status !== null) {
-      const body = JSON.stringify(DagStatusDto.from(status));
-      const bytes = Buffer.from(body, 'utf8');
-      json = { body, length: String(bytes.length), etag: etag(bytes, { weak: true }) };
+    const expiresAt = Date.now() + this.config.cacheTtlMs;
+    if (error !== null || runs === null || history === null) {
+      // The page may have been read before the failure: a snapshot is either all read or failed.
+      const previous = entry.snapshot;
+      const failingSince = previous?.error != null ? (previous.failingSince ?? previous.fetchedAt) : fetchedAt;
+      return {
+        dagId,
+        runs: null,
+        error,
+        status: null,
+        json: null,
+        pageSize,
+        fetchedAt,
+        expiresAt,
+        history: null,
+        lastKnown: entry.lastGood,
+        failingSince,
+      };
     }
-    return { dagId, runs, error, status, json, pageSize, fetchedAt, expiresAt: Date.now() + this.config.cacheTtlMs };
+    const status: DagStatus = {
+      dagId,
+      run: runs[0] ?? null,
+      fetchedAt,
+      history,
+      stale: staleAt(this.config.maxSuccessAge, dagId, history, Date.now()),
+    };
+    const body = JSON.stringify(DagStatusDto.from(status));
+    const bytes = Buffer.from(body, 'utf8');
+    const json: StatusRepresentation = { body, length: String(bytes.length), etag: etag(bytes, { weak: true }) };
+    return { dagId, runs, error, status, json, pageSize, fetchedAt, expiresAt, history, lastKnown: null, failingSince: null };
+  }
+
+  /**
+   * The last finished run, the last success and the failed tasks, from the page when it holds
+   * them. Otherwise one more read (two at most per DAG per TTL, in practice), and the failed
+   * tasks once per failed run.
+   */
+  private async historyOf(dagId: string, entry: Entry, runs: readonly DagRun[], pageSize: number): Promise<DagHistory> {
+    let lastFinished = runs.find(isFinished) ?? null;
+    let lastSuccess = runs.find((run) => run.state === 'success') ?? null;
+    // A page that came back short holds every run there is: nothing older to look for.
+    if (lastSuccess === null && runs.length >= pageSize) {
+      if (lastFinished === null) {
+        const finished = await this.airflow.listRuns(dagId, FINISHED_PAGE, FINAL_STATES);
+        lastFinished = finished[0] ?? null;
+        lastSuccess = finished.find((run) => run.state === 'success') ?? null;
+        if (lastSuccess === null && finished.length >= FINISHED_PAGE) lastSuccess = await this.lookUpLastSuccess(dagId, entry, false);
+      } else {
+        lastSuccess = await this.lookUpLastSuccess(dagId, entry, true);
+      }
+    }
+    if (lastSuccess !== null) entry.lastSuccess = lastSuccess;
+    return { lastFinished, lastSuccess, failedTasks: await this.failedTasksOf(dagId, entry, lastFinished) };
+  }
+
+  /**
+   * The newest success, by a read of its own; when `always` is false, the one found before is
+   * reused (only a run among the newest finished ones could be a newer success).
+   */
+  private async lookUpLastSuccess(dagId: string, entry: Entry, always: boolean): Promise<DagRun | null> {
+    if (!always && entry.lastSuccess !== undefined) return entry.lastSuccess;
+    const [found] = await this.airflow.listRuns(dagId, 1, ['success']);
+    entry.lastSuccess = found ?? null;
+    return entry.lastSuccess;
+  }
+
+  /** The failed tasks of `run` when it failed: read once per run, the DAG's latest failed run kept. */
+  private async failedTasksOf(dagId: string, entry: Entry, run: DagRun | null): Promise<readonly FailedTask[]> {
+    if (run?.state !== 'failed') return [];
+    if (entry.failedTasks?.runId === run.runId) return entry.failedTasks.tasks;
+    let instances;
+    try {
+      instances = await this.airflow.listTaskInstances(dagId, run.runId, FAILED_TASK_STATES);
+    } catch (caught) {
+      // The run itself was read: without its tasks the answer is still worth giving; they are asked again next read.
+      if (caught instanceof AirflowError) return [];
+      throw caught;
+    }
+    const seen = new Set<string>();
+    const tasks: FailedTask[] = [];
+    for (const instance of instances) {
+      // A mapped task fails once per index; one line per task names it, its first failed index is linked.
+      if (instance.state === null || seen.has(instance.taskId)) continue;
+      seen.add(instance.taskId);
+      tasks.push({
+        taskId: instance.taskId,
+        state: instance.state,
+        logUrl: this.airflow.taskLogUrl(dagId, run.runId, instance.taskId, instance.mapIndex),
+      });
+    }
+    entry.failedTasks = { runId: run.runId, tasks };
+    return tasks;
   }
 
   /** Emits the snapshot when the DAG's state, latest run or failure differs from the last one emitted. */
@@ -292,6 +416,10 @@ export function maxAgeOf(snapshot: DagSnapshot): number {
 /** `Cache-Control` for an answer made from `snapshot`. */
 export function cacheControlFor(snapshot: DagSnapshot): string {
   return `max-age=${maxAgeOf(snapshot)}`;
+}
+
+function isFinished(run: DagRun): boolean {
+  return (FINAL_STATES as readonly string[]).includes(run.state);
 }
 
 function refreshName(dagId: string): string {

@@ -20,6 +20,9 @@ const verdict: StatusVerdict = {
   },
   airflowUrl: 'http://localhost:8080/dags/Airflow_Lab2/runs/manual__%3Cscript%3E',
   fetchedAt: '2026-11-28T10:02:00Z',
+  history: { lastFinished: null, lastSuccess: null, failedTasks: [] },
+  stale: null,
+  airflowError: null,
 };
 
 describe('status page', () => {
@@ -49,5 +52,39 @@ describe('status page', () => {
 
   it('escapes all five HTML specials', () => {
     expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+
+  it('names the failed tasks with links to their logs, escaped', () => {
+    const html = renderStatusPage({
+      ...verdict,
+      history: {
+        lastFinished: verdict.run,
+        lastSuccess: null,
+        failedTasks: [{ taskId: 'train<b>', state: 'failed', logUrl: 'http://x/dags/d/runs/r/tasks/train"x' }],
+      },
+    });
+    expect(html).toContain('<a href="http://x/dags/d/runs/r/tasks/train&quot;x" rel="noopener noreferrer">train&lt;b&gt;</a> (failed)');
+    expect(html).toMatch(/Last success<\/th><td>never/);
+  });
+
+  it('says the state is unknown, never "no run", while Airflow cannot be read and nothing was seen', () => {
+    const html = renderStatusPage({
+      ...verdict,
+      run: null,
+      reason: 'airflow_unreachable',
+      airflowError: { reason: 'airflow_unreachable', message: 'Airflow at x cannot be reached', since: '2026-11-28T10:00:00Z' },
+    });
+    expect(html).not.toContain('no run');
+    expect(html).toMatch(/State<\/th><td>unknown/);
+    expect(html).toContain('failing since 2026-11-28 10:00:00 UTC');
+  });
+
+  it('shows the last state seen, and when, while Airflow cannot be read', () => {
+    const html = renderStatusPage({
+      ...verdict,
+      reason: 'airflow_unreachable',
+      airflowError: { reason: 'airflow_unreachable', message: 'down', since: '2026-11-28T10:05:00Z' },
+    });
+    expect(html).toMatch(/State<\/th><td>failed \(last seen 2026-11-28 10:02:00 UTC\)/);
   });
 });

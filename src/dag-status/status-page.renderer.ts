@@ -42,24 +42,41 @@ export function formatDuration(start: string | null, end: string | null, now: Da
   return parts.join(' ') + (end ? '' : ' (so far)');
 }
 
+function lastSuccessEnd(verdict: StatusVerdict): string | null {
+  const run = verdict.history.lastSuccess;
+  return run === null ? null : (run.endDate ?? run.startDate ?? run.runAfter);
+}
+
 /** The /success and /failure page: the verdict on the target DAG, everything escaped. */
 export function renderStatusPage(verdict: StatusVerdict, now = new Date()): string {
   const run = verdict.run;
   const ok = verdict.outcome === 'success';
+  const failing = verdict.airflowError;
+  const state = run ? (failing ? `${run.state} (last seen ${formatDate(verdict.fetchedAt)})` : run.state) : failing ? 'unknown' : 'no run';
+  const finished = verdict.history.lastFinished;
   const rows: Array<[string, string]> = [
-    ['DAG', verdict.dagId],
-    ['State', run?.state ?? 'no run'],
-    ['Run id', run?.runId ?? '—'],
-    ['Logical date', run ? (run.logicalDate ? formatDate(run.logicalDate) : 'none (manual run)') : '—'],
-    ['Started', formatDate(run?.startDate ?? null)],
-    ['Ended', formatDate(run?.endDate ?? null)],
-    ['Duration', run ? formatDuration(run.startDate, run.endDate, now) : '—'],
-    ['Note', run?.note ?? '—'],
-    ['Checked', formatDate(verdict.fetchedAt)],
+    ['DAG', escapeHtml(verdict.dagId)],
+    ['State', escapeHtml(state)],
+    ['Run id', escapeHtml(run?.runId ?? '—')],
+    ['Logical date', escapeHtml(run ? (run.logicalDate ? formatDate(run.logicalDate) : 'none (manual run)') : '—')],
+    ['Started', escapeHtml(formatDate(run?.startDate ?? null))],
+    ['Ended', escapeHtml(formatDate(run?.endDate ?? null))],
+    ['Duration', escapeHtml(run ? formatDuration(run.startDate, run.endDate, now) : '—')],
+    ['Note', escapeHtml(run?.note ?? '—')],
+    ['Last finished', escapeHtml(finished ? `${finished.state}, ${finished.runId}, ended ${formatDate(finished.endDate)}` : '—')],
+    ['Last success', escapeHtml(verdict.history.lastSuccess ? `ended ${formatDate(lastSuccessEnd(verdict))}` : 'never')],
   ];
-  const table = rows
-    .map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`)
-    .join('\n        ');
+  if (verdict.history.failedTasks.length > 0) {
+    const links = verdict.history.failedTasks.map(
+      (task) => `<a href="${escapeHtml(task.logUrl)}" rel="noopener noreferrer">${escapeHtml(task.taskId)}</a> (${escapeHtml(task.state)})`,
+    );
+    rows.push(['Failed tasks', links.join(', ')]);
+  }
+  if (verdict.stale !== null) rows.push(['Fresh', verdict.stale ? 'no: the last success is too old' : 'yes']);
+  if (failing) rows.push(['Airflow', escapeHtml(`${failing.message} (failing since ${formatDate(failing.since)})`)]);
+  if (!failing) rows.push(['Checked', escapeHtml(formatDate(verdict.fetchedAt))]);
+  // Every value above is escaped where it is made: the failed tasks' row holds links.
+  const table = rows.map(([label, html]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${html}</td></tr>`).join('\n        ');
   const title = `${verdict.dagId}: ${ok ? 'success' : 'not a success'}`;
   return `<!doctype html>
 <html lang="en">

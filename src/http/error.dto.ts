@@ -24,3 +24,18 @@ export class ErrorDto {
   @ApiProperty({ example: '2026-11-28T21:41:00.000Z' })
   timestamp!: string;
 }
+
+/**
+ * An error that adds fields of its own to the error body (the one shape's fields always win),
+ * e.g. a DAG's last known status beside an Airflow failure. The edge serialises it without
+ * knowing the feature that threw it.
+ */
+export interface ErrorBodyExtension {
+  readonly errorBodyExtension: Readonly<Record<string, unknown>>;
+}
+
+export function hasErrorBodyExtension(error: unknown): error is ErrorBodyExtension {
+  if (typeof error !== 'object' || error === null || !('errorBodyExtension' in error)) return false;
+  const extension = error.errorBodyExtension;
+  return typeof extension === 'object' && extension !== null;
+}

@@ -74,4 +74,13 @@ describe('HttpExceptionFilter', () => {
   it("keeps Nest's HTTP exceptions as they are", () => {
     expect(answer(new NotFoundException('nope'))).toMatchObject({ status: 404, body: { reason: 'not_found', message: 'nope' } });
   });
+
+  it("adds an Airflow failure's own body fields, never over the shape's", () => {
+    const error = Object.assign(new AirflowTimeoutError('slow'), {
+      errorBodyExtension: { last_known: { state: 'success' }, reason: 'forged', statusCode: 200 },
+    });
+    const { status, body } = answer(error);
+    expect(status).toBe(504);
+    expect(body).toMatchObject({ statusCode: 504, reason: 'airflow_timeout', last_known: { state: 'success' } });
+  });
 });

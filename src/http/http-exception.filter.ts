@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { AirflowError, type AirflowFailureReason } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
-import type { ErrorDto } from './error.dto.js';
+import { hasErrorBodyExtension, type ErrorDto } from './error.dto.js';
 
 const REASONS: Partial<Record<number, string>> = {
   400: 'bad_request',
@@ -50,6 +50,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof AirflowError) {
       status = AIRFLOW_STATUS[exception.reason];
       body = this.shape(status, exception.reason, exception.message, request);
+      if (hasErrorBodyExtension(exception)) body = { ...exception.errorBodyExtension, ...body };
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const payload = exception.getResponse();

@@ -82,6 +82,52 @@ describe('the installed Airflow OpenAPI spec', () => {
   });
 });
 
+describe('FakeAirflow v2: runs by state and task instances (issue #9) match the spec', () => {
+  const TASKS = '/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances';
+  const failed = FakeAirflow.run({ state: 'failed' });
+  const succeeded = FakeAirflow.run({ state: 'success' });
+  let fake: FakeAirflow;
+  beforeAll(async () => {
+    fake = await FakeAirflow.start({
+      dags: { my_dag: [succeeded, failed] },
+      tasks: {
+        [failed.dag_run_id]: [
+          { task_id: 'load', state: 'success' },
+          { task_id: 'train', state: 'failed' },
+          { task_id: 'evaluate', state: 'upstream_failed' },
+        ],
+      },
+    });
+  });
+  afterAll(async () => fake.stop());
+
+  it('filters runs by state (repeatable), as Airflow does', async () => {
+    const token = await login(fake);
+    const only = await call(fake, '/api/v2/dags/my_dag/dagRuns?order_by=-run_after&limit=1&state=success', { token });
+    expect((only.json.dag_runs as JsonObject[]).map((r) => r.dag_run_id)).toEqual([succeeded.dag_run_id]);
+    await expectMatchesSpec({ path: RUNS, method: 'get', status: 200 }, only.json);
+    const both = await call(fake, '/api/v2/dags/my_dag/dagRuns?order_by=-run_after&state=success&state=failed', { token });
+    expect(both.json.dag_runs).toHaveLength(2);
+  });
+
+  it("GET .../taskInstances: a run's task instances by state, 404 for an unknown run", async () => {
+    const token = await login(fake);
+    const path = `/api/v2/dags/my_dag/dagRuns/${encodeURIComponent(failed.dag_run_id)}/taskInstances`;
+    const all = await call(fake, path, { token });
+    expect(all.json.task_instances).toHaveLength(3);
+    await expectMatchesSpec({ path: TASKS, method: 'get', status: 200 }, all.json);
+    const broken = await call(fake, `${path}?state=failed&state=upstream_failed&limit=100`, { token });
+    expect((broken.json.task_instances as JsonObject[]).map((t) => [t.task_id, t.state])).toEqual([
+      ['train', 'failed'],
+      ['evaluate', 'upstream_failed'],
+    ]);
+    await expectMatchesSpec({ path: TASKS, method: 'get', status: 200 }, broken.json);
+    const missing = await call(fake, '/api/v2/dags/my_dag/dagRuns/nope/taskInstances', { token });
+    expect(missing.status).toBe(404);
+    await expectMatchesSpec({ path: TASKS, method: 'get', status: 404 }, missing.json);
+  });
+});
+
 describe('FakeAirflow v2 (Airflow 3) answers match the spec', () => {
   let fake: FakeAirflow;
   beforeAll(async () => {

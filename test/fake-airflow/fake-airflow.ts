@@ -6,7 +6,8 @@
  *   GET  /api/v2/monitor/health, /api/v1/health   version detection (no auth)
  *   POST /auth/token                              Airflow 3 login (absent on Airflow 2: 404)
  *   GET  /api/{v}/dags/{dag_id}                   readiness
- *   GET  /api/{v}/dags/{dag_id}/dagRuns?order_by=&limit=
+ *   GET  /api/{v}/dags/{dag_id}/dagRuns?order_by=&limit=&state=   (state repeatable)
+ *   GET  /api/{v}/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances?state=&limit=
  *
  * v2 = Airflow 3.3 api-server: JWT, FastAPI `{"detail"}` errors; its bodies are checked against the OpenAPI
  * documents of the installed Airflow by fake-airflow.e2e-spec.ts. v1 = Airflow 2.10 webserver: HTTP basic,
@@ -54,6 +55,13 @@ export interface FakeDagRun {
   partition_date: string | null;
 }
 
+/** A task instance of a run: the fake fills in the rest of Airflow's TaskInstanceResponse. */
+export interface FakeTaskInstance {
+  task_id: string;
+  state: 'success' | 'failed' | 'upstream_failed' | 'running' | 'queued' | 'skipped' | null;
+  map_index?: number;
+}
+
 export interface FakeAirflowOptions {
   apiVersion: FakeApiVersion;
   auth: FakeAuthMode;
@@ -63,6 +71,8 @@ export interface FakeAirflowOptions {
   tokenTtlSeconds: number;
   /** Runs per DAG, served as runs of the key's DAG. A DAG with [] exists and has no run; one not in the map is unknown. */
   dags: Record<string, FakeDagRun[]>;
+  /** Task instances by run id (`dag_run_id`); a run not in the map has none. */
+  tasks: Record<string, FakeTaskInstance[]>;
   fault: FakeFault;
   /** Latency before every answer, faults included. */
   delayMs: number;
@@ -84,6 +94,7 @@ const DEFAULTS: FakeAirflowOptions = {
   users: { airflow: 'airflow' },
   tokenTtlSeconds: 3600,
   dags: {},
+  tasks: {},
   fault: 'none',
   delayMs: 0,
   now: () => Date.now(),
@@ -343,7 +354,9 @@ export class FakeAirflow {
     const { apiVersion: v } = this.options;
     const path = url.pathname;
     if (v === 'v2' && path === '/auth/token' && req.method === 'POST') return this.login(body);
-    const api = new RegExp(`^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|dags/([^/]+)(/dagRuns)?)$`).exec(path);
+    const api = new RegExp(
+      `^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|dags/([^/]+)(?:(/dagRuns)(?:/([^/]+)/taskInstances)?)?)$`,
+    ).exec(path);
     if (!api || req.method !== 'GET') {
       // Airflow 2's webserver answers paths it does not know (/api/v2/..., /auth/token) with its HTML 404 page.
       return v === 'v2'
@@ -359,13 +372,34 @@ export class FakeAirflow {
     const refused = v === 'v2' ? this.authenticateV2(req) : this.authenticateV1(req);
     if (refused) return refused;
     const dagId = decodeURIComponent(api[2]);
+    if (api[4]) return this.taskInstances(dagId, decodeURIComponent(api[4]), url.searchParams);
     if (api[3]) return v === 'v2' ? this.dagRunsV2(dagId, url.searchParams) : this.dagRunsV1(dagId, url.searchParams);
     return v === 'v2' ? this.dagV2(dagId) : this.dagV1(dagId);
   }
 
-  private runsOf(dagId: string): FakeDagRun[] | undefined {
+  private runsOf(dagId: string, params?: URLSearchParams): FakeDagRun[] | undefined {
     if (!Object.hasOwn(this.options.dags, dagId)) return undefined;
-    return this.options.dags[dagId].map((run) => ({ ...run, dag_id: dagId, dag_display_name: dagId }));
+    // `state` repeated is an OR of states, as Airflow filters.
+    const states = params?.getAll('state') ?? [];
+    return this.options.dags[dagId]
+      .filter((run) => states.length === 0 || states.includes(run.state))
+      .map((run) => ({ ...run, dag_id: dagId, dag_display_name: dagId }));
+  }
+
+  /** A run's task instances in the `state`s asked (all when none), in both versions' shapes. */
+  private taskInstances(dagId: string, runId: string, params: URLSearchParams): Reply {
+    const v = this.options.apiVersion;
+    const run = this.runsOf(dagId)?.find((r) => r.dag_run_id === runId);
+    if (!run) {
+      return v === 'v2'
+        ? httpError(404, `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`)
+        : problem(404, 'DAG Run not found', `DAG Run with run_id: ${runId} was not found`, 'NotFound');
+    }
+    const states = params.getAll('state');
+    const limit = Math.min(Number(params.get('limit') ?? DEFAULT_LIMIT[v]), MAX_PAGE_LIMIT);
+    const tasks = (this.options.tasks[runId] ?? []).filter((t) => states.length === 0 || states.includes(String(t.state))).slice(0, limit);
+    const body = tasks.map((task, i) => (v === 'v2' ? taskInstanceV2(run, task, i) : taskInstanceV1(run, task)));
+    return { kind: 'json', status: 200, body: { task_instances: body, total_entries: body.length } };
   }
 
   /** The runs in `order_by` order (one attribute, '-' for descending), or the reason it is refused. */
@@ -498,7 +532,7 @@ export class FakeAirflow {
   }
 
   private dagRunsV2(dagId: string, params: URLSearchParams): Reply {
-    const runs = this.runsOf(dagId);
+    const runs = this.runsOf(dagId, params);
     if (!runs) return httpError(404, `The Dag with ID: \`${dagId}\` was not found`);
     const page = this.sorted(runs, params);
     if (typeof page === 'string') return httpError(400, page);
@@ -531,7 +565,7 @@ export class FakeAirflow {
 
   private dagRunsV1(dagId: string, params: URLSearchParams): Reply {
     // Airflow 2 does not check that the DAG exists here: an unknown DAG has no runs.
-    const runs = this.runsOf(dagId) ?? [];
+    const runs = this.runsOf(dagId, params) ?? [];
     const page = this.sorted(runs, params);
     if (typeof page === 'string') return problem(400, 'Bad Request', page, 'BadRequest');
     return { kind: 'json', status: 200, body: { dag_runs: page.map(runV1), total_entries: runs.length } };
@@ -596,5 +630,63 @@ function runV1(run: FakeDagRun): unknown {
     external_trigger: run.run_type === 'manual',
     conf: run.conf ?? {},
     note: run.note,
+  };
+}
+
+/** Airflow 3.3's TaskInstanceResponse for a task of `run`. */
+function taskInstanceV2(run: FakeDagRun, task: FakeTaskInstance, index: number): unknown {
+  const ended = task.state === 'success' || task.state === 'failed' || task.state === 'upstream_failed' || task.state === 'skipped';
+  return {
+    id: `0190a0a0-0000-7000-8000-${String(index).padStart(12, '0')}`,
+    task_id: task.task_id,
+    dag_id: run.dag_id,
+    dag_run_id: run.dag_run_id,
+    map_index: task.map_index ?? -1,
+    logical_date: run.logical_date,
+    run_after: run.run_after,
+    start_date: task.state === 'upstream_failed' ? null : run.start_date,
+    end_date: ended ? run.end_date : null,
+    duration: null,
+    state: task.state,
+    try_number: task.state === 'upstream_failed' ? 0 : 1,
+    max_tries: 0,
+    task_display_name: task.task_id,
+    dag_display_name: run.dag_display_name,
+    hostname: null,
+    unixname: null,
+    pool: 'default_pool',
+    pool_slots: 1,
+    queue: 'default',
+    priority_weight: 1,
+    operator: 'PythonOperator',
+    operator_name: 'PythonOperator',
+    queued_when: null,
+    scheduled_when: null,
+    pid: null,
+    executor: null,
+    executor_config: '{}',
+    note: null,
+    rendered_map_index: null,
+    rendered_fields: {},
+    trigger: null,
+    triggerer_job: null,
+    dag_version: null,
+  };
+}
+
+/** Airflow 2.10's TaskInstance schema, its identity and state. */
+function taskInstanceV1(run: FakeDagRun, task: FakeTaskInstance): unknown {
+  return {
+    task_id: task.task_id,
+    dag_id: run.dag_id,
+    dag_run_id: run.dag_run_id,
+    execution_date: airflow2Time(run.logical_date ?? run.run_after),
+    map_index: task.map_index ?? -1,
+    state: task.state,
+    try_number: 1,
+    start_date: airflow2Time(run.start_date),
+    end_date: airflow2Time(run.end_date),
+    operator: 'PythonOperator',
+    note: null,
   };
 }

@@ -55,6 +55,30 @@ describe('against the real Airflow 3 (simple auth manager, JWT)', () => {
     expect(runs.body.runs.map((r: { run_id: string }) => r.run_id)).toEqual([failed, succeeded]);
   }, 180_000);
 
+  it('names the failed task (train) with a link to its log, on /status, /api/dags, /failure and the badge', async () => {
+    await airflow.waitForRun(DAG, failed, ['failed', 'success']);
+    const http = await serve();
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    const logUrl = `${SIMPLE_AIRFLOW.url}/dags/${DAG}/runs/${encodeURIComponent(failed)}/tasks/train`;
+    expect(status.body).toMatchObject({ run_id: failed, last_finished: { run_id: failed, state: 'failed' }, stale: null });
+    expect(status.body.failed_tasks).toContainEqual({ task_id: 'train', state: 'failed', log_url: logUrl });
+    // Everything after train could not run.
+    for (const task of status.body.failed_tasks.filter((t: { task_id: string }) => t.task_id !== 'train')) {
+      expect(task.state).toBe('upstream_failed');
+    }
+    // The earlier success is outside the page of one run: found by its own query.
+    expect(Date.parse(status.body.last_success_at)).not.toBeNaN();
+    // The Airflow UI answers the log link (its single-page app serves every route).
+    expect((await fetch(logUrl)).status).toBe(200);
+
+    const overview = await http.get('/api/dags').expect(200);
+    expect(overview.body.dags[0]).toMatchObject({ dag_id: DAG, state: 'failed', reason: 'failed', airflow_error: null });
+    expect(overview.body.dags[0].failed_tasks).toContainEqual({ task_id: 'train', state: 'failed', log_url: logUrl });
+    const page = await http.get('/failure').expect(200);
+    expect(page.text).toContain('>train</a> (failed)');
+    expect((await http.get(`/api/dags/${DAG}/badge.json`).expect(200)).body).toMatchObject({ message: 'failed', color: 'red' });
+  }, 180_000);
+
   it('reports success once a newer run succeeds', async () => {
     const runId = (await airflow.trigger(DAG, { trigger_flask: false })).dag_run_id;
     const http = await serve();

@@ -1,0 +1,57 @@
+import { makeBadge } from 'badge-maker';
+import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+
+/** What a badge says about a DAG, the same for the SVG and the shields.io endpoint. */
+export interface Badge {
+  label: string;
+  message: string;
+  /** A shields.io colour name. */
+  color: string;
+  /** The state is unknown because Airflow cannot be read. */
+  isError: boolean;
+}
+
+/** Colours as shields.io badges use them for build states. */
+const COLORS: Record<string, string> = {
+  success: 'brightgreen',
+  failed: 'red',
+  running: 'blue',
+  queued: 'lightgrey',
+  stale: 'orange',
+  unknown: 'lightgrey',
+  'no runs': 'lightgrey',
+};
+
+/**
+ * The badge of a DAG from its overview: the verdict's word for it, so VERDICT_BASIS and
+ * MAX_SUCCESS_AGE apply as on the pages.
+ */
+export function badgeOf(overview: DagOverviewDto, label: string): Badge {
+  const message = messageOf(overview);
+  return { label, message, color: COLORS[message] ?? 'yellow', isError: overview.airflow_error !== null };
+}
+
+function messageOf(overview: DagOverviewDto): string {
+  if (overview.airflow_error !== null) return 'unknown';
+  switch (overview.reason) {
+    case null:
+      return 'success';
+    case 'stale':
+      return 'stale';
+    case 'failed':
+      return 'failed';
+    case 'running':
+    case 'queued':
+      return overview.reason;
+    case 'no_run':
+      return 'no runs';
+    default:
+      // Another state Airflow may add: said as it is (escaped by badge-maker).
+      return overview.state ?? 'unknown';
+  }
+}
+
+/** The flat shields.io SVG (badge-maker escapes label and message). */
+export function renderBadgeSvg(badge: Badge): string {
+  return makeBadge({ label: badge.label, message: badge.message, color: badge.color, style: 'flat' });
+}

@@ -1,0 +1,86 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DagIdPipe } from '../dag-status/dag-id.pipe.js';
+import { DagStatusService } from '../dag-status/dag-status.service.js';
+import { ErrorDto } from '../http/error.dto.js';
+import { BADGE_LABEL_MAX, BadgeLabelPipe } from './badge-label.pipe.js';
+import { badgeOf, renderBadgeSvg } from './badge.renderer.js';
+import { ShieldsEndpointDto } from './badges.dto.js';
+
+/** Image proxies (GitHub's camo) and browsers keep a badge this long: briefly, so a README follows the DAG. */
+const BADGE_CACHE_CONTROL = 'max-age=10';
+
+const DAG_ID_PARAM = {
+  name: 'dagId',
+  description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
+  example: 'Airflow_Lab2',
+};
+const LABEL_QUERY = {
+  name: 'label',
+  required: false,
+  description: `The badge's label instead of the DAG id: 1 to ${BADGE_LABEL_MAX} printable characters`,
+  schema: { type: 'string', minLength: 1, maxLength: BADGE_LABEL_MAX },
+} as const;
+
+/** Status badges for READMEs and wikis: always an answer while the DAG is allowed, "unknown" while Airflow cannot be read. */
+@ApiTags('Badges')
+@ApiBadRequestResponse({ description: 'The DAG id or label is malformed', type: ErrorDto })
+@ApiNotFoundResponse({ description: 'The DAG is not in ALLOWED_DAG_IDS', type: ErrorDto })
+@Controller('api/dags')
+export class BadgesController {
+  constructor(private readonly status: DagStatusService) {}
+
+  @Get(':dagId/badge.svg')
+  @ApiOperation({
+    summary: "A DAG's status badge (SVG, shields.io flat style)",
+    description:
+      'Message: success, failed, running, queued, stale, no runs, or unknown while Airflow cannot be read; coloured by it. ETag and a short Cache-Control max-age.',
+  })
+  @ApiParam(DAG_ID_PARAM)
+  @ApiQuery(LABEL_QUERY)
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: 'The badge', schema: { type: 'string' } })
+  async svg(
+    @Param('dagId', DagIdPipe) dagId: string,
+    @Query('label', BadgeLabelPipe) label: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const svg = renderBadgeSvg(badgeOf(await this.status.overview(dagId), label ?? dagId));
+    // Set only on success: an error keeps the JSON error shape.
+    res.setHeader('Content-Type', 'image/svg+xml; charset=utf-8');
+    res.setHeader('Cache-Control', BADGE_CACHE_CONTROL);
+    // An SVG opened on its own is a document: it may not run or load anything.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    // A badge is meant to be shown on other sites' pages (a wiki, a dashboard): not only on ours.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    return svg;
+  }
+
+  @Get(':dagId/badge.json')
+  @ApiOperation({
+    summary: "A DAG's status as a shields.io endpoint badge",
+    description: 'For https://img.shields.io/endpoint?url=…: schemaVersion, label, message, color, isError.',
+  })
+  @ApiParam(DAG_ID_PARAM)
+  @ApiQuery(LABEL_QUERY)
+  @ApiOkResponse({ type: ShieldsEndpointDto })
+  async json(
+    @Param('dagId', DagIdPipe) dagId: string,
+    @Query('label', BadgeLabelPipe) label: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ShieldsEndpointDto> {
+    const badge = badgeOf(await this.status.overview(dagId), label ?? dagId);
+    res.setHeader('Cache-Control', BADGE_CACHE_CONTROL);
+    return { schemaVersion: 1, ...badge };
+  }
+}

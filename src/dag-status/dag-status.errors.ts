@@ -1,0 +1,19 @@
+import { AirflowError, type AirflowFailureReason } from '../airflow/airflow.errors.js';
+import type { ErrorBodyExtension } from '../http/error.dto.js';
+import type { DagStatusDto } from './dag-status.dto.js';
+
+/**
+ * Airflow could not be read for a DAG the service has seen before: the same failure (and so the
+ * same status code), carrying the last status seen into the error body as `last_known`.
+ */
+export class DagStatusUnavailableError extends AirflowError implements ErrorBodyExtension {
+  readonly reason: AirflowFailureReason;
+  override name = 'DagStatusUnavailableError';
+  readonly errorBodyExtension: { readonly last_known: DagStatusDto };
+
+  constructor(cause: AirflowError, lastKnown: DagStatusDto) {
+    super(cause.message, { cause });
+    this.reason = cause.reason;
+    this.errorBodyExtension = { last_known: lastKnown };
+  }
+}

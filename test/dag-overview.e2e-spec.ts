@@ -1,0 +1,375 @@
+/**
+ * Issue #9, the data half, end to end against the fake Airflow: what every status now tells (last
+ * finished run, last success, failed tasks, freshness, verdict basis, last known state), the
+ * overview and the badges.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import request from 'supertest';
+import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+
+const DAG = 'Airflow_Lab2';
+const OTHER = 'Other_DAG';
+const H = 3_600_000;
+
+const airflow = againstFakeAirflow({
+  ALLOWED_DAG_IDS: `${DAG},${OTHER}`,
+  // Long enough that a test never sees an entry expire by accident.
+  STATUS_CACHE_TTL_MS: '60000',
+});
+
+async function serve(scenario: Partial<FakeAirflowOptions>, env: ServiceEnv = {}) {
+  return request((await airflow.start(scenario, env)).getHttpServer());
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** A finished run of DAG that ended `agoMs` before now (started a minute before). */
+function endedAgo(state: 'success' | 'failed', agoMs: number, extra: Partial<Parameters<typeof FakeAirflow.run>[0]> = {}) {
+  const end = Date.now() - agoMs;
+  return FakeAirflow.run({
+    dag_id: DAG,
+    state,
+    run_after: iso(end - 120_000),
+    logical_date: iso(end - 120_000),
+    start_date: iso(end - 60_000),
+    end_date: iso(end),
+    ...extra,
+  });
+}
+
+describe('what every status tells: last finished run, last success', () => {
+  it('takes them from the page when it holds them (one Airflow read)', async () => {
+    const success = endedAgo('success', 3 * H);
+    const failed = endedAgo('failed', 2 * H);
+    const running = FakeAirflow.run({ dag_id: DAG, state: 'running', run_after: iso(Date.now() - H) });
+    const http = await serve({ dags: { [DAG]: [success, failed, running] } });
+    const res = await http.get(`/api/dags/${DAG}/runs?limit=10`).expect(200);
+    expect(res.body.runs).toHaveLength(3);
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(status.body).toMatchObject({
+      state: 'running',
+      last_finished: { run_id: failed.dag_run_id, state: 'failed', end_date: failed.end_date },
+      last_success_at: success.end_date,
+      stale: null,
+    });
+    expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`)).toHaveLength(1);
+  });
+
+  it('looks the last success up with one more read when the page does not hold it, and says null when there is none', async () => {
+    const success = endedAgo('success', 3 * H);
+    const failed = endedAgo('failed', 2 * H);
+    const http = await serve({ dags: { [DAG]: [success, failed], [OTHER]: [FakeAirflow.run({ state: 'failed' })] } });
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(status.body).toMatchObject({ state: 'failed', last_finished: { run_id: failed.dag_run_id }, last_success_at: success.end_date });
+    const runReads = airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`);
+    expect(runReads.map((c) => c.query)).toEqual([
+      { order_by: '-run_after', limit: '1' },
+      { order_by: '-run_after', limit: '1', state: 'success' },
+    ]);
+    // Cached with the page: no more reads within the TTL.
+    await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`)).toHaveLength(2);
+    const other = await http.get(`/api/dags/${OTHER}/status`).expect(200);
+    expect(other.body).toMatchObject({ last_success_at: null, last_finished: { state: 'failed' } });
+  });
+
+  it('shows them on /success and /failure (HTML and JSON)', async () => {
+    const success = endedAgo('success', 3 * H);
+    const http = await serve({ dags: { [DAG]: [success] } });
+    const json = await http.get('/success').set('Accept', 'application/json').expect(200);
+    expect(json.body).toMatchObject({ outcome: 'success', last_success_at: success.end_date, last_finished: { state: 'success' } });
+    const page = await http.get('/success').expect(200);
+    expect(page.text).toMatch(/Last success<\/th><td>ended \d{4}-/);
+  });
+});
+
+describe('failed tasks', () => {
+  it('names the failed tasks of a failed run with links to their logs, read once per run', async () => {
+    const failed = endedAgo('failed', H);
+    const http = await serve({
+      dags: { [DAG]: [failed] },
+      tasks: {
+        [failed.dag_run_id]: [
+          { task_id: 'load_data', state: 'success' },
+          { task_id: 'train', state: 'failed' },
+          { task_id: 'evaluate', state: 'upstream_failed' },
+        ],
+      },
+    });
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    const run = encodeURIComponent(failed.dag_run_id);
+    expect(status.body.failed_tasks).toEqual([
+      { task_id: 'train', state: 'failed', log_url: `${airflow.fake.url}/dags/${DAG}/runs/${run}/tasks/train` },
+      { task_id: 'evaluate', state: 'upstream_failed', log_url: `${airflow.fake.url}/dags/${DAG}/runs/${run}/tasks/evaluate` },
+    ]);
+    const taskReads = airflow.fake.calls.filter((c) => c.path.endsWith('/taskInstances'));
+    expect(taskReads).toHaveLength(1);
+    expect(taskReads[0].path).toBe(`/api/v2/dags/${DAG}/dagRuns/${run}/taskInstances`);
+    const page = await http.get('/failure').expect(200);
+    expect(page.text).toContain(
+      `<a href="${airflow.fake.url}/dags/${DAG}/runs/${run}/tasks/train" rel="noopener noreferrer">train</a> (failed)`,
+    );
+  });
+
+  it('links the grid on Airflow 2', async () => {
+    const failed = endedAgo('failed', H);
+    const http = await serve(
+      {
+        apiVersion: 'v1',
+        auth: 'basic',
+        dags: { [DAG]: [failed] },
+        tasks: { [failed.dag_run_id]: [{ task_id: 'train', state: 'failed' }] },
+      },
+      { AIRFLOW_API_VERSION: 'v1' },
+    );
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(status.body.failed_tasks).toEqual([
+      {
+        task_id: 'train',
+        state: 'failed',
+        log_url: `${airflow.fake.url}/dags/${DAG}/grid?dag_run_id=${encodeURIComponent(failed.dag_run_id)}&task_id=train&tab=logs`,
+      },
+    ]);
+  });
+});
+
+describe('freshness: MAX_SUCCESS_AGE', () => {
+  it('is off by default: stale is null', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('success', 30 * 24 * H)] } });
+    const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
+    expect(status.body.stale).toBeNull();
+    await http.get('/').expect(302).expect('Location', '/success');
+  });
+
+  it('keeps a success just within the limit a success', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('success', 26 * H - 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
+    expect((await http.get(`/api/dags/${DAG}/status`).expect(200)).body.stale).toBe(false);
+    await http.get('/').expect(302).expect('Location', '/success');
+  });
+
+  it('turns a success just past the limit stale: not a success, reason stale, in words', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('success', 26 * H + 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
+    expect((await http.get(`/api/dags/${DAG}/status`).expect(200)).body.stale).toBe(true);
+    await http.get('/').expect(302).expect('Location', '/failure');
+    const verdict = await http.get('/failure').set('Accept', 'application/json').expect(200);
+    expect(verdict.body).toMatchObject({ outcome: 'failure', reason: 'stale', state: 'success', stale: true });
+    expect(verdict.body.explanation).toBe('The last success ended 26 h ago; the limit is 26 h.');
+    const badge = await http.get(`/api/dags/${DAG}/badge.json`).expect(200);
+    expect(badge.body.message).toBe('stale');
+  });
+
+  it('says "2 days ago" and honours per-DAG overrides', async () => {
+    const http = await serve(
+      {
+        dags: {
+          [DAG]: [endedAgo('success', 2 * 24 * H + H)],
+          [OTHER]: [FakeAirflow.run({ state: 'success', end_date: iso(Date.now() - 2 * H) })],
+        },
+      },
+      { MAX_SUCCESS_AGE: `26h,${OTHER}=90m` },
+    );
+    const { body } = await http.get('/api/dags').expect(200);
+    expect(body.dags.map((d: { dag_id: string; reason: string }) => [d.dag_id, d.reason])).toEqual([
+      [DAG, 'stale'],
+      [OTHER, 'stale'],
+    ]);
+    expect(body.dags[0].explanation).toBe('The last success ended 2 days ago; the limit is 26 h.');
+    expect(body.dags[1].explanation).toBe('The last success ended 2 h ago; the limit is 90 min.');
+  });
+});
+
+describe('VERDICT_BASIS', () => {
+  const scenario = () => ({
+    dags: { [DAG]: [endedAgo('success', 2 * H), FakeAirflow.run({ dag_id: DAG, state: 'running', run_after: iso(Date.now() - 60_000) })] },
+  });
+
+  it('latest (default): a run in progress turns the page red', async () => {
+    const http = await serve(scenario());
+    await http.get('/').expect(302).expect('Location', '/failure');
+  });
+
+  it('last_finished: a run in progress keeps the last finished verdict, and the page says a run is in progress', async () => {
+    const http = await serve(scenario(), { VERDICT_BASIS: 'last_finished' });
+    await http.get('/').expect(302).expect('Location', '/success');
+    const page = await http.get('/success').expect(200);
+    expect(page.text).toContain('The last finished run succeeded; a newer run is in progress.');
+    const { body } = await http.get('/api/dags').expect(200);
+    expect(body.dags[0]).toMatchObject({ state: 'running', outcome: 'success', reason: null });
+    expect((await http.get(`/api/dags/${DAG}/badge.json`).expect(200)).body.message).toBe('success');
+  });
+});
+
+describe('last known state while Airflow cannot be read', () => {
+  it('keeps the 503 of the status route and carries last_known; the pages and the overview show the last state and since when', async () => {
+    const success = endedAgo('success', H);
+    const http = await serve({ dags: { [DAG]: [success] } }, { STATUS_CACHE_TTL_MS: '200' });
+    const seen = (await http.get(`/api/dags/${DAG}/status`).expect(200)).body;
+    await airflow.fake.down();
+    try {
+      // Wait (on the condition, not a fixed time) until the cache has expired and the store met the outage.
+      let res = await http.get(`/api/dags/${DAG}/status`);
+      for (const started = Date.now(); res.status === 200 && Date.now() - started < 30_000;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        res = await http.get(`/api/dags/${DAG}/status`);
+      }
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ statusCode: 503, reason: 'airflow_unreachable', last_known: seen });
+      expect(res.headers['retry-after']).toBeDefined();
+
+      const page = await http.get('/failure').expect(200);
+      expect(page.text).not.toContain('no run');
+      expect(page.text).toMatch(/State<\/th><td>success \(last seen \d{4}-/);
+      expect(page.text).toMatch(/failing since \d{4}-/);
+      const json = await http.get('/failure').set('Accept', 'application/json').expect(200);
+      expect(json.body).toMatchObject({
+        outcome: 'failure',
+        reason: 'airflow_unreachable',
+        state: 'success',
+        run_id: success.dag_run_id,
+        fetched_at: seen.fetched_at,
+        airflow_error: { reason: 'airflow_unreachable' },
+      });
+
+      const { body } = await http.get('/api/dags').expect(200);
+      const [entry, other] = body.dags;
+      expect(entry).toMatchObject({
+        dag_id: DAG,
+        state: 'success',
+        reason: 'airflow_unreachable',
+        airflow_error: { reason: 'airflow_unreachable' },
+      });
+      expect(Date.parse(entry.airflow_error.since)).toBeGreaterThanOrEqual(Date.parse(seen.fetched_at));
+      // Never seen: nothing to show but the fault.
+      expect(other).toMatchObject({ dag_id: OTHER, state: null, airflow_error: { reason: 'airflow_unreachable' } });
+
+      const badge = await http.get(`/api/dags/${DAG}/badge.json`).expect(200);
+      expect(badge.body).toEqual({ schemaVersion: 1, label: DAG, message: 'unknown', color: 'lightgrey', isError: true });
+    } finally {
+      await airflow.fake.restart();
+    }
+  });
+
+  it('says "unknown", never "no run", when Airflow was never read', async () => {
+    await airflow.fake.down();
+    try {
+      const http = await serve({ dags: { [DAG]: [] } });
+      const page = await http.get('/failure').expect(200);
+      expect(page.text).not.toContain('no run');
+      expect(page.text).toMatch(/State<\/th><td>unknown/);
+      const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
+      expect(res.body.last_known).toBeUndefined();
+    } finally {
+      await airflow.fake.restart();
+    }
+  });
+});
+
+describe('GET /api/dags', () => {
+  it('lists every allowed DAG in the order of ALLOWED_DAG_IDS; a fault of one DAG stays in its entry', async () => {
+    const failed = endedAgo('failed', H);
+    const runs = Array.from({ length: 12 }, (_, i) => endedAgo('success', (20 - i) * H));
+    const http = await serve(
+      { dags: { [DAG]: [...runs, failed] }, tasks: { [failed.dag_run_id]: [{ task_id: 'train', state: 'failed' }] } },
+      { ALLOWED_DAG_IDS: `${OTHER},${DAG}` },
+    );
+    const res = await http.get('/api/dags').expect(200);
+    expect(res.body.dags.map((d: { dag_id: string }) => d.dag_id)).toEqual([OTHER, DAG]);
+    const [other, dag] = res.body.dags;
+    // Airflow does not know Other_DAG: its entry says so, the answer is still a 200.
+    expect(other).toMatchObject({ outcome: 'failure', reason: 'dag_not_found', airflow_error: { reason: 'dag_not_found' } });
+    expect(dag).toMatchObject({
+      dag_id: DAG,
+      state: 'failed',
+      run_id: failed.dag_run_id,
+      outcome: 'failure',
+      reason: 'failed',
+      last_finished: { run_id: failed.dag_run_id, state: 'failed' },
+      last_success_at: runs[11].end_date,
+      failed_tasks: [{ task_id: 'train', state: 'failed' }],
+      stale: null,
+      airflow_error: null,
+      airflow_url: `${airflow.fake.url}/dags/${DAG}/runs/${encodeURIComponent(failed.dag_run_id)}`,
+    });
+    expect(dag.recent_runs).toHaveLength(10);
+    expect(dag.recent_runs[0]).toEqual({
+      run_id: failed.dag_run_id,
+      state: 'failed',
+      start_date: failed.start_date,
+      end_date: failed.end_date,
+    });
+    // The overview reads a page of 10 runs, once.
+    expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`).map((c) => c.query.limit)).toEqual(['10']);
+  });
+});
+
+describe('badges', () => {
+  const parser = new XMLParser({ ignoreAttributes: false });
+
+  it('draws a well-formed SVG badge with the state, an ETag and a short max-age', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('success', H)] } });
+    const res = await http
+      .get(`/api/dags/${DAG}/badge.svg`)
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        r.on('end', () => cb(null, text));
+      })
+      .expect(200);
+    const svg = res.body as string;
+    expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(res.headers['cache-control']).toMatch(/^max-age=\d{1,2}$/);
+    expect(res.headers.etag).toBeDefined();
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const doc = parser.parse(svg) as { svg: { title: string; '@_xmlns': string } };
+    expect(doc.svg['@_xmlns']).toBe('http://www.w3.org/2000/svg');
+    expect(doc.svg.title).toBe(`${DAG}: success`);
+    await http.get(`/api/dags/${DAG}/badge.svg`).set('If-None-Match', res.headers.etag).expect(304);
+  });
+
+  it('escapes a hostile label and keeps the SVG well-formed', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('failed', H)] } });
+    const label = `<script>alert("x")</script>&'`;
+    const res = await http
+      .get(`/api/dags/${DAG}/badge.svg`)
+      .query({ label })
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        r.on('end', () => cb(null, text));
+      })
+      .expect(200);
+    const svg = res.body as string;
+    expect(svg).not.toContain('<script>');
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const doc = parser.parse(svg) as { svg: { title: string } };
+    expect(doc.svg.title).toBe(`${label}: failed`);
+  });
+
+  it('refuses a label too long or with control characters (400), and a DAG outside the list (404) or malformed (400)', async () => {
+    const http = await serve({ dags: { [DAG]: [endedAgo('success', H)], Secret_DAG: [] } });
+    await http
+      .get(`/api/dags/${DAG}/badge.svg`)
+      .query({ label: 'x'.repeat(65) })
+      .expect(400);
+    await http.get(`/api/dags/${DAG}/badge.json`).query({ label: 'a\u0007b' }).expect(400);
+    const notAllowed = await http.get('/api/dags/Secret_DAG/badge.svg').expect(404);
+    expect(notAllowed.body.reason).toBe('dag_not_found');
+    await http.get('/api/dags/Secret_DAG/badge.json').expect(404);
+    await http.get('/api/dags/bad!id/badge.svg').expect(400);
+    expect(airflow.fake.callsTo('/api/v2/dags/Secret_DAG')).toBe(0);
+  });
+
+  it('answers the shields.io endpoint schema', async () => {
+    const http = await serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'running' })] } });
+    const res = await http.get(`/api/dags/${DAG}/badge.json`).query({ label: 'lab 2' }).expect(200);
+    expect(res.headers['cache-control']).toMatch(/^max-age=\d{1,2}$/);
+    expect(res.body).toEqual({ schemaVersion: 1, label: 'lab 2', message: 'running', color: 'blue', isError: false });
+    // The schema: https://shields.io/badges/endpoint-badge
+    expect(Object.keys(res.body).sort()).toEqual(['color', 'isError', 'label', 'message', 'schemaVersion']);
+  });
+});
