@@ -28,6 +28,7 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   if (!extraEnv.LOG_LEVEL) delete env.LOG_LEVEL;
   // Node flags for the service alone (e.g. --max-semi-space-size=2), never for the harness or load generator.
   if (harness.serviceNodeOptions) env.NODE_OPTIONS = harness.serviceNodeOptions;
+  else delete env.NODE_OPTIONS;
   const started = performance.now();
   const child = track(
     spawn(process.execPath, [path.join(harness.serviceDir, 'dist/main.js')], { cwd: harness.serviceDir, env, stdio: ['ignore', fd, fd] }),
@@ -40,5 +41,5 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   } catch (error) {
     throw new Error(`${error.message}\n--- ${logFile} ---\n${readFileSync(logFile, 'utf8').slice(-2000)}`, { cause: error });
   }
-  return { child, base, logFile, startMs: performance.now() - started, rssAtStart: rssMb(child.pid) };
+  return { child, base, logFile, nodeOptions: env.NODE_OPTIONS, startMs: performance.now() - started, rssAtStart: rssMb(child.pid) };
 }

@@ -1,4 +1,5 @@
 // The benchmark's knobs, read once from the environment (see BENCHMARKS.md, "Reproduce").
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -23,6 +24,9 @@ export const settings = {
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   ttlMs: Number(env.STATUS_CACHE_TTL_MS ?? 2000),
   memoryRequests: Number(env.BENCH_MEMORY_REQUESTS ?? 100_000),
+  // The mixed-load memory row (bench/scenarios/mixed.mjs): its length and connections.
+  mixedS: Number(env.BENCH_MIXED_S ?? 60),
+  mixedConnections: Number(env.BENCH_MIXED_CONNECTIONS ?? 20),
   starts: Number(env.BENCH_STARTS ?? 5),
   rounds,
   // wrk runs whole seconds: an alternating slice is duration / rounds rounded, at least 1 s.
@@ -32,10 +36,20 @@ export const settings = {
   skipSeed: Boolean(env.BENCH_SKIP_SEED),
 };
 
+/**
+ * The NODE_OPTIONS the container image runs the service with (the Dockerfile's `ENV NODE_OPTIONS=…`),
+ * so that the benchmark measures the service as deployed; '' when the Dockerfile sets none.
+ */
+function deployedNodeOptions() {
+  const m = /\bNODE_OPTIONS="?([^"\n\\]*)"?/.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? m[1].trim() : '';
+}
+
 /** Everything else the harness needs but a result does not describe. */
 export const harness = {
   serviceDir: path.resolve(env.BENCH_SERVICE_DIR ?? ROOT),
-  serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS,
+  // Node flags for the service: the image's (above) unless BENCH_SERVICE_NODE_OPTIONS says otherwise ('' = none).
+  serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS ?? deployedNodeOptions(),
   python: env.BENCH_PYTHON ?? 'python3',
   // A subset run writes only to its work directory unless told where: latest.json describes full runs.
   resultsFile: env.BENCH_RESULTS ?? (only ? null : LATEST_RESULTS),
