@@ -58,7 +58,7 @@ async function main() {
   const results = {
     schema: 1,
     started: new Date().toISOString(),
-    settings: { ...settings, serviceNodeOptions: harness.serviceNodeOptions || null },
+    settings: { ...settings, serviceNodeFlags: harness.serviceNodeFlags, serviceNodeOptions: harness.serviceNodeOptions || null },
     machine: m,
     loadAverage: { before: os.loadavg() },
   };

@@ -71,7 +71,7 @@ function setup(results) {
   return [
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memGb} GiB, Linux ${m.kernel}, Node ${m.node}${seed ? `, Python ${seed.python}, Flask ${seed.flask} (Werkzeug ${seed.werkzeug}), requests ${seed.requests}` : ''}.`,
     `Load average (1, 5, 15 min) before the run: ${avg(loadAverage.before)}; after: ${avg(loadAverage.after)} (other work on this VM skews every number).`,
-    `Load generator: wrk ${m.wrk} (-t${m.wrkThreads}: one load thread, leaving the other core to the server), ${cfg.connections} connections, its own process, ${cfg.warmupS} s warm-up then ${cfg.durationS} s per row, all on 127.0.0.1. Rows marked ⇄ are measured in alternating slices (${cfg.rounds} rounds of ${cfg.sliceS} s each, one target after the other) so that the drift of this shared VM's speed hits them alike. Latency: wrk's percentiles (for ⇄ rows the median of the slices' percentiles; every slice's p99 is in the results JSON). Errors: wrk's non-2xx/3xx answers plus its socket errors (connect, read, write, timeout). STATUS_CACHE_TTL_MS=${cfg.ttlMs}; the stand-in Airflow answers in well under 1 ms. Server CPU: utime+stime of the server process during the row.${cfg.serviceNodeOptions ? ` The service runs with the container image's NODE_OPTIONS=\`${cfg.serviceNodeOptions}\`.` : ''}`,
+    `Load generator: wrk ${m.wrk} (-t${m.wrkThreads}: one load thread, leaving the other core to the server), ${cfg.connections} connections, its own process, ${cfg.warmupS} s warm-up then ${cfg.durationS} s per row, all on 127.0.0.1. Rows marked ⇄ are measured in alternating slices (${cfg.rounds} rounds of ${cfg.sliceS} s each, one target after the other) so that the drift of this shared VM's speed hits them alike. Latency: wrk's percentiles (for ⇄ rows the median of the slices' percentiles; every slice's p99 is in the results JSON). Errors: wrk's non-2xx/3xx answers plus its socket errors (connect, read, write, timeout). STATUS_CACHE_TTL_MS=${cfg.ttlMs}; the stand-in Airflow answers in well under 1 ms. Server CPU: utime+stime of the server process during the row.${cfg.serviceNodeFlags?.length ? ` The service runs with the container image's node flags \`${cfg.serviceNodeFlags.join(' ')}\` (its CMD).` : ''}${cfg.serviceNodeOptions ? ` NODE_OPTIONS=\`${cfg.serviceNodeOptions}\`.` : ''}`,
   ];
 }
 
@@ -113,9 +113,10 @@ function notes(results) {
     );
   }
   if (s.mixed) {
-    const { rss, run, heap, nodeOptions } = s.mixed;
+    const { rss, run, heap, nodeFlags = [], nodeOptions } = s.mixed;
+    const flags = [...nodeFlags, ...(nodeOptions ? [`NODE_OPTIONS=${nodeOptions}`] : [])].join(' ');
     lines.push(
-      `Mixed load (the sizing row of the Helm chart's memory): a fresh service, NODE_OPTIONS=${nodeOptions ? `\`${nodeOptions}\`` : 'none'}, every route in turn (bench/wrk-mixed.lua: /, /success, /failure, JSON routes, bad ids, unknown DAG and route, /metrics, /docs-json, probes) at ${cfg.mixedConnections} connections for ${cfg.mixedS} s while the stand-in Airflow cycles through 503, 500, HTML, reset, a hang past the deadline and 401: ${Math.round(run.rps).toLocaleString('en-US')} req/s, p99 ${fmt(run.p99)} ms, ${run.calls} Airflow calls. RSS ${fmt(rss.start, 1)} MB at start, ${fmt(rss.idle, 1)} MB idle, ${fmt(rss.median, 1)} MB median and ${fmt(rss.peak, 1)} MB peak under the load (sampled every 250 ms). V8 heap spaces (MB, from /metrics) idle: ${spaces(heap.idle)}; largest under load: ${spaces(heap.peak)}.`,
+      `Mixed load (the sizing row of the Helm chart's memory): a fresh service (node flags: ${flags ? `\`${flags}\`` : 'none'}), every route in turn (bench/wrk-mixed.lua: /, /success, /failure, JSON routes, bad ids, unknown DAG and route, /metrics, /docs-json, probes) at ${cfg.mixedConnections} connections for ${cfg.mixedS} s while the stand-in Airflow cycles through 503, 500, HTML, reset, a hang past the deadline and 401: ${Math.round(run.rps).toLocaleString('en-US')} req/s, p99 ${fmt(run.p99)} ms, ${run.calls} Airflow calls. RSS ${fmt(rss.start, 1)} MB at start, ${fmt(rss.idle, 1)} MB idle, ${fmt(rss.median, 1)} MB median and ${fmt(rss.peak, 1)} MB peak under the load (sampled every 250 ms). V8 heap spaces (MB, from /metrics) idle: ${spaces(heap.idle)}; largest under load: ${spaces(heap.peak)}.`,
     );
   }
   const seedPage = rowById(results, 'seed-success');

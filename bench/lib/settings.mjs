@@ -37,19 +37,22 @@ export const settings = {
 };
 
 /**
- * The NODE_OPTIONS the container image runs the service with (the Dockerfile's `ENV NODE_OPTIONS=…`),
- * so that the benchmark measures the service as deployed; '' when the Dockerfile sets none.
+ * The node flags the container image starts the service with (the Dockerfile's `CMD ["node", …flags,
+ * "dist/main.js"]`), so that the benchmark measures the service as deployed.
  */
-function deployedNodeOptions() {
-  const m = /\bNODE_OPTIONS="?([^"\n\\]*)"?/.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
-  return m ? m[1].trim() : '';
+function deployedNodeFlags() {
+  const m = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? JSON.parse(m[1]).filter((arg) => arg.startsWith('--')) : [];
 }
 
 /** Everything else the harness needs but a result does not describe. */
 export const harness = {
   serviceDir: path.resolve(env.BENCH_SERVICE_DIR ?? ROOT),
-  // Node flags for the service: the image's (above) unless BENCH_SERVICE_NODE_OPTIONS says otherwise ('' = none).
-  serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS ?? deployedNodeOptions(),
+  // Node flags for the service alone: the image's command-line flags (above) unless BENCH_SERVICE_NODE_FLAGS
+  // says otherwise (space-separated, '' = none), and NODE_OPTIONS from BENCH_SERVICE_NODE_OPTIONS.
+  serviceNodeFlags:
+    env.BENCH_SERVICE_NODE_FLAGS !== undefined ? env.BENCH_SERVICE_NODE_FLAGS.split(/\s+/).filter(Boolean) : deployedNodeFlags(),
+  serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS,
   python: env.BENCH_PYTHON ?? 'python3',
   // A subset run writes only to its work directory unless told where: latest.json describes full runs.
   resultsFile: env.BENCH_RESULTS ?? (only ? null : LATEST_RESULTS),

@@ -82,6 +82,7 @@ export async function measureMixed(ctx) {
     run: { rps: result.rps, p50: result.p50, p99: result.p99, requests: result.requests, socketErrors: result.socketErrors, calls },
     // MB by V8 heap space, idle and the largest under load: where the difference goes.
     heap: { idle: idleHeap, peak: maxBySpace(heapSamples) },
+    nodeFlags: service.nodeFlags,
     nodeOptions: service.nodeOptions ?? null,
   };
 }
