@@ -1,6 +1,7 @@
 // Load runs with wrk (C, epoll; Debian package `wrk`) in their own processes, so the load generator
 // never shares a measured server's event loop. Input: a JSON object as argv[2]:
-//   single target: {url, connections, duration | amount, headers}
+//   single target: {url, connections, duration | amount, headers, script}
+//     script: a wrk Lua script of bench/ that makes the requests (it reports through wrk-report.lua)
 //   alternating:   {targets: [{name, url, headers, pid}], rounds, duration, connections, callsUrl}
 //     runs `rounds` rounds of one `duration`-second slice per target, target after target, so that a
 //     drift of the machine's speed (a shared VM) hits every target alike; per target it adds up the
@@ -38,12 +39,13 @@ function wrk(target, seconds) {
     '--timeout',
     '10s',
     '-s',
-    path.join(BENCH, 'wrk-report.lua'),
+    path.join(BENCH, target.script ?? 'wrk-report.lua'),
   ];
   for (const [name, value] of Object.entries(target.headers ?? {})) args.push('-H', `${name}: ${value}`);
   args.push(target.url);
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, BENCH_WRK_REPORT: path.join(BENCH, 'wrk-report.lua') };
+    const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

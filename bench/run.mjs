@@ -18,6 +18,7 @@ import { harness, settings, want } from './lib/settings.mjs';
 import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
+import { measureMixed } from './scenarios/mixed.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
 import { measureStarts } from './scenarios/starts.mjs';
@@ -32,6 +33,7 @@ async function runScenarios(ctx) {
   if (want('memory')) scenarios.memory = await measureMemory(ctx);
   scenarios.routes = await measureRoutes(ctx);
   await stop(ctx.service.child);
+  if (want('mixed')) scenarios.mixed = await measureMixed(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }
@@ -53,7 +55,13 @@ async function main() {
   ensureWrk();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'airflow-status-bench-'));
   const m = machine();
-  const results = { schema: 1, started: new Date().toISOString(), settings, machine: m, loadAverage: { before: os.loadavg() } };
+  const results = {
+    schema: 1,
+    started: new Date().toISOString(),
+    settings: { ...settings, serviceNodeFlags: harness.serviceNodeFlags, serviceNodeOptions: harness.serviceNodeOptions || null },
+    machine: m,
+    loadAverage: { before: os.loadavg() },
+  };
   process.stderr.write(
     `bench: ${m.nproc} cores, ${m.cpu}, node ${m.node}; load generator wrk ${m.wrk}; load average ${results.loadAverage.before.map((x) => x.toFixed(2)).join(' ')}; logs in ${workDir}\n`,
   );

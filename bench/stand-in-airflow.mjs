@@ -1,6 +1,8 @@
 // A stand-in Airflow 3 REST API for the benchmark: node:http on 127.0.0.1, in its own process.
 // It answers the few endpoints the service and the seed's Flask app use, accepts a JWT or HTTP
 // basic, and counts every call by "METHOD path" (query stripped). GET /__calls returns the counts.
+// GET /__faults?periodMs=N cycles the DAG-run and DAG reads through FAULTS (a new one every N ms;
+// 0 = answer normally again), for the mixed-load memory row.
 // Usage: node bench/stand-in-airflow.mjs [port]   (port 0 = any; prints `LISTENING <port>` when ready)
 import http from 'node:http';
 
@@ -43,6 +45,35 @@ function run(dagId) {
   };
 }
 
+/** What Airflow does when it goes wrong, in the order the cycle visits them. */
+const FAULTS = ['ok', 'unavailable', 'error', 'garbage', 'reset', 'slow', 'refused-auth', 'ok'];
+let faultCycle = null;
+let fault = 'ok';
+
+function cycleFaults(periodMs) {
+  clearInterval(faultCycle);
+  fault = 'ok';
+  if (!periodMs) return;
+  let i = 0;
+  faultCycle = setInterval(() => (fault = FAULTS[++i % FAULTS.length]), periodMs);
+}
+
+/** Answers a read as the current fault; false when it should be answered normally. */
+function faulty(res) {
+  if (fault === 'ok') return false;
+  if (fault === 'unavailable') send(res, 503, { detail: 'Service Unavailable' });
+  else if (fault === 'error') send(res, 500, { detail: 'Internal Server Error' });
+  else if (fault === 'refused-auth') send(res, 401, { detail: 'Not authenticated' });
+  else if (fault === 'reset') res.socket?.destroy();
+  // Longer than the service's AIRFLOW_TIMEOUT_MS in the mixed row (1000 ms), so its deadline fires.
+  else if (fault === 'slow') setTimeout(() => send(res, 503, { detail: 'late' }), 1500);
+  else {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end('<html><body>not an API</body></html>');
+  }
+  return true;
+}
+
 function send(res, status, body) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -57,6 +88,10 @@ function authorised(req) {
 const server = http.createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/__calls') return send(res, 200, Object.fromEntries(calls));
+  if (path === '/__faults') {
+    cycleFaults(Number(new URL(req.url, 'http://x').searchParams.get('periodMs') ?? 0));
+    return send(res, 200, { fault });
+  }
   const key = `${req.method} ${path}`;
   calls.set(key, (calls.get(key) ?? 0) + 1);
   req.resume();
@@ -66,11 +101,13 @@ const server = http.createServer((req, res) => {
     let m = /^\/api\/v2\/dags\/([^/]+)\/dagRuns$/.exec(path);
     if (req.method === 'GET' && m) {
       if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
+      if (faulty(res)) return;
       return send(res, 200, { dag_runs: [run(decodeURIComponent(m[1]))], total_entries: 1 });
     }
     m = /^\/api\/v2\/dags\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && m) {
       if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
+      if (faulty(res)) return;
       const dagId = decodeURIComponent(m[1]);
       return send(res, 200, { dag_id: dagId, dag_display_name: dagId, is_paused: false, is_stale: false, tags: [] });
     }

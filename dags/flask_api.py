@@ -12,8 +12,9 @@ Environment: node inherits the task's environment (the scheduler's, i.e. whateve
 was started with: FLASK_PORT, HOST, AIRFLOW_WEBSERVER, AIRFLOW_USERNAME, AIRFLOW_PASSWORD,
 TARGET_DAG_ID, WATCHDOG_INTERVAL_SECONDS, WATCHDOG_ON_LOSS, ...). The run conf can override or add
 variables:  {"env": {"FLASK_PORT": "5601", "WATCHDOG_ON_LOSS": "exit"}}.
-NODE_BINARY (default: `node` on PATH) and NODE_SERVICE_SCRIPT (default: <repo>/dist/main.js) are read
-from that merged environment too.
+NODE_BINARY (default: the Node LTS this repository brings, <repo>/node_modules/.bin/node from its
+`node` devDependency, else `node` on PATH) and NODE_SERVICE_SCRIPT (default: <repo>/dist/main.js) are
+read from that merged environment too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ except ImportError:  # pragma: no cover
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCRIPT = REPO_ROOT / "dist" / "main.js"
+# The Node LTS the service is built and tested on (package.json's `node` devDependency; `npm ci` puts it here).
+REPO_NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
 PR_SET_PDEATHSIG = 1
 
 
@@ -108,7 +111,7 @@ class NodeServiceOperator(BaseOperator):
     # -- operator API --------------------------------------------------------------------------
     def execute(self, context):
         env = self._build_env(context)
-        node = env.get("NODE_BINARY") or shutil.which("node", path=env.get("PATH"))
+        node = env.get("NODE_BINARY") or (str(REPO_NODE) if os.access(REPO_NODE, os.X_OK) else None) or shutil.which("node", path=env.get("PATH"))
         if not node:
             raise AirflowException("node binary not found (set NODE_BINARY or put node on PATH)")
         script = Path(env.get("NODE_SERVICE_SCRIPT") or self.script or DEFAULT_SCRIPT)

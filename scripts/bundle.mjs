@@ -26,7 +26,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   logLevel: 'warning',
   // dist/main.js.map: `node --enable-source-maps dist/main.js` gives stack traces in the sources.
   sourcemap: true,

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { AirflowRest } from './airflow/airflow-rest.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// The Node LTS the project brings (the `node` devDependency): on a fresh clone the demo itself may run
+// on an older node, which only installs it.
+const projectNode = () => (existsSync(`${root}/node_modules/.bin/node`) ? `${root}/node_modules/.bin/node` : process.execPath);
 const airflowSh = fileURLToPath(new URL('./airflow/airflow.sh', import.meta.url));
 const AIRFLOW = 'http://127.0.0.1:8080';
 const airflow = new AirflowRest(AIRFLOW);
@@ -61,7 +64,7 @@ async function main() {
   const { dag_run_id: runId } = await airflow.trigger(DAG, { trigger_flask: false });
   say(`triggered ${DAG} run ${runId}`);
 
-  service = spawn(process.execPath, ['dist/main.js'], { cwd: root, stdio: 'inherit', env: { ...process.env, FLASK_PORT: String(PORT) } });
+  service = spawn(projectNode(), ['dist/main.js'], { cwd: root, stdio: 'inherit', env: { ...process.env, FLASK_PORT: String(PORT) } });
   service.once('exit', (code) => {
     if (!stopping) {
       say(`the service exited (${code}); see its messages above`);

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond npm packages, installed when missing (idempotent, fast when present):
-# Debian's Chromium for the browser test, and the pinned Airflow whose OpenAPI spec checks the fake
-# and which the real-Airflow suites run (started by the Jest global setup, not here).
+# Debian's Chromium for the browser test, the pinned Airflow whose OpenAPI spec checks the fake
+# and which the real-Airflow suites run (started by the Jest global setup, not here), and the
+# deployment checks' tools (scripts/deploy-tools.sh: helm, hadolint, kubernetes-validate, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The suite runs on the Node LTS the project brings (the `node` devDependency, which npm puts first
+# on the PATH of npm scripts), whatever node runs npm itself.
+if [[ "$(node --version)" != v24.* ]]; then
+  echo "[test-prereqs] the tests run on Node 24 (node_modules/.bin/node from the \`node\` devDependency), found $(command -v node) $(node --version); run npm ci" >&2
+  exit 1
+fi
 
 if [[ ! -x /usr/bin/chromium ]]; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -17,3 +25,4 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 bash scripts/airflow/airflow.sh install
+bash scripts/deploy-tools.sh

@@ -30,9 +30,9 @@ function runLoad(opts) {
   });
 }
 
-/** Load on one URL at the configured connections, for `duration` seconds or `amount` requests. */
-export function load(url, { duration, amount } = {}) {
-  return runLoad({ url, connections: settings.connections, duration, amount });
+/** Load on one URL (or the routes of a wrk `script`) at the configured connections, for `duration` seconds or `amount` requests. */
+export function load(url, { duration, amount, connections = settings.connections, script } = {}) {
+  return runLoad({ url, connections, duration, amount, script });
 }
 
 /** wrk counts non-2xx/3xx answers but not which status: one request after the row checks it is the expected one. */

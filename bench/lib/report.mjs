@@ -45,8 +45,24 @@ function checks(results) {
       `peaks ${fmt(rss.halfPeaks[0], 1)} → ${fmt(rss.halfPeaks[1], 1)} MB; after warm-up → end ${fmt(rss.afterWarmUp, 1)} → ${fmt(rss.end, 1)} MB`,
     ]);
   }
+  if (s.mixed) {
+    const { rss } = s.mixed;
+    list.push([
+      `mixed load: RSS peak ≤ idle + 60 MB (every route, ${cfg.mixedConnections} connections, Airflow cycling faults)`,
+      rss.peak <= rss.idle + 60,
+      `idle ${fmt(rss.idle, 1)} MB, peak ${fmt(rss.peak, 1)} MB (+${fmt(rss.peak - rss.idle, 1)})`,
+    ]);
+  }
   return list;
 }
+
+/** MB by V8 heap space, largest first: "new 24.0, old 40.1, …". */
+const spaces = (heap) =>
+  Object.entries(heap ?? {})
+    .filter(([, mb]) => mb >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([space, mb]) => `${space.replace(/_space$/, '')} ${fmt(mb, 1)}`)
+    .join(', ');
 
 function setup(results) {
   const { machine: m, settings: cfg, loadAverage } = results;
@@ -55,7 +71,7 @@ function setup(results) {
   return [
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memGb} GiB, Linux ${m.kernel}, Node ${m.node}${seed ? `, Python ${seed.python}, Flask ${seed.flask} (Werkzeug ${seed.werkzeug}), requests ${seed.requests}` : ''}.`,
     `Load average (1, 5, 15 min) before the run: ${avg(loadAverage.before)}; after: ${avg(loadAverage.after)} (other work on this VM skews every number).`,
-    `Load generator: wrk ${m.wrk} (-t${m.wrkThreads}: one load thread, leaving the other core to the server), ${cfg.connections} connections, its own process, ${cfg.warmupS} s warm-up then ${cfg.durationS} s per row, all on 127.0.0.1. Rows marked ⇄ are measured in alternating slices (${cfg.rounds} rounds of ${cfg.sliceS} s each, one target after the other) so that the drift of this shared VM's speed hits them alike. Latency: wrk's percentiles (for ⇄ rows the median of the slices' percentiles; every slice's p99 is in the results JSON). Errors: wrk's non-2xx/3xx answers plus its socket errors (connect, read, write, timeout). STATUS_CACHE_TTL_MS=${cfg.ttlMs}; the stand-in Airflow answers in well under 1 ms. Server CPU: utime+stime of the server process during the row.`,
+    `Load generator: wrk ${m.wrk} (-t${m.wrkThreads}: one load thread, leaving the other core to the server), ${cfg.connections} connections, its own process, ${cfg.warmupS} s warm-up then ${cfg.durationS} s per row, all on 127.0.0.1. Rows marked ⇄ are measured in alternating slices (${cfg.rounds} rounds of ${cfg.sliceS} s each, one target after the other) so that the drift of this shared VM's speed hits them alike. Latency: wrk's percentiles (for ⇄ rows the median of the slices' percentiles; every slice's p99 is in the results JSON). Errors: wrk's non-2xx/3xx answers plus its socket errors (connect, read, write, timeout). STATUS_CACHE_TTL_MS=${cfg.ttlMs}; the stand-in Airflow answers in well under 1 ms. Server CPU: utime+stime of the server process during the row.${cfg.serviceNodeFlags?.length ? ` The service runs with the container image's node flags \`${cfg.serviceNodeFlags.join(' ')}\` (its CMD).` : ''}${cfg.serviceNodeOptions ? ` NODE_OPTIONS=\`${cfg.serviceNodeOptions}\`.` : ''}`,
   ];
 }
 
@@ -94,6 +110,13 @@ function notes(results) {
     const { rss, run } = s.memory;
     lines.push(
       `Resident memory (VmRSS) of the service: ${fmt(rss.start, 1)} MB at start, ${fmt(rss.afterWarmUp, 1)} MB after warm-up, ${fmt(rss.afterHalf, 1)} MB after ${cfg.memoryRequests / 2} more requests, ${fmt(rss.end, 1)} MB after ${cfg.memoryRequests}; peak ${fmt(rss.peak, 1)} MB (sampled every 250 ms; peak of each half ${fmt(rss.halfPeaks[0], 1)}, ${fmt(rss.halfPeaks[1], 1)} MB). Those ${run.requests} requests on the cached status, at ${cfg.connections} connections in 3 s wrk runs: ${fmt(run.elapsedMs / 1000, 1)} s, ${Math.round(run.rps)} req/s, ${run.errors} errors, ${run.calls} Airflow calls.`,
+    );
+  }
+  if (s.mixed) {
+    const { rss, run, heap, nodeFlags = [], nodeOptions } = s.mixed;
+    const flags = [...nodeFlags, ...(nodeOptions ? [`NODE_OPTIONS=${nodeOptions}`] : [])].join(' ');
+    lines.push(
+      `Mixed load (the sizing row of the Helm chart's memory): a fresh service (node flags: ${flags ? `\`${flags}\`` : 'none'}), every route in turn (bench/wrk-mixed.lua: /, /success, /failure, JSON routes, bad ids, unknown DAG and route, /metrics, /docs-json, probes) at ${cfg.mixedConnections} connections for ${cfg.mixedS} s while the stand-in Airflow cycles through 503, 500, HTML, reset, a hang past the deadline and 401: ${Math.round(run.rps).toLocaleString('en-US')} req/s, p99 ${fmt(run.p99)} ms, ${run.calls} Airflow calls. RSS ${fmt(rss.start, 1)} MB at start, ${fmt(rss.idle, 1)} MB idle, ${fmt(rss.median, 1)} MB median and ${fmt(rss.peak, 1)} MB peak under the load (sampled every 250 ms). V8 heap spaces (MB, from /metrics) idle: ${spaces(heap.idle)}; largest under load: ${spaces(heap.peak)}.`,
     );
   }
   const seedPage = rowById(results, 'seed-success');

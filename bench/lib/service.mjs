@@ -1,4 +1,4 @@
-// The service under test: `node dist/main.js` of BENCH_SERVICE_DIR against the stand-in Airflow.
+// The service under test: `node [the image's flags] dist/main.js` of BENCH_SERVICE_DIR against the stand-in Airflow.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,9 +28,15 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   if (!extraEnv.LOG_LEVEL) delete env.LOG_LEVEL;
   // Node flags for the service alone (e.g. --max-semi-space-size=2), never for the harness or load generator.
   if (harness.serviceNodeOptions) env.NODE_OPTIONS = harness.serviceNodeOptions;
+  else delete env.NODE_OPTIONS;
+  const nodeFlags = harness.serviceNodeFlags;
   const started = performance.now();
   const child = track(
-    spawn(process.execPath, [path.join(harness.serviceDir, 'dist/main.js')], { cwd: harness.serviceDir, env, stdio: ['ignore', fd, fd] }),
+    spawn(process.execPath, [...nodeFlags, path.join(harness.serviceDir, 'dist/main.js')], {
+      cwd: harness.serviceDir,
+      env,
+      stdio: ['ignore', fd, fd],
+    }),
     `service(${label})`,
   );
   closeSync(fd);
@@ -40,5 +46,13 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   } catch (error) {
     throw new Error(`${error.message}\n--- ${logFile} ---\n${readFileSync(logFile, 'utf8').slice(-2000)}`, { cause: error });
   }
-  return { child, base, logFile, startMs: performance.now() - started, rssAtStart: rssMb(child.pid) };
+  return {
+    child,
+    base,
+    logFile,
+    nodeFlags,
+    nodeOptions: env.NODE_OPTIONS,
+    startMs: performance.now() - started,
+    rssAtStart: rssMb(child.pid),
+  };
 }

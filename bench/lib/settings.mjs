@@ -1,4 +1,5 @@
 // The benchmark's knobs, read once from the environment (see BENCHMARKS.md, "Reproduce").
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -23,6 +24,9 @@ export const settings = {
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   ttlMs: Number(env.STATUS_CACHE_TTL_MS ?? 2000),
   memoryRequests: Number(env.BENCH_MEMORY_REQUESTS ?? 100_000),
+  // The mixed-load memory row (bench/scenarios/mixed.mjs): its length and connections.
+  mixedS: Number(env.BENCH_MIXED_S ?? 60),
+  mixedConnections: Number(env.BENCH_MIXED_CONNECTIONS ?? 20),
   starts: Number(env.BENCH_STARTS ?? 5),
   rounds,
   // wrk runs whole seconds: an alternating slice is duration / rounds rounded, at least 1 s.
@@ -32,9 +36,22 @@ export const settings = {
   skipSeed: Boolean(env.BENCH_SKIP_SEED),
 };
 
+/**
+ * The node flags the container image starts the service with (the Dockerfile's `CMD ["node", …flags,
+ * "dist/main.js"]`), so that the benchmark measures the service as deployed.
+ */
+function deployedNodeFlags() {
+  const m = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? JSON.parse(m[1]).filter((arg) => arg.startsWith('--')) : [];
+}
+
 /** Everything else the harness needs but a result does not describe. */
 export const harness = {
   serviceDir: path.resolve(env.BENCH_SERVICE_DIR ?? ROOT),
+  // Node flags for the service alone: the image's command-line flags (above) unless BENCH_SERVICE_NODE_FLAGS
+  // says otherwise (space-separated, '' = none), and NODE_OPTIONS from BENCH_SERVICE_NODE_OPTIONS.
+  serviceNodeFlags:
+    env.BENCH_SERVICE_NODE_FLAGS !== undefined ? env.BENCH_SERVICE_NODE_FLAGS.split(/\s+/).filter(Boolean) : deployedNodeFlags(),
   serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS,
   python: env.BENCH_PYTHON ?? 'python3',
   // A subset run writes only to its work directory unless told where: latest.json describes full runs.

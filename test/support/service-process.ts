@@ -25,6 +25,11 @@ export class ServiceProcess {
     return new ServiceProcess(child);
   }
 
+  /** A process started otherwise (e.g. as a container would start it), with its output kept. */
+  static adopt(child: ChildProcess): ServiceProcess {
+    return new ServiceProcess(child);
+  }
+
   /** Resolves with the exit code (or the signal's name). */
   async exited(): Promise<number | string> {
     if (this.child.exitCode !== null) return this.child.exitCode;
