@@ -5,9 +5,11 @@ import { AirflowModule } from './airflow/airflow.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
+import eventsConfig from './config/events.config.js';
 import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -22,7 +24,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, httpConfig],
+      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, eventsConfig, httpConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),
@@ -32,6 +34,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     HttpEdgeModule,
     AirflowModule,
     DagStatusModule,
+    EventsModule,
     HealthModule,
     PortGuardModule,
   ],

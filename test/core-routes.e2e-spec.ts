@@ -336,6 +336,7 @@ describe('HTTP hygiene', () => {
         '/',
         '/api/dags/{dagId}/runs',
         '/api/dags/{dagId}/status',
+        '/api/events',
         '/failure',
         '/health',
         '/health/live',
