@@ -15,6 +15,7 @@ import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { PagesModule } from './pages/pages.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
 
 @Module({
@@ -35,6 +36,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     AirflowModule,
     DagStatusModule,
     EventsModule,
+    PagesModule,
     HealthModule,
     PortGuardModule,
   ],

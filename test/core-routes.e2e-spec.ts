@@ -337,6 +337,8 @@ describe('HTTP hygiene', () => {
         '/api/dags/{dagId}/runs',
         '/api/dags/{dagId}/status',
         '/api/events',
+        '/assets/live.js',
+        '/dags',
         '/failure',
         '/health',
         '/health/live',
