@@ -6,6 +6,8 @@ export interface StatusEvent {
   readonly id: number;
   readonly dagId: string;
   readonly overview: DagOverviewDto;
+  /** The overview as JSON, made once for every stream that sends it. */
+  readonly json: string;
   /** The overview without `fetched_at`: two events with the same key tell nothing new. */
   readonly key: string;
 }

@@ -6,7 +6,7 @@ import {
   type MessageEvent,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { concat, defer, filter, from, interval, map, merge, of, ReplaySubject, share, Subject, takeUntil, type Observable } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
 import { DAG_ID_PATTERN } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
@@ -28,13 +28,22 @@ const RETRY_MS = 3000;
  * reconnect to a restarted service is never mistaken for a resume.
  */
 const ID_BASE = Date.now() * 1000;
+const HEARTBEAT: MessageEvent = { comment: 'heartbeat' };
+
+/** One DAG's following of its overviews, shared by the streams that want the DAG. */
+interface Channel {
+  streams: number;
+  /** Whether the DAG's latest event is current: the channel has had its first overview since it started. */
+  ready: boolean;
+  subscription: Subscription | null;
+}
 
 /**
  * The live updates behind `GET /api/events`. Each DAG has one channel, shared
  * by every stream that wants it while any does: it follows
  * `DagStatusService.overviewChanges` (so the store reads Airflow once per TTL
  * for it, however many streams), numbers each new overview once, keeps it in
- * a ring for streams that resume, and replays the DAG's latest to a stream
+ * a ring for streams that resume, and gives the DAG's latest to a stream
  * that joins. Streams are counted against MAX_EVENT_STREAMS and all end when
  * the application shuts down.
  */
@@ -42,9 +51,10 @@ const ID_BASE = Date.now() * 1000;
 export class EventsService implements BeforeApplicationShutdown {
   private readonly config: EventsConfig;
   private readonly ring = new EventsRing(RING_SIZE, ID_BASE);
-  private readonly channels = new Map<string, Observable<StatusEvent>>();
+  private readonly channels = new Map<string, Channel>();
   private readonly latest = new Map<string, StatusEvent>();
-  private readonly closing$ = new Subject<void>();
+  /** Every event of every channel (a DAG's latest again when a restarted channel finds nothing new). */
+  private readonly events$ = new Subject<StatusEvent>();
   private lastId = ID_BASE;
   private open = 0;
   private closing = false;
@@ -104,54 +114,84 @@ export class EventsService implements BeforeApplicationShutdown {
    * One stream's events: a retry hint, then each DAG's current overview (or,
    * resuming from a `Last-Event-ID` the ring still holds, the events missed
    * since), then one event per change, with a comment every heartbeat; it
-   * completes when the application shuts down.
+   * completes when the application shuts down. Written by hand rather than
+   * composed of operators: a thousand streams each holding a chain of twenty
+   * subscribers cost tens of MB (BENCHMARKS.md).
    */
   stream(dagIds: readonly string[], lastEventId?: string): Observable<MessageEvent> {
-    return defer(() => {
-      const resumeFrom = lastEventId !== undefined && /^\d{1,16}$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
+    return new Observable<MessageEvent>((subscriber) => {
+      const trimmed = lastEventId?.trim() ?? '';
+      const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
       const missed = resumeFrom === undefined ? undefined : this.ring.after(resumeFrom, this.lastId);
       const wanted = new Set(dagIds);
       // Per DAG, the id of the newest event this stream has (from the resume point on, when it is known).
       const sent = new Map<string, number>();
       if (missed !== undefined) for (const dagId of dagIds) sent.set(dagId, resumeFrom!);
-      const isNew = (event: StatusEvent): boolean => {
-        if (event.id <= (sent.get(event.dagId) ?? 0)) return false;
+      const send = (event: StatusEvent): void => {
+        if (!wanted.has(event.dagId) || event.id <= (sent.get(event.dagId) ?? 0)) return;
         sent.set(event.dagId, event.id);
-        return true;
+        subscriber.next(toMessage(event));
       };
-      const hello: MessageEvent = {
+      subscriber.next({
         retry: RETRY_MS,
         // An unknown resume point is forgotten (an empty id resets the client's); a known one is kept.
         id: missed === undefined ? '' : String(resumeFrom),
         comment: 'airflow-status-api status events',
+      });
+      for (const event of missed ?? []) send(event);
+      // Subscribed before the channels start: a channel's first overview may come at once.
+      const subscription = this.events$.subscribe({ next: send, complete: () => subscriber.complete() });
+      for (const dagId of dagIds) {
+        const channel = this.join(dagId);
+        // A live channel's latest is current; a starting one's first overview comes through events$.
+        if (channel.ready) {
+          const latest = this.latest.get(dagId);
+          if (latest !== undefined) send(latest);
+        }
+      }
+      const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
+      return () => {
+        clearInterval(heartbeat);
+        subscription.unsubscribe();
+        for (const dagId of dagIds) this.leave(dagId);
       };
-      const events = concat(
-        from((missed ?? []).filter((event) => wanted.has(event.dagId))),
-        merge(...dagIds.map((dagId) => this.channel(dagId))),
-      ).pipe(filter(isNew), map(toMessage));
-      const heartbeat = interval(this.config.heartbeatMs).pipe(map((): MessageEvent => ({ comment: 'heartbeat' })));
-      return concat(of(hello), merge(events, heartbeat)).pipe(takeUntil(this.closing$));
     });
   }
 
   /** Ends every stream at once, so that none holds up the drain or the exit, and refuses new ones. */
   beforeApplicationShutdown(): void {
     this.closing = true;
-    this.closing$.next();
-    this.closing$.complete();
+    this.events$.complete();
   }
 
-  private channel(dagId: string): Observable<StatusEvent> {
+  /** Counts a stream in on the DAG's channel, starting it (following the DAG's overviews) for the first. */
+  private join(dagId: string): Channel {
     let channel = this.channels.get(dagId);
     if (channel === undefined) {
-      channel = this.status.overviewChanges([dagId]).pipe(
-        map((overview) => this.record(dagId, overview)),
-        // One subscription to the DAG's changes while any stream wants it; a joining stream gets the latest.
-        share({ connector: () => new ReplaySubject<StatusEvent>(1), resetOnRefCountZero: true, resetOnComplete: true, resetOnError: true }),
-      );
+      channel = { streams: 0, ready: false, subscription: null };
       this.channels.set(dagId, channel);
     }
+    channel.streams += 1;
+    if (channel.subscription === null && !this.closing) {
+      const started = channel;
+      started.subscription = this.status.overviewChanges([dagId]).subscribe((overview) => {
+        const event = this.record(dagId, overview);
+        started.ready = true;
+        this.events$.next(event);
+      });
+    }
     return channel;
+  }
+
+  /** Counts a stream out; the last one stops the channel (and so the store's refreshes of the DAG). */
+  private leave(dagId: string): void {
+    const channel = this.channels.get(dagId);
+    if (channel === undefined) return;
+    channel.streams -= 1;
+    if (channel.streams > 0) return;
+    channel.subscription?.unsubscribe();
+    channel.subscription = null;
+    channel.ready = false;
   }
 
   /** Numbers an overview that tells something new; one that does not keeps the latest event's id (with its newer data). */
@@ -159,12 +199,12 @@ export class EventsService implements BeforeApplicationShutdown {
     const key = JSON.stringify({ ...overview, fetched_at: null });
     const previous = this.latest.get(dagId);
     if (previous !== undefined && previous.key === key) {
-      const refreshed = { ...previous, overview };
+      const refreshed = { ...previous, overview, json: JSON.stringify(overview) };
       this.latest.set(dagId, refreshed);
       return refreshed;
     }
     this.lastId += 1;
-    const event: StatusEvent = { id: this.lastId, dagId, overview, key };
+    const event: StatusEvent = { id: this.lastId, dagId, overview, json: JSON.stringify(overview), key };
     this.latest.set(dagId, event);
     this.ring.push(event);
     return event;
@@ -172,5 +212,6 @@ export class EventsService implements BeforeApplicationShutdown {
 }
 
 function toMessage(event: StatusEvent): MessageEvent {
-  return { type: STATUS_EVENT, id: String(event.id), data: event.overview };
+  // A string goes out as it is: 1,000 streams do not serialise the same overview 1,000 times.
+  return { type: STATUS_EVENT, id: String(event.id), data: event.json };
 }
