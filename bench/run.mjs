@@ -18,6 +18,7 @@ import { harness, settings, want } from './lib/settings.mjs';
 import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
+import { measureOverview } from './scenarios/overview.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
 import { measureStarts } from './scenarios/starts.mjs';
@@ -32,6 +33,8 @@ async function runScenarios(ctx) {
   if (want('memory')) scenarios.memory = await measureMemory(ctx);
   scenarios.routes = await measureRoutes(ctx);
   await stop(ctx.service.child);
+  // Its own service, with 10 allowed DAGs: the overview's rows and the SSE fan-out.
+  if (want('dags') || want('api-dags') || want('fanout')) scenarios.overview = await measureOverview(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

@@ -5,7 +5,7 @@ import { fmt, median } from './format.mjs';
 /** Every measured row, in table order. */
 function tableRows(results) {
   const s = results.scenarios;
-  return [...(s.cached?.rows ?? []), ...(s.routes?.rows ?? []), ...(s.seed?.rows ?? [])];
+  return [...(s.cached?.rows ?? []), ...(s.routes?.rows ?? []), ...(s.overview?.rows ?? []), ...(s.seed?.rows ?? [])];
 }
 
 const rowById = (results, id) => tableRows(results).find((r) => r.id === id);
@@ -20,6 +20,8 @@ function checks(results) {
   // the cache can expire while another target is loaded, so the bound is per slice.
   const callRuns = serviceRows.map((r) => ({ calls: r.airflowCalls, max: r.maxCalls }));
   if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: Math.ceil(s.memory.run.elapsedMs / cfg.ttlMs) + 1 });
+  const fan = s.overview?.fanout;
+  if (fan) callRuns.push({ calls: fan.airflowCalls, max: fan.maxCalls });
   const list = [
     [`cached status ≥ 0.5 × ceiling`, status.rps >= 0.5 * ceil.rps, `${fmt(status.rps / ceil.rps)} ×`],
     [
@@ -43,6 +45,18 @@ function checks(results) {
       `RSS flat across ${cfg.memoryRequests} requests (peak of the second half ≤ peak of the first + 5 MB)`,
       rss.halfPeaks[1] <= rss.halfPeaks[0] + 5,
       `peaks ${fmt(rss.halfPeaks[0], 1)} → ${fmt(rss.halfPeaks[1], 1)} MB; after warm-up → end ${fmt(rss.afterWarmUp, 1)} → ${fmt(rss.end, 1)} MB`,
+    ]);
+  }
+  if (fan) {
+    list.push([
+      `SSE fan-out: p99 < 250 ms from the service's read of a change to each of ${fan.streams.toLocaleString('en-US')} streams`,
+      fan.p99 < 250,
+      `p99 ${fmt(fan.p99, 1)} ms`,
+    ]);
+    list.push([
+      `SSE fan-out: RSS added by ${fan.streams.toLocaleString('en-US')} open streams < 40 MB`,
+      fan.rssAddedMb < 40,
+      `${fmt(fan.rssAddedMb, 1)} MB`,
     ]);
   }
   return list;
@@ -96,6 +110,11 @@ function notes(results) {
       `Resident memory (VmRSS) of the service: ${fmt(rss.start, 1)} MB at start, ${fmt(rss.afterWarmUp, 1)} MB after warm-up, ${fmt(rss.afterHalf, 1)} MB after ${cfg.memoryRequests / 2} more requests, ${fmt(rss.end, 1)} MB after ${cfg.memoryRequests}; peak ${fmt(rss.peak, 1)} MB (sampled every 250 ms; peak of each half ${fmt(rss.halfPeaks[0], 1)}, ${fmt(rss.halfPeaks[1], 1)} MB). Those ${run.requests} requests on the cached status, at ${cfg.connections} connections in 3 s wrk runs: ${fmt(run.elapsedMs / 1000, 1)} s, ${Math.round(run.rps)} req/s, ${run.errors} errors, ${run.calls} Airflow calls.`,
     );
   }
+  const fan = s.overview?.fanout;
+  if (fan)
+    lines.push(
+      `SSE fan-out (GET /api/events, ${fan.dags} allowed DAGs): ${fan.streams.toLocaleString('en-US')} streams open, ${fan.changes} state changes of one DAG in the stand-in Airflow, one after the other. From the stand-in's first answer carrying the change (the service's read) to the event in each stream, read by the harness's one process: p50 ${fmt(fan.p50, 1)} ms, p99 ${fmt(fan.p99, 1)} ms, max ${fmt(fan.max, 1)} ms (the last stream, per change: ${fan.lastStreamMs.map((x) => fmt(x, 0)).join(', ')} ms). RSS (median over a TTL) ${fmt(fan.rssBefore, 1)} MB before any stream, ${fmt(fan.rssWithStreams, 1)} MB with the streams open: +${fmt(fan.rssAddedMb, 1)} MB, of which the heap's growth from a burst of 1,000 connections (a first round opened and closed: ${fmt(fan.rssWarm, 1)} MB after it, so +${fmt(fan.rssRetainedMb, 1)} MB held by the open streams themselves); ${fmt(fan.rssEnd, 1)} MB after the changes. Airflow calls meanwhile: ${fan.airflowCalls} in ${fmt(fan.elapsedMs / 1000, 1)} s (bound ${fan.maxCalls}: ${fan.dags} DAGs × one per TTL).`,
+    );
   const seedPage = rowById(results, 'seed-success');
   if (seedPage)
     lines.push(
