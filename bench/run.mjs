@@ -19,6 +19,7 @@ import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
+import { measureOverview } from './scenarios/overview.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
 import { measureStarts } from './scenarios/starts.mjs';
@@ -34,6 +35,8 @@ async function runScenarios(ctx) {
   scenarios.routes = await measureRoutes(ctx);
   await stop(ctx.service.child);
   if (want('mixed')) scenarios.mixed = await measureMixed(ctx);
+  // Its own service, with 10 allowed DAGs: the overview's rows and the SSE fan-out.
+  if (want('dags') || want('api-dags') || want('fanout')) scenarios.overview = await measureOverview(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

@@ -3,11 +3,16 @@
 // basic, and counts every call by "METHOD path" (query stripped). GET /__calls returns the counts.
 // GET /__faults?periodMs=N cycles the DAG-run and DAG reads through FAULTS (a new one every N ms;
 // 0 = answer normally again), for the mixed-load memory row.
+// POST /__state?dag_id=D&state=S gives D a new latest run in state S; GET /__served?dag_id=D then says
+// when (performance.timeOrigin + now, ms) that run was first served, i.e. when the service learnt of it.
 // Usage: node bench/stand-in-airflow.mjs [port]   (port 0 = any; prints `LISTENING <port>` when ready)
 import http from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
 const calls = new Map();
+/** dag id -> its latest run's state and id, and when a run read first carried them (null until then). */
+const latest = new Map();
+const clock = () => performance.timeOrigin + performance.now();
 
 const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
@@ -22,15 +27,17 @@ const HEALTH = JSON.stringify({
 });
 
 function run(dagId) {
+  const changed = latest.get(dagId);
+  if (changed && changed.servedAt === null) changed.servedAt = clock();
   // The fields of Airflow 3's DAGRunResponse, as a manual run triggered through the REST API.
   return {
-    dag_run_id: 'manual__2026-11-28T21:40:00.000000+00:00',
+    dag_run_id: changed?.runId ?? 'manual__2026-11-28T21:40:00.000000+00:00',
     dag_id: dagId,
     logical_date: '2026-11-28T21:40:00Z',
     run_after: '2026-11-28T21:40:00Z',
     start_date: '2026-11-28T21:40:01.250000Z',
     end_date: '2026-11-28T21:40:31.870000Z',
-    state: 'success',
+    state: changed?.state ?? 'success',
     note: null,
     run_type: 'manual',
     queued_at: '2026-11-28T21:40:00.120000Z',
@@ -91,6 +98,14 @@ const server = http.createServer((req, res) => {
   if (path === '/__faults') {
     cycleFaults(Number(new URL(req.url, 'http://x').searchParams.get('periodMs') ?? 0));
     return send(res, 200, { fault });
+  }
+  if (path === '/__state' || path === '/__served') {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const dagId = query.get('dag_id') ?? '';
+    if (path === '/__served') return send(res, 200, { servedAt: latest.get(dagId)?.servedAt ?? null });
+    const n = (latest.get(dagId)?.n ?? 0) + 1;
+    latest.set(dagId, { n, state: query.get('state') ?? 'failed', runId: `manual__bench_${n}`, servedAt: null });
+    return send(res, 200, { ok: true });
   }
   const key = `${req.method} ${path}`;
   calls.set(key, (calls.get(key) ?? 0) + 1);

@@ -6,15 +6,18 @@ import { BadgesModule } from './badges/badges.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
+import eventsConfig from './config/events.config.js';
 import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OverviewModule } from './overview/overview.module.js';
+import { PagesModule } from './pages/pages.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
 
 @Module({
@@ -24,7 +27,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, httpConfig],
+      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, eventsConfig, httpConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),
@@ -36,6 +39,8 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     DagStatusModule,
     OverviewModule,
     BadgesModule,
+    EventsModule,
+    PagesModule,
     HealthModule,
     PortGuardModule,
   ],

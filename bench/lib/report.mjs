@@ -5,7 +5,7 @@ import { fmt, median } from './format.mjs';
 /** Every measured row, in table order. */
 function tableRows(results) {
   const s = results.scenarios;
-  return [...(s.cached?.rows ?? []), ...(s.routes?.rows ?? []), ...(s.seed?.rows ?? [])];
+  return [...(s.cached?.rows ?? []), ...(s.routes?.rows ?? []), ...(s.overview?.rows ?? []), ...(s.seed?.rows ?? [])];
 }
 
 const rowById = (results, id) => tableRows(results).find((r) => r.id === id);
@@ -20,6 +20,8 @@ function checks(results) {
   // the cache can expire while another target is loaded, so the bound is per slice.
   const callRuns = serviceRows.map((r) => ({ calls: r.airflowCalls, max: r.maxCalls }));
   if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: Math.ceil(s.memory.run.elapsedMs / cfg.ttlMs) + 1 });
+  const fan = s.overview?.fanout;
+  if (fan) callRuns.push({ calls: fan.airflowCalls, max: fan.maxCalls });
   const list = [
     [`cached status ≥ 0.5 × ceiling`, status.rps >= 0.5 * ceil.rps, `${fmt(status.rps / ceil.rps)} ×`],
     [
@@ -51,6 +53,18 @@ function checks(results) {
       `mixed load: RSS peak ≤ idle + 60 MB (every route, ${cfg.mixedConnections} connections, Airflow cycling faults)`,
       rss.peak <= rss.idle + 60,
       `idle ${fmt(rss.idle, 1)} MB, peak ${fmt(rss.peak, 1)} MB (+${fmt(rss.peak - rss.idle, 1)})`,
+    ]);
+  }
+  if (fan) {
+    list.push([
+      `SSE fan-out: p99 < 250 ms from the service's read of a change to each of ${fan.streams.toLocaleString('en-US')} streams`,
+      fan.p99 < 250,
+      `p99 ${fmt(fan.p99, 1)} ms`,
+    ]);
+    list.push([
+      `SSE fan-out: RSS added by ${fan.streams.toLocaleString('en-US')} open streams < 40 MB`,
+      fan.rssAddedMb < 40,
+      `${fmt(fan.rssAddedMb, 1)} MB`,
     ]);
   }
   return list;
@@ -119,6 +133,11 @@ function notes(results) {
       `Mixed load (the sizing row of the Helm chart's memory): a fresh service (node flags: ${flags ? `\`${flags}\`` : 'none'}), every route in turn (bench/wrk-mixed.lua: /, /success, /failure, JSON routes, bad ids, unknown DAG and route, /metrics, /docs-json, probes) at ${cfg.mixedConnections} connections for ${cfg.mixedS} s while the stand-in Airflow cycles through 503, 500, HTML, reset, a hang past the deadline and 401: ${Math.round(run.rps).toLocaleString('en-US')} req/s, p99 ${fmt(run.p99)} ms, ${run.calls} Airflow calls. RSS ${fmt(rss.start, 1)} MB at start, ${fmt(rss.idle, 1)} MB idle, ${fmt(rss.median, 1)} MB median and ${fmt(rss.peak, 1)} MB peak under the load (sampled every 250 ms). V8 heap spaces (MB, from /metrics) idle: ${spaces(heap.idle)}; largest under load: ${spaces(heap.peak)}.`,
     );
   }
+  const fan = s.overview?.fanout;
+  if (fan)
+    lines.push(
+      `SSE fan-out (GET /api/events, ${fan.dags} allowed DAGs): ${fan.streams.toLocaleString('en-US')} streams open, ${fan.changes} state changes of one DAG in the stand-in Airflow, one after the other. From the stand-in's first answer carrying the change (the service's read) to the event in each stream, read by the harness's one process: p50 ${fmt(fan.p50, 1)} ms, p99 ${fmt(fan.p99, 1)} ms, max ${fmt(fan.max, 1)} ms (the last stream, per change: ${fan.lastStreamMs.map((x) => fmt(x, 0)).join(', ')} ms). RSS (median over a TTL) ${fmt(fan.rssBefore, 1)} MB before any stream, ${fmt(fan.rssWithStreams, 1)} MB with the streams open: +${fmt(fan.rssAddedMb, 1)} MB, of which the heap's growth from a burst of 1,000 connections (a first round opened and closed: ${fmt(fan.rssWarm, 1)} MB after it, so +${fmt(fan.rssRetainedMb, 1)} MB held by the open streams themselves); ${fmt(fan.rssEnd, 1)} MB after the changes. Airflow calls meanwhile: ${fan.airflowCalls} in ${fmt(fan.elapsedMs / 1000, 1)} s (bound ${fan.maxCalls}: ${fan.dags} DAGs × one per TTL).`,
+    );
   const seedPage = rowById(results, 'seed-success');
   if (seedPage)
     lines.push(

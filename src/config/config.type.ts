@@ -1,6 +1,7 @@
 import type { AirflowConfig } from './airflow.config.js';
 import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
+import type { EventsConfig } from './events.config.js';
 import type { HttpConfig } from './http.config.js';
 import type { PortGuardConfig } from './port-guard.config.js';
 
@@ -9,6 +10,7 @@ export interface AllConfig {
   app: AppConfig;
   airflow: AirflowConfig;
   dagStatus: DagStatusConfig;
+  events: EventsConfig;
   http: HttpConfig;
   portGuard: PortGuardConfig;
 }

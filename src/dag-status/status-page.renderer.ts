@@ -1,11 +1,8 @@
 import type { StatusVerdict } from './dag-status.types.js';
 
-/** People leave a status page open; refreshing it every 30 s matches the seed's watch period. */
-const REFRESH_SECONDS = 30;
-
-/** The page's only policy: no scripts at all, inline styles only. */
+/** The page's only policy: one script of our own (/assets/live.js, live updates) that talks only to us, inline styles only. */
 export const STATUS_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -83,7 +80,6 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
   <title>${escapeHtml(title)}</title>
   <style>
     body { font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2430; }
@@ -100,7 +96,8 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
   </style>
 </head>
 <body>
-  <main>
+  <main data-live-events="/api/events?dag_id=${encodeURIComponent(verdict.dagId)}">
+    <div data-live-region="verdict">
     <section class="verdict" role="status" data-outcome="${verdict.outcome}" data-reason="${escapeHtml(verdict.reason ?? '')}">
       <h1>${ok ? '✔ Success' : '✘ Not a success'}</h1>
       <p>${escapeHtml(verdict.explanation)}</p>
@@ -110,12 +107,14 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
         ${table}
       </tbody>
     </table>
+    </div>
     <footer>
       <p><a href="${escapeHtml(verdict.airflowUrl)}" rel="noopener noreferrer">Open ${run ? 'this run' : 'the DAG'} in Airflow</a>
-       · <a href="/api/dags/${encodeURIComponent(verdict.dagId)}/status">JSON</a> · <a href="/docs">API docs</a></p>
-      <p>This page refreshes every ${REFRESH_SECONDS} s.</p>
+       · <a href="/dags">All DAGs</a> · <a href="/api/dags/${encodeURIComponent(verdict.dagId)}/status">JSON</a> · <a href="/docs">API docs</a></p>
+      <p data-live-bar>Live updates need JavaScript; reload the page to see changes.</p>
     </footer>
   </main>
+  <script src="/assets/live.js" defer></script>
 </body>
 </html>
 `;

@@ -1,0 +1,94 @@
+import { Controller, Headers, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { ErrorDto } from '../http/error.dto.js';
+import { EventsService } from './events.service.js';
+
+const EXAMPLE = `retry: 3000
+id: 
+: airflow-status-api status events
+
+event: status
+id: 1764652157000001
+data: {"dag_id":"Airflow_Lab2","state":"success","run_id":"manual__2026-11-28T21:40:03+00:00",…,"outcome":"success",…}
+
+: heartbeat
+
+`;
+
+/** Server-Sent Events: the allowed DAGs' overviews as they change. */
+@ApiTags('Live updates')
+@ApiExtraModels(DagOverviewDto)
+@Controller('api')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Sse('events')
+  @ApiOperation({
+    summary: 'Live updates of the DAGs, as Server-Sent Events',
+    description:
+      'On connect a `retry:` hint, then one `status` event per DAG with its current overview (the same object as an entry of GET /api/dags), ' +
+      "then one `status` event each time a DAG's state, latest run or Airflow failure changes (nothing while nothing changes). " +
+      'Every event has an increasing `id`; reconnecting with `Last-Event-ID` resumes after it (the events missed since), or, when the id is too ' +
+      'old or unknown, starts again with the current status of each DAG. A comment (`: heartbeat`) every 15 s (EVENTS_HEARTBEAT_MS) keeps ' +
+      'proxies from closing an idle stream. At most MAX_EVENT_STREAMS streams are open at once; beyond it 503 with Retry-After. ' +
+      'Streams end when the service stops. Airflow is read once per DAG per STATUS_CACHE_TTL_MS however many streams are open.',
+  })
+  @ApiQuery({
+    name: 'dag_id',
+    required: false,
+    isArray: true,
+    description: 'An allowed DAG id (repeatable); without it, every DAG of ALLOWED_DAG_IDS',
+    example: 'Airflow_Lab2',
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received, to resume after it' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'An event stream; the data of each `status` event is a DagOverviewDto, as JSON',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'object',
+          description: 'One event (`event: status`, `id: <increasing integer>`, `data: <JSON>`)',
+          properties: {
+            event: { type: 'string', enum: ['status'] },
+            id: { type: 'string', example: '1764652157000001' },
+            data: { $ref: getSchemaPath(DagOverviewDto) },
+          },
+        },
+        example: EXAMPLE,
+      },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'A malformed dag_id', type: ErrorDto })
+  @ApiNotFoundResponse({ description: 'A dag_id not in ALLOWED_DAG_IDS', type: ErrorDto })
+  @ApiServiceUnavailableResponse({
+    description: 'MAX_EVENT_STREAMS streams are open already, or the service is stopping (Retry-After set)',
+    type: ErrorDto,
+  })
+  stream(
+    @Query('dag_id') dagIds: unknown,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+  ): Observable<MessageEvent> {
+    const wanted = this.events.dagIdsOf(dagIds);
+    const release = this.events.admit();
+    // The response closes once whatever way the stream ends (client gone, shutdown), or at once if it never opens.
+    req.res!.once('close', release);
+    return this.events.stream(wanted, lastEventId);
+  }
+}
