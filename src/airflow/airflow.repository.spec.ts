@@ -45,7 +45,7 @@ describe('AirflowRepository', () => {
       getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }),
     } as unknown as ConfigService<AllConfig, true>;
     const transport = new AirflowTransport(http, {} as MetricsService, config);
-    repository = new AirflowRepository(session, transport);
+    repository = new AirflowRepository(session, transport, config);
   });
 
   describe('listRuns', () => {

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../config/config.type.js';
 import { parseDag, parseRunCollection } from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
@@ -11,10 +13,15 @@ import type { AirflowConnectionInfo, DagInfo, DagRun } from './airflow.types.js'
  */
 @Injectable()
 export class AirflowRepository {
+  private readonly priorityDagIds: ReadonlySet<string>;
+
   constructor(
     private readonly session: AirflowSession,
     private readonly transport: AirflowTransport,
-  ) {}
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.priorityDagIds = new Set(config.getOrThrow('airflow', { infer: true }).priorityDagIds);
+  }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
   connectionInfo(): AirflowConnectionInfo {
@@ -24,30 +31,37 @@ export class AirflowRepository {
   /**
    * The newest `limit` runs of a DAG, newest first. Newest means the latest
    * `run_after` on Airflow 3: a manual run may have no logical date, so
-   * ordering by it would hide the newest run.
+   * ordering by it would hide the newest run. All of it (version probe, token,
+   * call, retry) within one AIRFLOW_TIMEOUT_MS; the pages' DAG (TARGET_DAG_ID)
+   * on the priority lane.
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async listRuns(dagId: string, limit: number): Promise<DagRun[]> {
-    const version = await this.session.apiVersion();
-    // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
-    const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
-    const response = await this.session.send({
-      method: 'GET',
-      path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
-      endpoint: 'list_dag_runs',
-      params: { order_by: orderBy, limit },
+    return this.transport.withinDeadline(async () => {
+      const version = await this.session.apiVersion();
+      // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
+      const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
+        endpoint: 'list_dag_runs',
+        params: { order_by: orderBy, limit },
+        ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
+      });
+      return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
     });
-    return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
   }
 
   /**
    * A DAG's details; proves at once that Airflow is reachable, accepts our
-   * credentials and knows the DAG.
+   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async getDag(dagId: string): Promise<DagInfo> {
-    const response = await this.session.send({ method: 'GET', path: `/dags/${encodeURIComponent(dagId)}`, endpoint: 'get_dag' });
-    return parseDag(this.transport.json(response, 'get_dag', dagId));
+    return this.transport.withinDeadline(async () => {
+      const response = await this.session.send({ method: 'GET', path: `/dags/${encodeURIComponent(dagId)}`, endpoint: 'get_dag' });
+      return parseDag(this.transport.json(response, 'get_dag', dagId));
+    });
   }
 
   /** The Airflow UI address of a run (or of the DAG when runId is null), for people. */
