@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond npm packages, installed when missing (idempotent, fast when present):
-# Debian's Chromium for the browser test, and the pinned Airflow whose OpenAPI spec checks the fake
+# Debian's Chromium for the browser test, the pinned schemathesis of the contract test, and the pinned
+# Airflow whose OpenAPI spec checks the fake
 # and which the real-Airflow suites run (started by the Jest global setup, not here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,4 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 bash scripts/airflow/airflow.sh install
+bash scripts/contract/install.sh

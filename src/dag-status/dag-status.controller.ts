@@ -23,7 +23,9 @@ const DAG_ID_PARAM = {
   name: 'dagId',
   description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
   example: 'Airflow_Lab2',
-};
+  // Airflow's own rule (DAG_ID_PATTERN), which DagIdPipe enforces with a 400.
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,250}$', minLength: 1, maxLength: 250 },
+} as const;
 
 /** The JSON API for REST clients and dashboards. */
 @ApiTags('DAG status')
