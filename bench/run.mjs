@@ -17,6 +17,7 @@ import { startService } from './lib/service.mjs';
 import { harness, settings, want } from './lib/settings.mjs';
 import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
+import { measureFairness } from './scenarios/fairness.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
@@ -32,6 +33,7 @@ async function runScenarios(ctx) {
   if (want('memory')) scenarios.memory = await measureMemory(ctx);
   scenarios.routes = await measureRoutes(ctx);
   await stop(ctx.service.child);
+  if (want('fairness')) scenarios.fairness = await measureFairness(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

@@ -2,9 +2,11 @@
 // It answers the few endpoints the service and the seed's Flask app use, accepts a JWT or HTTP
 // basic, and counts every call by "METHOD path" (query stripped). GET /__calls returns the counts.
 // Usage: node bench/stand-in-airflow.mjs [port]   (port 0 = any; prints `LISTENING <port>` when ready)
+// STAND_IN_DELAY_MS: latency before every Airflow answer (a slow Airflow, for the fairness scenario).
 import http from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
+const delayMs = Number(process.env.STAND_IN_DELAY_MS ?? 0);
 const calls = new Map();
 
 const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
@@ -60,7 +62,8 @@ const server = http.createServer((req, res) => {
   const key = `${req.method} ${path}`;
   calls.set(key, (calls.get(key) ?? 0) + 1);
   req.resume();
-  req.on('end', () => {
+  req.on('end', () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
+  function answer() {
     if (req.method === 'GET' && path === '/api/v2/monitor/health') return send(res, 200, HEALTH);
     if (req.method === 'POST' && path === '/auth/token') return send(res, 201, { access_token: TOKEN });
     let m = /^\/api\/v2\/dags\/([^/]+)\/dagRuns$/.exec(path);
@@ -75,7 +78,7 @@ const server = http.createServer((req, res) => {
       return send(res, 200, { dag_id: dagId, dag_display_name: dagId, is_paused: false, is_stale: false, tags: [] });
     }
     return send(res, 404, { detail: 'Not Found' });
-  });
+  }
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, '127.0.0.1', () => process.stdout.write(`LISTENING ${server.address().port}\n`));
