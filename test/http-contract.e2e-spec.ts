@@ -56,3 +56,43 @@ describe('Swagger UI', () => {
     },
   );
 });
+
+describe('the OpenAPI document says exactly what is accepted and answered', () => {
+  type Operation = { parameters?: Array<{ name: string; schema?: Record<string, unknown> }>; responses: Record<string, Response> };
+  type Response = { content?: Record<string, unknown>; headers?: Record<string, unknown> };
+
+  async function document(): Promise<{ paths: Record<string, { get: Operation }> }> {
+    const http = await serve();
+    return (await http.get('/docs-json').expect(200)).body as { paths: Record<string, { get: Operation }> };
+  }
+
+  it('bounds dagId and limit as the service does', async () => {
+    const { paths } = await document();
+    const runs = paths['/api/dags/{dagId}/runs'].get;
+    expect(runs.parameters?.find((p) => p.name === 'dagId')?.schema).toMatchObject({
+      pattern: '^[A-Za-z0-9_.-]{1,250}$',
+      minLength: 1,
+      maxLength: 250,
+    });
+    expect(runs.parameters?.find((p) => p.name === 'limit')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+  });
+
+  it('names the headers: Retry-After on 503s, the cache validators, the redirect target', async () => {
+    const { paths } = await document();
+    for (const path of ['/api/dags/{dagId}/status', '/api/dags/{dagId}/runs', '/health/ready']) {
+      expect(Object.keys(paths[path].get.responses['503'].headers ?? {})).toContain('Retry-After');
+    }
+    const status = paths['/api/dags/{dagId}/status'].get.responses;
+    expect(Object.keys(status['200'].headers ?? {})).toEqual(expect.arrayContaining(['ETag', 'Cache-Control']));
+    expect(status['304']).toBeDefined();
+    expect(paths['/'].get.responses['302'].headers?.Location).toMatchObject({ schema: { enum: ['/success', '/failure'] } });
+  });
+
+  it('gives the pages both their HTML and their JSON, and the metrics their text', async () => {
+    const { paths } = await document();
+    for (const path of ['/success', '/failure']) {
+      expect(Object.keys(paths[path].get.responses['200'].content ?? {})).toEqual(['text/html', 'application/json']);
+    }
+    expect(Object.keys(paths['/metrics'].get.responses['200'].content ?? {})).toEqual(['text/plain']);
+  });
+});

@@ -24,3 +24,14 @@ export class ErrorDto {
   @ApiProperty({ example: '2026-11-28T21:41:00.000Z' })
   timestamp!: string;
 }
+
+/** The headers of every error answer, for the OpenAPI document (HttpExceptionFilter sets them). */
+export const ERROR_HEADERS = {
+  'Cache-Control': { description: 'Never cached', schema: { type: 'string', enum: ['no-store'] } },
+};
+
+/** A 503's headers: also when to ask again. */
+export const UNAVAILABLE_HEADERS = {
+  ...ERROR_HEADERS,
+  'Retry-After': { description: 'Seconds before the answer can change', schema: { type: 'integer', minimum: 0 } },
+};
