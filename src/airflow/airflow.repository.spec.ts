@@ -57,6 +57,8 @@ describe('AirflowRepository', () => {
         path: '/dags/my.dag/dagRuns',
         endpoint: 'list_dag_runs',
         params: { order_by: '-run_after', limit: 5 },
+        // The answer's deadline (issue #11: AIRFLOW_TIMEOUT_MS bounds the whole answer).
+        deadline: expect.any(Number),
       });
       expect(runs).toEqual([
         {
@@ -98,7 +100,7 @@ describe('AirflowRepository', () => {
     it('reads whether the DAG is paused', async () => {
       send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));
       await expect(repository.getDag('my.dag')).resolves.toEqual({ dagId: 'my.dag', isPaused: true });
-      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag' });
+      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag', deadline: expect.any(Number) });
     });
 
     it('says when Airflow does not know the DAG', async () => {

@@ -32,12 +32,12 @@ export class AirflowRepository {
    * The newest `limit` runs of a DAG, newest first. Newest means the latest
    * `run_after` on Airflow 3: a manual run may have no logical date, so
    * ordering by it would hide the newest run. All of it (version probe, token,
-   * call, retry) within one AIRFLOW_TIMEOUT_MS; the pages' DAG (TARGET_DAG_ID)
-   * on the priority lane.
+   * call, retry) answers within one AIRFLOW_TIMEOUT_MS; the pages' DAG
+   * (TARGET_DAG_ID) goes on the priority lane.
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async listRuns(dagId: string, limit: number): Promise<DagRun[]> {
-    return this.transport.withinDeadline(async () => {
+    return this.transport.withinDeadline(async (deadline) => {
       const version = await this.session.apiVersion();
       // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
       const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
@@ -46,6 +46,7 @@ export class AirflowRepository {
         path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
         endpoint: 'list_dag_runs',
         params: { order_by: orderBy, limit },
+        deadline,
         ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
       });
       return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
@@ -58,8 +59,13 @@ export class AirflowRepository {
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async getDag(dagId: string): Promise<DagInfo> {
-    return this.transport.withinDeadline(async () => {
-      const response = await this.session.send({ method: 'GET', path: `/dags/${encodeURIComponent(dagId)}`, endpoint: 'get_dag' });
+    return this.transport.withinDeadline(async (deadline) => {
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}`,
+        endpoint: 'get_dag',
+        deadline,
+      });
       return parseDag(this.transport.json(response, 'get_dag', dagId));
     });
   }

@@ -217,9 +217,9 @@ describe('AirflowTransport', () => {
       // Each exchange alone fits in the 50 ms timeout; two in a row do not.
       request.mockImplementation(answerAfter(35));
       const started = performance.now();
-      const twoCalls = transport.withinDeadline(async () => {
-        await transport.exchange(GET_DAG);
-        return transport.exchange(GET_DAG);
+      const twoCalls = transport.withinDeadline(async (deadline) => {
+        await transport.exchange({ ...GET_DAG, deadline });
+        return transport.exchange({ ...GET_DAG, deadline });
       });
       await expect(twoCalls).rejects.toBeInstanceOf(AirflowTimeoutError);
       expect(performance.now() - started).toBeLessThan(50 + 40);
@@ -234,7 +234,9 @@ describe('AirflowTransport', () => {
 
     it('lets an answer that fits through', async () => {
       request.mockImplementation(answerAfter(5));
-      await expect(transport.withinDeadline(() => transport.exchange(GET_DAG))).resolves.toMatchObject({ status: 200 });
+      await expect(transport.withinDeadline((deadline) => transport.exchange({ ...GET_DAG, deadline }))).resolves.toMatchObject({
+        status: 200,
+      });
     });
   });
 

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpService } from '@nestjs/axios';
@@ -59,6 +58,8 @@ export interface AirflowExchange {
   data?: unknown;
   /** Sent beside `Accept: application/json`. */
   headers?: Record<string, string>;
+  /** The deadline (performance.now() ms) of the answer this exchange is part of; else AIRFLOW_TIMEOUT_MS from now. */
+  deadline?: number;
   /**
    * A read the pages or readiness depend on: sent on sockets of its own, so it never queues behind
    * JSON-API traffic. Token requests, version probes and `get_dag` always go this way.
@@ -80,8 +81,6 @@ export class AirflowTransport implements OnApplicationShutdown {
   private readonly config: AirflowConfig;
   /** Last known health of the link, so that only changes are logged. */
   private linkState: 'up' | 'down' | 'auth_refused' | null = null;
-  /** The deadline (performance.now() ms) of the answer the current exchange is part of. */
-  private readonly deadline = new AsyncLocalStorage<number>();
   private readonly priorityAgents = {
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: PRIORITY_MAX_SOCKETS }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: PRIORITY_MAX_SOCKETS }),
@@ -101,21 +100,21 @@ export class AirflowTransport implements OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS from now: every
-   * exchange it makes (version probe, token, the call, its retry) shares it,
-   * and `work` is given up at it even while it waits on a request another
-   * caller started. Nested calls keep the outer deadline.
+   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS from now, for one
+   * whole answer: `work` passes it to its exchanges (the call and its retry),
+   * and is given up at it even while it waits on something else (a version
+   * probe or a token request another caller started). The deadline travels as
+   * an argument, not through AsyncLocalStorage, which slows every promise of
+   * the process on Node 20 (BENCHMARKS.md).
    * @throws AirflowTimeoutError at the deadline
    */
-  async withinDeadline<T>(work: () => Promise<T>): Promise<T> {
-    if (this.deadline.getStore() !== undefined) return work();
-    const deadline = performance.now() + this.config.timeoutMs;
+  async withinDeadline<T>(work: (deadline: number) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(this.noteFailure(this.timeoutError())), this.config.timeoutMs);
     });
     try {
-      return await Promise.race([this.deadline.run(deadline, work), expired]);
+      return await Promise.race([work(performance.now() + this.config.timeoutMs), expired]);
     } finally {
       clearTimeout(timer);
     }
@@ -135,7 +134,7 @@ export class AirflowTransport implements OnApplicationShutdown {
       headers: { Accept: 'application/json', ...exchange.headers },
     };
     const priority = exchange.priority === true || exchange.endpoint !== 'list_dag_runs';
-    const deadline = this.deadline.getStore() ?? performance.now() + this.config.timeoutMs;
+    const deadline = exchange.deadline ?? performance.now() + this.config.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       const remainingMs = Math.ceil(deadline - started);
