@@ -197,14 +197,15 @@ export class AirflowTransport implements OnApplicationShutdown {
   }
 
   /** Upstream text made fit for the log: cut short, the password and anything credential-like removed. */
-  scrub(text: string): string {
-    let out = text.slice(0, DETAIL_MAX_CHARS);
+  private scrub(text: string): string {
+    // Scrubbed whole, then cut: a cut first could leave the start of a secret behind.
+    let out = text;
     const { password } = this.config;
     if (password !== '') out = out.split(password).join('[REDACTED]');
     for (const pattern of CREDENTIAL_PATTERNS) {
       out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
     }
-    return out;
+    return out.slice(0, DETAIL_MAX_CHARS);
   }
 
   /** Whether an answer carries a JSON object (or array), by its content type and parsed body. */
