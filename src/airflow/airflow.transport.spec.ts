@@ -222,14 +222,16 @@ describe('AirflowTransport', () => {
         return transport.exchange({ ...GET_DAG, deadline });
       });
       await expect(twoCalls).rejects.toBeInstanceOf(AirflowTimeoutError);
-      expect(performance.now() - started).toBeLessThan(50 + 40);
+      // The rejection is the proof (without the deadline both calls succeed); the bound only catches a hang, with room for a loaded machine.
+      expect(performance.now() - started).toBeLessThan(1_000);
     });
 
     it('gives up at the deadline even while waiting on something else', async () => {
       const started = performance.now();
       const stuck = transport.withinDeadline(() => new Promise<never>(() => undefined));
       await expect(stuck).rejects.toBeInstanceOf(AirflowTimeoutError);
-      expect(performance.now() - started).toBeLessThan(50 + 40);
+      // The rejection is the proof (without the deadline both calls succeed); the bound only catches a hang, with room for a loaded machine.
+      expect(performance.now() - started).toBeLessThan(1_000);
     });
 
     it('lets an answer that fits through', async () => {
