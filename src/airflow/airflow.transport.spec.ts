@@ -230,7 +230,7 @@ describe('AirflowTransport', () => {
       const started = performance.now();
       const stuck = transport.withinDeadline(() => new Promise<never>(() => undefined));
       await expect(stuck).rejects.toBeInstanceOf(AirflowTimeoutError);
-      // The rejection is the proof (without the deadline both calls succeed); the bound only catches a hang, with room for a loaded machine.
+      // The rejection is the proof (without the deadline it would wait forever); the bound allows a loaded machine.
       expect(performance.now() - started).toBeLessThan(1_000);
     });
 
