@@ -14,7 +14,7 @@ import tseslint from 'typescript-eslint';
 const TESTS = ['**/*.spec.ts', 'test/**/*.ts'];
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', '.airflow/', 'bench/.venv/', 'deploy/.venv/']),
+  globalIgnores(['dist/', 'coverage/', '.airflow/', 'bench/.venv/', 'deploy/.venv/', '.contract/']),
   {
     extends: [eslint.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {

@@ -17,6 +17,7 @@ import { startService } from './lib/service.mjs';
 import { harness, settings, want } from './lib/settings.mjs';
 import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
+import { measureFairness } from './scenarios/fairness.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
 import { measureOverview } from './scenarios/overview.mjs';
@@ -37,6 +38,7 @@ async function runScenarios(ctx) {
   if (want('mixed')) scenarios.mixed = await measureMixed(ctx);
   // Its own service, with 10 allowed DAGs: the overview's rows and the SSE fan-out.
   if (want('dags') || want('api-dags') || want('fanout')) scenarios.overview = await measureOverview(ctx);
+  if (want('fairness')) scenarios.fairness = await measureFairness(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

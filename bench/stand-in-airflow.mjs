@@ -6,9 +6,11 @@
 // POST /__state?dag_id=D&state=S gives D a new latest run in state S; GET /__served?dag_id=D then says
 // when (performance.timeOrigin + now, ms) that run was first served, i.e. when the service learnt of it.
 // Usage: node bench/stand-in-airflow.mjs [port]   (port 0 = any; prints `LISTENING <port>` when ready)
+// STAND_IN_DELAY_MS: latency before every Airflow answer (a slow Airflow, for the fairness scenario).
 import http from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
+const delayMs = Number(process.env.STAND_IN_DELAY_MS ?? 0);
 const calls = new Map();
 /** dag id -> its latest run's state and id, and when a run read first carried them (null until then). */
 const latest = new Map();
@@ -110,7 +112,8 @@ const server = http.createServer((req, res) => {
   const key = `${req.method} ${path}`;
   calls.set(key, (calls.get(key) ?? 0) + 1);
   req.resume();
-  req.on('end', () => {
+  req.on('end', () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
+  function answer() {
     if (req.method === 'GET' && path === '/api/v2/monitor/health') return send(res, 200, HEALTH);
     if (req.method === 'POST' && path === '/auth/token') return send(res, 201, { access_token: TOKEN });
     let m = /^\/api\/v2\/dags\/([^/]+)\/dagRuns$/.exec(path);
@@ -127,7 +130,7 @@ const server = http.createServer((req, res) => {
       return send(res, 200, { dag_id: dagId, dag_display_name: dagId, is_paused: false, is_stale: false, tags: [] });
     }
     return send(res, 404, { detail: 'Not Found' });
-  });
+  }
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, '127.0.0.1', () => process.stdout.write(`LISTENING ${server.address().port}\n`));

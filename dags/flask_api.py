@@ -10,11 +10,17 @@ The single task `start_Flask_API` runs node in the foreground for as long as the
 
 Environment: node inherits the task's environment (the scheduler's, i.e. whatever `airflow.sh up`
 was started with: FLASK_PORT, HOST, AIRFLOW_WEBSERVER, AIRFLOW_USERNAME, AIRFLOW_PASSWORD,
-TARGET_DAG_ID, WATCHDOG_INTERVAL_SECONDS, WATCHDOG_ON_LOSS, ...). The run conf can override or add
-variables:  {"env": {"FLASK_PORT": "5601", "WATCHDOG_ON_LOSS": "exit"}}.
-NODE_BINARY (default: the Node LTS this repository brings, <repo>/node_modules/.bin/node from its
-`node` devDependency, else `node` on PATH) and NODE_SERVICE_SCRIPT (default: <repo>/dist/main.js) are
-read from that merged environment too.
+TARGET_DAG_ID, WATCHDOG_INTERVAL_SECONDS, WATCHDOG_ON_LOSS, ...).
+
+The run conf is an attack surface (anyone allowed to trigger this DAG writes it), so it may set only
+the harmless variables of RUN_CONF_ENV (where to listen, the watchdog, logging, the stop grace):
+{"env": {"FLASK_PORT": "5601", "WATCHDOG_ON_LOSS": "exit"}} (null unsets one). Anything else (another
+variable, such as AIRFLOW_WEBSERVER, which would send the credentials to another server, or
+NODE_OPTIONS; another key beside "env"; a value that is not a plain scalar) fails the task with a
+message naming it, and nothing is started. NODE_BINARY (default: the Node LTS this repository brings, <repo>/node_modules/.bin/node from its
+`node` devDependency, else `node` on PATH) and
+NODE_SERVICE_SCRIPT (default: <repo>/dist/main.js) come from this file and the worker's own
+environment, never from a run.
 """
 
 from __future__ import annotations
@@ -40,6 +46,26 @@ DEFAULT_SCRIPT = REPO_ROOT / "dist" / "main.js"
 # The Node LTS the service is built and tested on (package.json's `node` devDependency; `npm ci` puts it here).
 REPO_NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
 PR_SET_PDEATHSIG = 1
+# What a run's conf may set: the service's own settings that change neither whom it talks to, nor with
+# which credentials, nor what runs (README, "The seed's DAGs").
+RUN_CONF_ENV = frozenset(
+    {
+        "FLASK_PORT",
+        "HOST",
+        "LOG_LEVEL",
+        "WATCHDOG_INTERVAL_SECONDS",
+        "WATCHDOG_ON_LOSS",
+        "PORT_PROBE_TIMEOUT_MS",
+        "SHUTDOWN_TIMEOUT_MS",
+    }
+)
+RUN_CONF_KEYS = frozenset({"env"})
+# Names quoted back in a refusal are cut to this length: they are the run's input.
+MAX_QUOTED_NAME = 64
+
+
+def _quoted(names) -> str:
+    return ", ".join(sorted(repr(str(name)[:MAX_QUOTED_NAME]) for name in names))
 
 
 def _child_setup() -> None:
@@ -67,20 +93,44 @@ class NodeServiceOperator(BaseOperator):
         self._term_sent = False
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _refuse(self, message: str) -> AirflowException:
+        """A refusal of the run conf, logged as a line of its own too, so that the task log says it plainly."""
+        self.log.error("%s", message)
+        return AirflowException(message)
+
     def _build_env(self, context) -> dict[str, str]:
+        """The worker's environment with the run conf's allowed settings; refuses anything else, before anything starts."""
         env = dict(os.environ)
         dag_run = context.get("dag_run")
         conf = getattr(dag_run, "conf", None) or {}
-        overrides = conf.get("env") if isinstance(conf, dict) else None
+        if not isinstance(conf, dict):
+            raise self._refuse(f"dag_run.conf must be an object, got {type(conf).__name__}; nothing was started")
+        unknown_keys = set(conf) - RUN_CONF_KEYS
+        if unknown_keys:
+            raise self._refuse(
+                f"dag_run.conf may hold only {_quoted(RUN_CONF_KEYS)}; refused: {_quoted(unknown_keys)}; nothing was started"
+            )
+        overrides = conf.get("env") or {}
+        if not isinstance(overrides, dict):
+            raise self._refuse(f"dag_run.conf['env'] must be an object, got {type(overrides).__name__}; nothing was started")
+        refused = [key for key in overrides if key not in RUN_CONF_ENV]
+        if refused:
+            raise self._refuse(
+                f"dag_run.conf['env'] may set only {_quoted(RUN_CONF_ENV)}; refused: {_quoted(refused)}; nothing was started"
+            )
+        for key, value in overrides.items():
+            if value is None:
+                env.pop(key, None)
+            elif isinstance(value, bool):
+                env[key] = str(value).lower()
+            elif isinstance(value, (str, int, float)) and "\0" not in str(value):
+                env[key] = str(value)
+            else:
+                raise self._refuse(
+                    f"dag_run.conf['env'][{_quoted([key])}] must be a string, number, boolean or null; nothing was started"
+                )
         if overrides:
-            if not isinstance(overrides, dict):
-                raise AirflowException(f"dag_run.conf['env'] must be an object, got {type(overrides).__name__}")
-            for key, value in overrides.items():
-                if value is None:
-                    env.pop(str(key), None)
-                else:
-                    env[str(key)] = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-            self.log.info("env overrides from dag_run.conf: %s", sorted(overrides))
+            self.log.info("settings from dag_run.conf: %s", sorted(overrides))
         return env
 
     def _stop_node(self, reason: str) -> None:
@@ -111,10 +161,11 @@ class NodeServiceOperator(BaseOperator):
     # -- operator API --------------------------------------------------------------------------
     def execute(self, context):
         env = self._build_env(context)
-        node = env.get("NODE_BINARY") or (str(REPO_NODE) if os.access(REPO_NODE, os.X_OK) else None) or shutil.which("node", path=env.get("PATH"))
+        # The executable and the script come from the worker's environment and this file, never from the run.
+        node = os.environ.get("NODE_BINARY") or (str(REPO_NODE) if os.access(REPO_NODE, os.X_OK) else None) or shutil.which("node", path=os.environ.get("PATH"))
         if not node:
             raise AirflowException("node binary not found (set NODE_BINARY or put node on PATH)")
-        script = Path(env.get("NODE_SERVICE_SCRIPT") or self.script or DEFAULT_SCRIPT)
+        script = Path(os.environ.get("NODE_SERVICE_SCRIPT") or self.script or DEFAULT_SCRIPT)
         if not script.is_file():
             raise AirflowException(f"{script} does not exist; build the service first (npm run build)")
 

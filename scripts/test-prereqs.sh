@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond npm packages, installed when missing (idempotent, fast when present):
 # Debian's Chromium for the browser test, the pinned Airflow whose OpenAPI spec checks the fake
-# and which the real-Airflow suites run (started by the Jest global setup, not here), and the
-# deployment checks' tools (scripts/deploy-tools.sh: helm, hadolint, kubernetes-validate, checkov).
+# and which the real-Airflow suites run (started by the Jest global setup, not here), the pinned
+# schemathesis of the contract test, and the deployment checks' tools (scripts/deploy-tools.sh:
+# helm, hadolint, kubernetes-validate, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,4 @@ fi
 
 bash scripts/airflow/airflow.sh install
 bash scripts/deploy-tools.sh
+bash scripts/contract/install.sh

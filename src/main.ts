@@ -1,3 +1,5 @@
+// First: signal listeners before anything slow is loaded (see the module).
+import './lifecycle/lifecycle.signals.js';
 import 'reflect-metadata';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';

@@ -352,6 +352,7 @@ describe('HTTP hygiene', () => {
     );
     expect(Object.keys(doc.body.paths['/api/dags/{dagId}/status'].get.responses).sort()).toEqual([
       '200',
+      '304', // issue #11: the conditional GET's answer is documented too
       '400',
       '404',
       '502',

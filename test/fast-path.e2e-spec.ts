@@ -97,7 +97,8 @@ describe('the fast path for the cached status', () => {
     ['a trailing slash', [`GET ${STATUS}/ HTTP/1.1`], /^HTTP\/1\.1 200 /],
     ['a DAG outside ALLOWED_DAG_IDS', ['GET /api/dags/Secret_DAG/status HTTP/1.1'], /^HTTP\/1\.1 404 /],
     ['a malformed DAG id', ['GET /api/dags/bad!id/status HTTP/1.1'], /^HTTP\/1\.1 400 /],
-    ['a POST', [`POST ${STATUS} HTTP/1.1`, 'Content-Length: 0'], /^HTTP\/1\.1 404 /],
+    // Issue #11: a method the route lacks is a 405 (it was a 404).
+    ['a POST', [`POST ${STATUS} HTTP/1.1`, 'Content-Length: 0'], /^HTTP\/1\.1 405 /],
   ])('leaves %s to Nest, even with the status cached', async (_what, lines, expected) => {
     await serve();
     await get(STATUS);

@@ -36,6 +36,14 @@ function checks(results) {
       callRuns.map((r) => `${r.calls} ≤ ${r.max}`).join(', '),
     ],
   ];
+  if (s.fairness) {
+    const { rttMs, rows } = s.fairness;
+    list.push([
+      `fair reads: /health/ready and / p99 while /runs is hammered ≤ unloaded p99 + one Airflow round trip (${rttMs} ms)`,
+      rows.every((r) => r.loaded.p99 <= r.unloaded.p99 + rttMs),
+      rows.map((r) => `${r.label} ${fmt(r.unloaded.p99, 0)} → ${fmt(r.loaded.p99, 0)} ms`).join(', '),
+    ]);
+  }
   const starts = s.starts?.ms ?? [];
   if (starts.length) list.push(['start to listening < 1.5 s (median)', median(starts) < 1500, `${Math.round(median(starts))} ms`]);
   if (s.memory) {
@@ -146,6 +154,28 @@ function notes(results) {
   return lines;
 }
 
+/** Fair reads: the routes readiness and people use, unloaded and while /runs is hammered against a slow Airflow. */
+function fairnessTable(results) {
+  const f = results.scenarios.fairness;
+  if (!f) return [];
+  const statuses = (st) =>
+    Object.entries(st.statuses)
+      .map(([code, n]) => `${n}×${code}`)
+      .join(' ');
+  const hammer = `${f.hammer.requests} requests, ${f.hammer.non2xx} not 2xx, ${f.hammer.socketErrors} socket errors`;
+  return [
+    `Fair reads: wrk, ${f.clients} connections, hammers /api/dags/{dagId}/runs?limit=1..100 (random) over ${f.dags} allowed DAGs (${Math.round(f.hammer.rps)} req/s: ${hammer}; ${f.airflowCalls} Airflow calls in ${f.sampleMs / 1000} s) against a stand-in Airflow answering in ${f.rttMs} ms; meanwhile each route is asked one request at a time (${f.sampleMs / 1000} s per phase).`,
+    '',
+    '| route | unloaded p50 ms | unloaded p99 ms | hammered p50 ms | hammered p99 ms | hammered answers |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+    ...f.rows.map(
+      (r) =>
+        `| ${r.label} | ${fmt(r.unloaded.p50)} | ${fmt(r.unloaded.p99)} | ${fmt(r.loaded.p50)} | ${fmt(r.loaded.p99)} | ${statuses(r.loaded)} |`,
+    ),
+    '',
+  ];
+}
+
 function checkTable(results) {
   return [
     '| check | result | measured |',
@@ -156,7 +186,9 @@ function checkTable(results) {
 
 /** The figures of a run: setup, the table, notes and the checks (BENCHMARKS.md's generated part). */
 export function renderFigures(results) {
-  return [...setup(results), '', ...table(results), '', ...notes(results), '', ...checkTable(results)].join('\n');
+  return [...setup(results), '', ...table(results), '', ...notes(results), '', ...fairnessTable(results), ...checkTable(results)].join(
+    '\n',
+  );
 }
 
 /** What `npm run bench` prints at the end of a run. */

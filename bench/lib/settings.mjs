@@ -13,7 +13,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { BENCH } from './settings.mjs';
 import { startListener } from './processes.mjs';
 
-export async function startStandInAirflow() {
-  const { child, port } = await startListener('stand-in Airflow', process.execPath, [path.join(BENCH, 'stand-in-airflow.mjs'), '0']);
+export async function startStandInAirflow(env = {}) {
+  const { child, port } = await startListener('stand-in Airflow', process.execPath, [path.join(BENCH, 'stand-in-airflow.mjs'), '0'], env);
   const url = `http://127.0.0.1:${port}`;
   const callsUrl = `${url}/__calls`;
   /** Calls so far by "METHOD path". */

@@ -45,7 +45,7 @@ describe('AirflowRepository', () => {
       getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }),
     } as unknown as ConfigService<AllConfig, true>;
     const transport = new AirflowTransport(http, {} as MetricsService, config);
-    repository = new AirflowRepository(session, transport);
+    repository = new AirflowRepository(session, transport, config);
   });
 
   describe('listRuns', () => {
@@ -57,6 +57,8 @@ describe('AirflowRepository', () => {
         path: '/dags/my.dag/dagRuns',
         endpoint: 'list_dag_runs',
         params: { order_by: '-run_after', limit: 5 },
+        // The answer's deadline (issue #11: AIRFLOW_TIMEOUT_MS bounds the whole answer).
+        deadline: expect.any(Number),
       });
       expect(runs).toEqual([
         {
@@ -154,7 +156,7 @@ describe('AirflowRepository', () => {
     it('reads whether the DAG is paused', async () => {
       send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));
       await expect(repository.getDag('my.dag')).resolves.toEqual({ dagId: 'my.dag', isPaused: true });
-      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag' });
+      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag', deadline: expect.any(Number) });
     });
 
     it('says when Airflow does not know the DAG', async () => {

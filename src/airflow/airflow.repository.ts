@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../config/config.type.js';
 import { parseDag, parseRunCollection, parseTaskInstanceCollection } from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
@@ -11,10 +13,15 @@ import type { AirflowConnectionInfo, DagInfo, DagRun, TaskInstance } from './air
  */
 @Injectable()
 export class AirflowRepository {
+  private readonly priorityDagIds: ReadonlySet<string>;
+
   constructor(
     private readonly session: AirflowSession,
     private readonly transport: AirflowTransport,
-  ) {}
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.priorityDagIds = new Set(config.getOrThrow('airflow', { infer: true }).priorityDagIds);
+  }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
   connectionInfo(): AirflowConnectionInfo {
@@ -24,22 +31,28 @@ export class AirflowRepository {
   /**
    * The newest `limit` runs of a DAG, newest first. Newest means the latest
    * `run_after` on Airflow 3: a manual run may have no logical date, so
-   * ordering by it would hide the newest run.
+   * ordering by it would hide the newest run. All of it (version probe, token,
+   * call, retry) answers within one AIRFLOW_TIMEOUT_MS; the pages' DAG
+   * (TARGET_DAG_ID) goes on the priority lane.
    * @param states only runs in one of these states (Airflow's `state` filter, on both API versions), e.g.
    *   `['success']` for the newest successful run; every run when absent
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async listRuns(dagId: string, limit: number, states?: readonly string[]): Promise<DagRun[]> {
-    const version = await this.session.apiVersion();
-    // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
-    const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
-    const response = await this.session.send({
-      method: 'GET',
-      path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
-      endpoint: 'list_dag_runs',
-      params: states === undefined ? { order_by: orderBy, limit } : { order_by: orderBy, limit, state: states },
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      // v1 (Airflow 2) always has a logical (execution) date and rejects logical_date as a sort key.
+      const orderBy = version === 'v2' ? '-run_after' : '-execution_date';
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
+        endpoint: 'list_dag_runs',
+        params: states === undefined ? { order_by: orderBy, limit } : { order_by: orderBy, limit, state: states },
+        deadline,
+        ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
+      });
+      return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
     });
-    return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
   }
 
   /**
@@ -48,24 +61,34 @@ export class AirflowRepository {
    * @throws AirflowError (DagNotFoundError when Airflow knows neither the DAG nor the run)
    */
   async listTaskInstances(dagId: string, runId: string, states: readonly string[]): Promise<TaskInstance[]> {
-    const response = await this.session.send({
-      method: 'GET',
-      path: `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances`,
-      endpoint: 'list_task_instances',
-      // 100 is Airflow's maximum page ([api] maximum_page_limit).
-      params: { state: states, limit: 100 },
+    return this.transport.withinDeadline(async (deadline) => {
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}/taskInstances`,
+        endpoint: 'list_task_instances',
+        // 100 is Airflow's maximum page ([api] maximum_page_limit).
+        params: { state: states, limit: 100 },
+        deadline,
+      });
+      return parseTaskInstanceCollection(this.transport.json(response, 'list_task_instances', dagId));
     });
-    return parseTaskInstanceCollection(this.transport.json(response, 'list_task_instances', dagId));
   }
 
   /**
    * A DAG's details; proves at once that Airflow is reachable, accepts our
-   * credentials and knows the DAG.
+   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async getDag(dagId: string): Promise<DagInfo> {
-    const response = await this.session.send({ method: 'GET', path: `/dags/${encodeURIComponent(dagId)}`, endpoint: 'get_dag' });
-    return parseDag(this.transport.json(response, 'get_dag', dagId));
+    return this.transport.withinDeadline(async (deadline) => {
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}`,
+        endpoint: 'get_dag',
+        deadline,
+      });
+      return parseDag(this.transport.json(response, 'get_dag', dagId));
+    });
   }
 
   /** The Airflow UI address of a run (or of the DAG when runId is null), for people. */

@@ -30,6 +30,7 @@ function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promi
     apiVersion: 'auto',
     timeoutMs: 1000,
     healthCacheTtlMs: 0,
+    priorityDagIds: ['Airflow_Lab2'],
     ...settings,
   };
   const exchange = jest.fn(async (request: AirflowExchange) => route(request));

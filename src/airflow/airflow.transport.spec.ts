@@ -23,6 +23,7 @@ const CONFIG: AirflowConfig = {
   apiVersion: 'auto',
   timeoutMs: 50,
   healthCacheTtlMs: 0,
+  priorityDagIds: ['Airflow_Lab2'],
 };
 
 const GET_DAG: AirflowExchange = { method: 'GET', path: '/api/v2/dags/d', endpoint: 'get_dag', headers: { Authorization: 'Basic x' } };
@@ -166,7 +167,7 @@ describe('AirflowTransport', () => {
     it('turns a 404 into DagNotFoundError when it is about a DAG, a bad response otherwise', () => {
       expect(() => transport.json(answer(404), 'get_dag', 'd')).toThrow(DagNotFoundError);
       expect(() => transport.json(answer(404, { detail: 'Not Found' }), 'auth_token')).toThrow(
-        new AirflowBadResponseError('Airflow answered auth_token with HTTP 404: Not Found'),
+        new AirflowBadResponseError('Airflow answered auth_token with HTTP 404'),
       );
     });
 
@@ -176,16 +177,86 @@ describe('AirflowTransport', () => {
       );
     });
 
-    it("quotes at most 200 characters of Airflow's detail", () => {
+    it("keeps Airflow's own text out of the message, and logs it cut short and scrubbed", () => {
+      // A proxy (or an Airflow) that echoes the login request in its error text.
+      const echo = `bad request {"username": "airflow", "password": "pw"} Authorization: Bearer abc.def ${'x'.repeat(1000)}`;
       const error = (() => {
         try {
-          transport.json(answer(500, { detail: 'x'.repeat(1000) }), 'list_dag_runs', 'd');
+          transport.json(answer(500, { detail: echo }), 'list_dag_runs', 'd');
         } catch (caught) {
           return caught as Error;
         }
       })();
       expect(error).toBeInstanceOf(AirflowBadResponseError);
-      expect(error?.message).toBe(`Airflow answered list_dag_runs with HTTP 500: ${'x'.repeat(200)}`);
+      expect(error?.message).toBe('Airflow answered list_dag_runs with HTTP 500');
+      const logged = logs.warn.mock.calls.map(([line]) => String(line)).join('\n');
+      expect(logged).toContain('Airflow answered list_dag_runs with HTTP 500 (Airflow said: bad request');
+      expect(logged).not.toMatch(/"pw"|abc\.def|x{201}/);
+    });
+
+    it.each([502, 503, 504])('keeps a proxy text of HTTP %i out of the message too', (status) => {
+      expect(() => transport.json(answer(status, { detail: 'password=pw' }), 'get_dag', 'd')).toThrow(
+        new AirflowUnreachableError(`Airflow is unavailable (HTTP ${status} from http://airflow:8080)`),
+      );
+      expect(String(logs.warn.mock.calls[0][0])).not.toContain('=pw');
+    });
+  });
+
+  describe('one deadline per answer', () => {
+    /** A request that answers after `ms`, or fails as axios does when its signal aborts first. */
+    const answerAfter = (ms: number) => (config: AxiosRequestConfig) =>
+      new Promise<AxiosResponse>((resolve, reject) => {
+        const timer = setTimeout(() => resolve(answer(200)), ms);
+        config.signal?.addEventListener?.('abort', () => {
+          clearTimeout(timer);
+          reject(new AxiosError('canceled', 'ERR_CANCELED'));
+        });
+      });
+
+    it('bounds every exchange of one answer (token, call, retry) by AIRFLOW_TIMEOUT_MS in all', async () => {
+      // Each exchange alone fits in the 50 ms timeout; two in a row do not.
+      request.mockImplementation(answerAfter(35));
+      const started = performance.now();
+      const twoCalls = transport.withinDeadline(async (deadline) => {
+        await transport.exchange({ ...GET_DAG, deadline });
+        return transport.exchange({ ...GET_DAG, deadline });
+      });
+      await expect(twoCalls).rejects.toBeInstanceOf(AirflowTimeoutError);
+      // The rejection is the proof (without the deadline both calls succeed); the bound only catches a hang, with room for a loaded machine.
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+
+    it('gives up at the deadline even while waiting on something else', async () => {
+      const started = performance.now();
+      const stuck = transport.withinDeadline(() => new Promise<never>(() => undefined));
+      await expect(stuck).rejects.toBeInstanceOf(AirflowTimeoutError);
+      // The rejection is the proof (without the deadline it would wait forever); the bound allows a loaded machine.
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+
+    it('lets an answer that fits through', async () => {
+      request.mockImplementation(answerAfter(5));
+      await expect(transport.withinDeadline((deadline) => transport.exchange({ ...GET_DAG, deadline }))).resolves.toMatchObject({
+        status: 200,
+      });
+    });
+  });
+
+  describe('priority lane', () => {
+    const RUNS: AirflowExchange = { method: 'GET', path: '/api/v2/dags/d/dagRuns', endpoint: 'list_dag_runs' };
+
+    it('sends what pages and readiness depend on over sockets of their own, JSON-API reads over the shared pool', async () => {
+      request.mockResolvedValue(answer(200));
+      await transport.exchange(RUNS);
+      await transport.exchange({ ...RUNS, priority: true });
+      await transport.exchange(GET_DAG);
+      await transport.exchange({ method: 'POST', path: '/auth/token', endpoint: 'auth_token' });
+      const [shared, target, readiness, token] = request.mock.calls.map(([config]) => config.httpAgent as unknown);
+      expect(shared).toBeUndefined();
+      expect(target).toBeDefined();
+      expect(readiness).toBe(target);
+      expect(token).toBe(target);
+      transport.onApplicationShutdown();
     });
   });
 

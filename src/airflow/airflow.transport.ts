@@ -1,5 +1,7 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
@@ -28,8 +30,18 @@ const UNREACHABLE_CODES = new Set([
   'EHOSTDOWN',
 ]);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
-/** Airflow's detail can echo request input; 200 characters is enough to diagnose. */
+/** Airflow's detail can echo request input; 200 characters is enough to diagnose (in the log only). */
 const DETAIL_MAX_CHARS = 200;
+/**
+ * Sockets of the priority lane: the target DAG's read, readiness' get_dag, and the token and version
+ * probes everything waits on, at most one of each at a time (each is one shared read per TTL), plus one spare.
+ */
+const PRIORITY_MAX_SOCKETS = 4;
+/** Credential-like fields and auth header values, scrubbed out of upstream text before it is logged. */
+const CREDENTIAL_PATTERNS: RegExp[] = [
+  /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi,
+  /((?:password|passwd|secret|token|access_token|api_key|apikey|authorization|credentials?)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}&]+)/gi,
+];
 
 /** A stable label for logs and metrics: no ids in it. */
 export type AirflowEndpoint = 'list_dag_runs' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
@@ -47,20 +59,33 @@ export interface AirflowExchange {
   data?: unknown;
   /** Sent beside `Accept: application/json`. */
   headers?: Record<string, string>;
+  /** The deadline (performance.now() ms) of the answer this exchange is part of; else AIRFLOW_TIMEOUT_MS from now. */
+  deadline?: number;
+  /**
+   * A read the pages or readiness depend on: sent on sockets of its own, so it never queues behind
+   * JSON-API traffic. Token requests, version probes and `get_dag` always go this way.
+   */
+  priority?: boolean;
 }
 
 /**
- * One HTTP exchange with Airflow: a hard deadline, one retry on a dropped
- * keep-alive socket, failures and statuses turned into {@link AirflowError}s,
- * a metric per attempt, and a log line when the link changes state (not on
- * every failed poll). It knows nothing of API versions, auth or DAGs.
+ * One HTTP exchange with Airflow: a hard deadline (for one whole answer to a
+ * client, see {@link withinDeadline}), one retry on a dropped keep-alive socket,
+ * failures and statuses turned into {@link AirflowError}s in our own words
+ * (Airflow's text goes to the log only, scrubbed), a metric per attempt, a
+ * priority lane of its own sockets, and a log line when the link changes state
+ * (not on every failed poll). It knows nothing of API versions, auth or DAGs.
  */
 @Injectable()
-export class AirflowTransport {
+export class AirflowTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(AirflowTransport.name);
   private readonly config: AirflowConfig;
   /** Last known health of the link, so that only changes are logged. */
   private linkState: 'up' | 'down' | 'auth_refused' | null = null;
+  private readonly priorityAgents = {
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: PRIORITY_MAX_SOCKETS }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: PRIORITY_MAX_SOCKETS }),
+  };
 
   constructor(
     private readonly http: HttpService,
@@ -68,6 +93,32 @@ export class AirflowTransport {
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('airflow', { infer: true });
+  }
+
+  onApplicationShutdown(): void {
+    this.priorityAgents.httpAgent.destroy();
+    this.priorityAgents.httpsAgent.destroy();
+  }
+
+  /**
+   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS from now, for one
+   * whole answer: `work` passes it to its exchanges (the call and its retry),
+   * and is given up at it even while it waits on something else (a version
+   * probe or a token request another caller started). The deadline travels as
+   * an argument, not through AsyncLocalStorage, which slows every promise of
+   * the process on Node 20 (BENCHMARKS.md).
+   * @throws AirflowTimeoutError at the deadline
+   */
+  async withinDeadline<T>(work: (deadline: number) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(this.noteFailure(this.timeoutError())), this.config.timeoutMs);
+    });
+    try {
+      return await Promise.race([work(performance.now() + this.config.timeoutMs), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -85,13 +136,21 @@ export class AirflowTransport {
       data: exchange.data,
       headers: { Accept: 'application/json', ...exchange.headers },
     };
+    const priority = exchange.priority === true || exchange.endpoint !== 'list_dag_runs';
+    const deadline = exchange.deadline ?? performance.now() + this.config.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
+      const remainingMs = Math.ceil(deadline - started);
+      if (remainingMs <= 0) {
+        this.observe(exchange.endpoint, 'timeout', started);
+        throw this.noteFailure(this.timeoutError());
+      }
       try {
         const response = await this.http.axiosRef.request({
           ...request,
-          // A hard deadline for the whole exchange; axios' own timeout only covers an idle socket.
-          signal: AbortSignal.timeout(this.config.timeoutMs),
+          ...(priority ? this.priorityAgents : {}),
+          // A hard deadline; axios' own timeout only covers an idle socket.
+          signal: AbortSignal.timeout(remainingMs),
         });
         this.observe(exchange.endpoint, outcomeOf(response.status), started);
         return response;
@@ -131,15 +190,25 @@ export class AirflowTransport {
       );
     }
     if (status === 404 && dagId !== undefined) throw this.noteFailure(new DagNotFoundError(dagId));
-    if (status === 502 || status === 503 || status === 504) {
-      throw this.noteFailure(new AirflowUnreachableError(`Airflow is unavailable (HTTP ${status} from ${this.config.baseUrl})`));
-    }
+    // Airflow's own text (or a proxy's) can echo the request, credentials included: it goes to the log, scrubbed, never into a message.
     const detail = errorDetail(response.data);
-    throw this.noteFailure(
-      new AirflowBadResponseError(
-        `Airflow answered ${endpoint} with HTTP ${status}${detail ? `: ${detail.slice(0, DETAIL_MAX_CHARS)}` : ''}`,
-      ),
-    );
+    if (detail !== null) this.logger.debug(`Airflow answered ${endpoint} with HTTP ${status}: ${this.scrub(detail)}`);
+    if (status === 502 || status === 503 || status === 504) {
+      throw this.noteFailure(new AirflowUnreachableError(`Airflow is unavailable (HTTP ${status} from ${this.config.baseUrl})`), detail);
+    }
+    throw this.noteFailure(new AirflowBadResponseError(`Airflow answered ${endpoint} with HTTP ${status}`), detail);
+  }
+
+  /** Upstream text made fit for the log: cut short, the password and anything credential-like removed. */
+  private scrub(text: string): string {
+    // Scrubbed whole, then cut: a cut first could leave the start of a secret behind.
+    let out = text;
+    const { password } = this.config;
+    if (password !== '') out = out.split(password).join('[REDACTED]');
+    for (const pattern of CREDENTIAL_PATTERNS) {
+      out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
+    }
+    return out.slice(0, DETAIL_MAX_CHARS);
   }
 
   /** Whether an answer carries a JSON object (or array), by its content type and parsed body. */
@@ -152,24 +221,29 @@ export class AirflowTransport {
    * Logs the change of link state a failure means, if it is one, and returns
    * the failure to be thrown. A DAG Airflow does not know still proves the link up.
    */
-  noteFailure<E extends AirflowError>(error: E): E {
+  noteFailure<E extends AirflowError>(error: E, upstreamDetail?: string | null): E {
     if (error instanceof DagNotFoundError) this.markUp();
     else if (error instanceof AirflowAuthError) this.markAuthRefused();
-    else this.markDown(error.message);
+    else this.markDown(upstreamDetail ? `${error.message} (Airflow said: ${this.scrub(upstreamDetail)})` : error.message);
     return error;
+  }
+
+  private timeoutError(): AirflowTimeoutError {
+    return new AirflowTimeoutError(`Airflow at ${this.config.baseUrl} did not answer within ${this.config.timeoutMs} ms`);
   }
 
   private mapTransportError(error: unknown, code: string): AirflowError {
     const where = this.config.baseUrl;
     // Our deadline's abort reason is a DOMException named TimeoutError, which is not always instanceof Error.
     if (TIMEOUT_CODES.has(code) || (typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError')) {
-      return new AirflowTimeoutError(`Airflow at ${where} did not answer within ${this.config.timeoutMs} ms`);
+      return this.timeoutError();
     }
     if (UNREACHABLE_CODES.has(code)) {
       return new AirflowUnreachableError(`Airflow at ${where} cannot be reached (${code})`);
     }
+    // Node's own words (a socket or parser error), never the server's bytes; cut short all the same.
     const detail = error instanceof Error ? error.message : String(error);
-    return new AirflowUnreachableError(`Airflow at ${where} cannot be reached (${code || detail})`);
+    return new AirflowUnreachableError(`Airflow at ${where} cannot be reached (${code || this.scrub(detail)})`);
   }
 
   private observe(endpoint: AirflowEndpoint, outcome: AirflowCallOutcome, started: number): void {

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { readEnum, readHttpUrl, readInt, readSecret, readStatusCacheTtlMs, readString, type Env } from './config.parsers.js';
+import { readDagId, readEnum, readHttpUrl, readInt, readSecret, readStatusCacheTtlMs, readString, type Env } from './config.parsers.js';
 
 export const AIRFLOW_AUTH_MODES = ['auto', 'jwt', 'basic', 'none'] as const;
 export type AirflowAuthMode = (typeof AIRFLOW_AUTH_MODES)[number];
@@ -15,6 +15,8 @@ export interface AirflowConfig {
   apiVersion: AirflowApiVersionSetting;
   timeoutMs: number;
   healthCacheTtlMs: number;
+  /** DAGs whose reads go on the priority lane: the one the pages and readiness are about (TARGET_DAG_ID). */
+  priorityDagIds: string[];
 }
 
 export function parseAirflowConfig(env: Env): AirflowConfig {
@@ -28,6 +30,7 @@ export function parseAirflowConfig(env: Env): AirflowConfig {
     timeoutMs: readInt(env, 'AIRFLOW_TIMEOUT_MS', 5000, 100, 120_000),
     // Readiness answers are reused as long as status answers.
     healthCacheTtlMs: readStatusCacheTtlMs(env),
+    priorityDagIds: [readDagId(env, 'TARGET_DAG_ID', 'Airflow_Lab2')],
   };
 }
 

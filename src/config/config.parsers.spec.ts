@@ -25,6 +25,7 @@ describe('configuration', () => {
       apiVersion: 'auto',
       timeoutMs: 5000,
       healthCacheTtlMs: 2000,
+      priorityDagIds: ['Airflow_Lab2'],
     });
     expect(parseDagStatusConfig({})).toEqual({
       targetDagId: 'Airflow_Lab2',
@@ -53,6 +54,7 @@ describe('configuration', () => {
       apiVersion: 'v1',
       timeoutMs: 1500,
       healthCacheTtlMs: 0,
+      priorityDagIds: ['my.dag-1'],
     });
     // The target is always allowed; duplicates are dropped.
     expect(parseDagStatusConfig(env)).toEqual({
@@ -92,5 +94,17 @@ describe('configuration', () => {
     const error = errorOf(() => parseAirflowConfig({ AIRFLOW_WEBSERVER: 'http://admin:hunter2@airflow:8080' }));
     expect(error.message).toContain('AIRFLOW_WEBSERVER');
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it.each([
+    'http://user:secret@host:99999',
+    'http://user:secret@exa mple:8080',
+    'https://:secret@',
+    'user:secret@airflow:8080',
+    'ftp://user:secret@airflow',
+  ])('never prints the credentials of a malformed AIRFLOW_WEBSERVER (%s)', (value) => {
+    const error = errorOf(() => parseAirflowConfig({ AIRFLOW_WEBSERVER: value }));
+    expect(error.message).toContain('AIRFLOW_WEBSERVER');
+    expect(error.message).not.toContain('secret');
   });
 });

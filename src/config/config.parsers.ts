@@ -58,6 +58,17 @@ export function readEnum<T extends string>(env: Env, name: string, allowed: read
   return value as T;
 }
 
+/**
+ * A URL as it may be printed: whatever could be a user and password (before an '@') replaced.
+ * Text-based, since the URL may be too malformed for `new URL` to find its parts.
+ */
+function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at === -1) return value;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? '';
+  return `${scheme}[REDACTED]${value.slice(at)}`;
+}
+
 /** An absolute http(s) URL, returned without a trailing slash. */
 export function readHttpUrl(env: Env, name: string, fallback: string): string {
   const value = raw(env, name) ?? fallback;
@@ -65,10 +76,12 @@ export function readHttpUrl(env: Env, name: string, fallback: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigValidationError(name, `must be an http(s) URL such as http://localhost:8080 (got "${value}")`);
+    throw new ConfigValidationError(name, `must be an http(s) URL such as http://localhost:8080 (got "${withoutCredentials(value)}")`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigValidationError(name, `must use http or https (got "${url.protocol.slice(0, -1)}")`);
+    // "user:secret@host" parses with "user" as its scheme: name the scheme only when no credentials may follow it.
+    const shown = value.includes('@') ? '' : ` (got "${url.protocol.slice(0, -1)}")`;
+    throw new ConfigValidationError(name, `must use http or https${shown}`);
   }
   if (url.username || url.password) {
     // Credentials in the URL would end up in logs and error messages.

@@ -12,7 +12,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ErrorDto } from '../http/error.dto.js';
+import { ERROR_HEADERS, ErrorDto, UNAVAILABLE_HEADERS } from '../http/error.dto.js';
 import { DagIdPipe } from './dag-id.pipe.js';
 import { DagRunDto, DagRunsDto, DagStatusDto, StatusUnavailableDto } from './dag-status.dto.js';
 import { DagStatusService } from './dag-status.service.js';
@@ -23,15 +23,34 @@ const DAG_ID_PARAM = {
   name: 'dagId',
   description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
   example: 'Airflow_Lab2',
+  // Airflow's own rule (DAG_ID_PATTERN), which DagIdPipe enforces with a 400.
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,250}$', minLength: 1, maxLength: 250 },
+} as const;
+
+/** What a cacheable JSON answer carries. */
+const CACHE_HEADERS = {
+  ETag: { description: 'Weak validator of the body; send it back in If-None-Match', schema: { type: 'string' } },
+  'Cache-Control': {
+    description: 'max-age= the seconds until the service reads Airflow again',
+    schema: { type: 'string', pattern: '^max-age=\\d+$' },
+  },
 };
 
 /** The JSON API for REST clients and dashboards. */
 @ApiTags('DAG status')
-@ApiBadRequestResponse({ description: 'The DAG id (or limit) is malformed; Airflow is not asked', type: ErrorDto })
-@ApiNotFoundResponse({ description: 'Airflow does not know the DAG, or it is not in ALLOWED_DAG_IDS', type: ErrorDto })
-@ApiResponse({ status: 502, description: 'Airflow answered something its API does not specify', type: ErrorDto })
-@ApiServiceUnavailableResponse({ description: 'Airflow cannot be reached or refused our credentials (Retry-After set)', type: ErrorDto })
-@ApiGatewayTimeoutResponse({ description: 'Airflow did not answer within AIRFLOW_TIMEOUT_MS', type: ErrorDto })
+@ApiBadRequestResponse({ description: 'The DAG id (or limit) is malformed; Airflow is not asked', type: ErrorDto, headers: ERROR_HEADERS })
+@ApiNotFoundResponse({
+  description: 'Airflow does not know the DAG, or it is not in ALLOWED_DAG_IDS',
+  type: ErrorDto,
+  headers: ERROR_HEADERS,
+})
+@ApiResponse({ status: 502, description: 'Airflow answered something its API does not specify', type: ErrorDto, headers: ERROR_HEADERS })
+@ApiServiceUnavailableResponse({
+  description: 'Airflow cannot be reached or refused our credentials',
+  type: ErrorDto,
+  headers: UNAVAILABLE_HEADERS,
+})
+@ApiGatewayTimeoutResponse({ description: 'Airflow did not answer within AIRFLOW_TIMEOUT_MS', type: ErrorDto, headers: ERROR_HEADERS })
 @Controller('api/dags')
 export class DagStatusController {
   constructor(private readonly status: DagStatusService) {}
@@ -43,10 +62,12 @@ export class DagStatusController {
       'Newest by run_after, so a manual run without a logical date counts; with the last finished run, when the last success ended, the failed tasks of a failed last finished run (with log links) and whether the last success is older than MAX_SUCCESS_AGE. Cached for STATUS_CACHE_TTL_MS; Cache-Control says for how much longer. While Airflow cannot be read: 503/504 whose body carries `last_known`.',
   })
   @ApiParam(DAG_ID_PARAM)
-  @ApiOkResponse({ type: DagStatusDto })
+  @ApiOkResponse({ type: DagStatusDto, headers: CACHE_HEADERS })
+  @ApiResponse({ status: 304, description: 'If-None-Match named the current ETag: no body', headers: CACHE_HEADERS })
   @ApiServiceUnavailableResponse({
     description: 'Airflow cannot be reached or refused our credentials (Retry-After set); `last_known` holds the last status seen',
     type: StatusUnavailableDto,
+    headers: UNAVAILABLE_HEADERS,
   })
   async getStatus(@Param('dagId', DagIdPipe) dagId: string, @Res({ passthrough: true }) res: Response): Promise<DagStatusDto> {
     const snapshot = await this.status.readStatus(dagId);
@@ -63,7 +84,8 @@ export class DagStatusController {
     description: 'How many runs, 1 to 100 (default 10)',
     schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
   })
-  @ApiOkResponse({ type: DagRunsDto })
+  @ApiOkResponse({ type: DagRunsDto, headers: CACHE_HEADERS })
+  @ApiResponse({ status: 304, description: 'If-None-Match named the current ETag: no body', headers: CACHE_HEADERS })
   async listRuns(
     @Param('dagId', DagIdPipe) dagId: string,
     @Query('limit', RunsLimitPipe) limit: number,

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { UNAVAILABLE_HEADERS } from '../http/error.dto.js';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AirflowHealthIndicator } from '../airflow/airflow.health.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
@@ -46,7 +47,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: not stopping, and Airflow is reachable, accepts our credentials and knows TARGET_DAG_ID' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says why (reason and message). Retry-After set.' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says why (reason and message)', headers: UNAVAILABLE_HEADERS })
   ready() {
     return this.health.check([
       // First, so that a stopping instance turns unready at once, whatever Airflow says.

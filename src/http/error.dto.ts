@@ -39,3 +39,14 @@ export function hasErrorBodyExtension(error: unknown): error is ErrorBodyExtensi
   const extension = error.errorBodyExtension;
   return typeof extension === 'object' && extension !== null;
 }
+
+/** The headers of every error answer, for the OpenAPI document (HttpExceptionFilter sets them). */
+export const ERROR_HEADERS = {
+  'Cache-Control': { description: 'Never cached', schema: { type: 'string', enum: ['no-store'] } },
+};
+
+/** A 503's headers: also when to ask again. */
+export const UNAVAILABLE_HEADERS = {
+  ...ERROR_HEADERS,
+  'Retry-After': { description: 'Seconds before the answer can change', schema: { type: 'integer', minimum: 0 } },
+};

@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AirflowError, type AirflowFailureReason } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
@@ -25,6 +26,12 @@ const AIRFLOW_STATUS: Record<AirflowFailureReason, HttpStatus> = {
   dag_not_found: HttpStatus.NOT_FOUND,
 };
 
+/** What the filter reads of Express's router (express 5 / router 2): its route layers. */
+interface RouterLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
 /**
  * Turns every failure into the one JSON error shape, with the right status:
  * Airflow failures by their kind, Nest's HTTP exceptions as they are, anything
@@ -35,7 +42,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
   private readonly retryAfterSeconds: number;
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
     this.retryAfterSeconds = config.getOrThrow('http', { infer: true }).retryAfterSeconds;
   }
 
@@ -47,10 +57,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
     let status: number;
     let body: object;
+    let allowed: string[];
     if (exception instanceof AirflowError) {
       status = AIRFLOW_STATUS[exception.reason];
       body = this.shape(status, exception.reason, exception.message, request);
       if (hasErrorBodyExtension(exception)) body = { ...exception.errorBodyExtension, ...body };
+    } else if (exception instanceof HttpException && exception.getStatus() === 404 && (allowed = this.otherMethods(request)).length > 0) {
+      // A route that exists for other methods: 405 with what it allows, not a 404.
+      status = HttpStatus.METHOD_NOT_ALLOWED;
+      response.setHeader('Allow', allowed.join(', '));
+      body = this.shape(
+        status,
+        'method_not_allowed',
+        `${request.method} is not allowed on ${request.path}; use ${allowed.join(' or ')}`,
+        request,
+      );
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const payload = exception.getResponse();
@@ -73,6 +94,31 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(this.retryAfterSeconds));
     response.setHeader('Cache-Control', 'no-store');
     response.status(status).json(body);
+  }
+
+  /** The methods the request's path allows when its own is not among them; none otherwise. */
+  private otherMethods(request: Request): string[] {
+    const allowed = this.allowedMethods(request.path);
+    return allowed.includes(request.method.toUpperCase()) ? [] : allowed;
+  }
+
+  /** The methods the app's routes answer on `path` (HEAD wherever GET), from Express's router; none when no route matches. */
+  private allowedMethods(path: string): string[] {
+    const express = this.adapterHost?.httpAdapter?.getInstance<{ router?: { stack?: RouterLayer[] } }>();
+    const methods = new Set<string>();
+    for (const layer of express?.router?.stack ?? []) {
+      if (layer.route === undefined) continue;
+      let matches: unknown;
+      try {
+        matches = layer.match(path);
+      } catch {
+        matches = false; // a malformed escape in the path: no route of ours
+      }
+      if (!matches) continue;
+      for (const method of Object.keys(layer.route.methods)) if (method !== '_all') methods.add(method.toUpperCase());
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods];
   }
 
   private messageOf(payload: string | object, exception: HttpException): string {

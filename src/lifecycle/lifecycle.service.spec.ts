@@ -34,16 +34,16 @@ afterEach(() => {
 });
 
 describe('LifecycleService', () => {
-  it("hands SIGTERM and SIGINT to Nest's shutdown hooks, which exit 0 instead of re-raising the signal", () => {
+  it("hands the stop signals (SIGTERM, SIGINT, SIGHUP, SIGUSR2) to Nest's shutdown hooks, which exit 0 instead of re-raising the signal", () => {
     const { service } = lifecycle();
     const enableShutdownHooks = jest.fn();
     const on = jest.spyOn(process, 'on').mockImplementation(() => process);
     service.manage({ enableShutdownHooks } as unknown as INestApplication);
     on.mockRestore();
-    expect(enableShutdownHooks).toHaveBeenCalledWith(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+    expect(enableShutdownHooks).toHaveBeenCalledWith(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'], { useProcessExit: true });
   });
 
-  it('keeps its own listener on both signals, so that a repeated signal is caught (and said) until the process exits', () => {
+  it('keeps its own listener on each stop signal, so that a repeated signal is caught (and said) until the process exits', () => {
     const { service } = lifecycle();
     const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
     const on = jest.spyOn(process, 'on').mockImplementation(((event: string, listener: (signal: NodeJS.Signals) => void) => {
@@ -53,7 +53,7 @@ describe('LifecycleService', () => {
     const log = jest.spyOn(Logger.prototype, 'log');
     service.manage({ enableShutdownHooks: jest.fn() } as unknown as INestApplication);
     on.mockRestore();
-    expect([...listeners.keys()]).toEqual(['SIGTERM', 'SIGINT']);
+    expect([...listeners.keys()]).toEqual(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2']);
     listeners.get('SIGTERM')!('SIGTERM');
     expect(log).not.toHaveBeenCalled(); // the first is Nest's to handle
     listeners.get('SIGINT')!('SIGINT');

@@ -5,9 +5,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { AllConfig } from '../config/config.type.js';
 import { ExitCode } from './lifecycle.constants.js';
 import { exitProcess } from './lifecycle.exit.js';
-
-/** The signals that stop the service gracefully: what Kubernetes, the stop command and Ctrl-C send. */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+import { handOverSignals, STOP_SIGNALS } from './lifecycle.signals.js';
 /** While draining, idle keep-alive sockets are closed this often so they cannot hold the stop. */
 const IDLE_SWEEP_MS = 100;
 
@@ -15,7 +13,9 @@ const IDLE_SWEEP_MS = 100;
  * The life of the process: whether it is draining (read by readiness), how it
  * stops on a signal, and how it exits on purpose.
  *
- * SIGTERM/SIGINT go through Nest's `enableShutdownHooks` with `useProcessExit`.
+ * Stop signals (SIGTERM, SIGINT, SIGHUP, SIGUSR2: see lifecycle.signals.ts, which
+ * holds them until this service takes them over) go through Nest's
+ * `enableShutdownHooks` with `useProcessExit`.
  * Checked in @nestjs/core 12.5.1 (nest-application-context.js,
  * `listenToShutdownSignals`): once the shutdown hooks have run it calls
  * `process.exit(0)` instead of re-raising the signal (`process.kill`), so a
@@ -64,6 +64,7 @@ export class LifecycleService implements BeforeApplicationShutdown, OnApplicatio
   manage(app: INestApplication): void {
     this.app = app;
     app.enableShutdownHooks(STOP_SIGNALS, { useProcessExit: true });
+    handOverSignals((level, message) => (level === 'warn' ? this.logger.warn(message) : this.logger.log(message)));
     // Beside Nest's listener, not instead of it: keeps a repeated signal caught until the process has exited.
     let signalled = false;
     for (const signal of STOP_SIGNALS) {

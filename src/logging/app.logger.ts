@@ -36,6 +36,11 @@ export class AppLogger extends ConsoleLogger {
     return out;
   }
 
+  /** Every line on stdout, errors included: one stream of JSON lines, as log collectors expect. */
+  protected override printAsJson(message: unknown, options: Parameters<ConsoleLogger['printAsJson']>[1]): void {
+    super.printAsJson(message, { ...options, writeStreamType: 'stdout' });
+  }
+
   protected override getJsonLogObject(
     message: unknown,
     options: Parameters<ConsoleLogger['getJsonLogObject']>[1],

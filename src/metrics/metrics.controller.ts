@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MetricsService } from './metrics.service.js';
 
@@ -11,8 +11,7 @@ export class MetricsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Prometheus metrics: HTTP traffic, Airflow calls, cache hits, token renewals, DAG states' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
   async scrape(@Res() res: Response): Promise<void> {
     res.type(this.metrics.contentType).send(await this.metrics.metrics());
   }

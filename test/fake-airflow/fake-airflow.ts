@@ -23,8 +23,11 @@ export type FakeApiVersion = 'v2' | 'v1';
  * basic-auth backend); on v1 every mode but 'none' means HTTP basic, as on Airflow 2.
  */
 export type FakeAuthMode = 'jwt' | 'basic' | 'jwt+basic' | 'none';
-/** What every request gets instead of its answer. */
-export type FakeFault = 'none' | 'hang' | 'garbage' | 'http500' | 'reset';
+/**
+ * What every request gets instead of its answer. 'echo' is a careless proxy (or server): a 400 whose `detail`
+ * repeats the request, its Authorization header and body (the login's password) included.
+ */
+export type FakeFault = 'none' | 'hang' | 'garbage' | 'http500' | 'reset' | 'echo';
 export type FakeAuthScheme = 'bearer' | 'basic' | 'none';
 
 /** A DAG run as Airflow 3's DAGRunResponse, plus its primary key `id` (the sort tie-breaker; not served). */
@@ -76,6 +79,8 @@ export interface FakeAirflowOptions {
   fault: FakeFault;
   /** Latency before every answer, faults included. */
   delayMs: number;
+  /** DAGs whose requests (the DAG and its runs) never answer, whatever else does. */
+  hangDags: string[];
   /** Clock (epoch ms) for the JWTs' iat and exp; a test may set it back. */
   now: () => number;
 }
@@ -97,6 +102,7 @@ const DEFAULTS: FakeAirflowOptions = {
   tasks: {},
   fault: 'none',
   delayMs: 0,
+  hangDags: [],
   now: () => Date.now(),
 };
 
@@ -329,7 +335,12 @@ export class FakeAirflow {
     if (epoch !== this.epoch || res.destroyed) return;
     let reply: Reply;
     try {
-      reply = fault === 'none' ? this.route(req, url, body) : faultReply(fault);
+      reply =
+        fault === 'echo'
+          ? httpError(400, `Bad request ${req.method ?? ''} ${url.pathname}: ${body} (Authorization: ${req.headers.authorization ?? ''})`)
+          : fault === 'none'
+            ? this.route(req, url, body)
+            : faultReply(fault);
     } catch (err) {
       reply = httpError(500, `FakeAirflow bug: ${(err as Error).message}`);
     }
@@ -372,6 +383,7 @@ export class FakeAirflow {
     const refused = v === 'v2' ? this.authenticateV2(req) : this.authenticateV1(req);
     if (refused) return refused;
     const dagId = decodeURIComponent(api[2]);
+    if (this.options.hangDags.includes(dagId)) return { kind: 'hang' };
     if (api[4]) return this.taskInstances(dagId, decodeURIComponent(api[4]), url.searchParams);
     if (api[3]) return v === 'v2' ? this.dagRunsV2(dagId, url.searchParams) : this.dagRunsV1(dagId, url.searchParams);
     return v === 'v2' ? this.dagV2(dagId) : this.dagV1(dagId);
@@ -594,7 +606,7 @@ function problem(status: number, title: string, detail: string | null, errorType
   return { kind: 'json', status, contentType: 'application/problem+json', headers, body: { detail, status, title, type } };
 }
 
-function faultReply(fault: Exclude<FakeFault, 'none'>): Reply {
+function faultReply(fault: Exclude<FakeFault, 'none' | 'echo'>): Reply {
   switch (fault) {
     case 'hang':
       return { kind: 'hang' };

@@ -73,3 +73,23 @@ describe('Airflow_Lab2_Flask starts, stands by, takes over and stops the service
     await waitFor('the port to be free', 60_000, async () => ((await portIsFree()) ? true : null));
   }, 240_000);
 });
+
+/** A run's conf is written by anyone allowed to trigger the DAG: it may set only the documented harmless settings. */
+describe("Airflow_Lab2_Flask's run conf", () => {
+  it.each([
+    ['a server of its own for the credentials, and Node options', { AIRFLOW_WEBSERVER: 'http://127.0.0.1:9', NODE_OPTIONS: '--inspect' }],
+    ['the executable and the script', { NODE_BINARY: '/bin/sh', NODE_SERVICE_SCRIPT: '/tmp/x.sh' }],
+  ])(
+    'refuses %s: the task fails naming them, and nothing starts',
+    async (_what, refused) => {
+      const runId = await launch(refused);
+      await airflow.waitForRun(LAUNCHER, runId, ['failed'], 120_000);
+      const log = (await airflow.taskLog(LAUNCHER, runId, TASK)).join('\n');
+      expect(log).toContain('nothing was started');
+      for (const name of Object.keys(refused)) expect(log).toContain(`'${name}'`);
+      expect(log).not.toMatch(/starting .*main\.js|node pid/);
+      expect(await portIsFree()).toBe(true);
+    },
+    180_000,
+  );
+});

@@ -10,10 +10,15 @@ const MAIN = resolve(ROOT, 'dist/main.js');
 /** The built service (`node dist/main.js`) as a real process, with its output kept. */
 export class ServiceProcess {
   output = '';
+  /** What it wrote on stderr alone (`output` has both streams). */
+  stderr = '';
 
   private constructor(readonly child: ChildProcess) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+      this.stderr += chunk.toString();
+    });
   }
 
   static start(env: Record<string, string>, args: string[] = []): ServiceProcess {
