@@ -259,6 +259,8 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     expect(ready.body.info.airflow).toMatchObject({ api_version: 'v1', auth: 'basic' });
     const page = await http.get('/success').expect(200);
     expect(page.text).toContain(`/dags/${DAG}/grid?dag_run_id=v1run`);
+    // Airflow 2 lists no runs for an unknown DAG rather than a 404; the service still says it is unknown.
+    expect((await http.get('/api/dags/Other_DAG/status').expect(404)).body.reason).toBe('dag_not_found');
   });
 
   it('Airflow 3 with a JWT by default', async () => {

@@ -37,7 +37,10 @@ export class AirflowRepository {
       endpoint: 'list_dag_runs',
       params: { order_by: orderBy, limit },
     });
-    return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+    const runs = parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+    // Airflow 2 lists no runs for a DAG it does not know (no 404, unlike Airflow 3): ask for the DAG itself.
+    if (version === 'v1' && runs.length === 0) await this.getDag(dagId);
+    return runs;
   }
 
   /**
