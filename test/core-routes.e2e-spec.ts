@@ -286,9 +286,9 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     const http = await serve({ apiVersion: 'v1', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'jwt' });
     const said = 'AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic';
     const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
-    expect(res.body).toMatchObject({ reason: 'airflow_misconfigured', message: said });
+    expect(res.body).toMatchObject({ reason: 'config_mismatch', message: said });
     const ready = await http.get('/health/ready').expect(503);
-    expect(ready.body.error.airflow).toMatchObject({ reason: 'airflow_misconfigured', message: said });
+    expect(ready.body.error.airflow).toMatchObject({ reason: 'config_mismatch', message: said });
     expect(airflow.fake.callsTo('/auth/token')).toBe(0);
   });
 

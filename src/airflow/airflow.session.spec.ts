@@ -5,7 +5,7 @@ import type { AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowAuthError, AirflowBadResponseError, AirflowMisconfiguredError, type AirflowError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError, type AirflowError } from './airflow.errors.js';
 import { AirflowSession } from './airflow.session.js';
 import type { AirflowExchange, AirflowTransport } from './airflow.transport.js';
 
@@ -300,7 +300,7 @@ describe('AirflowSession', () => {
     it('AIRFLOW_AUTH=jwt on Airflow 2 is a configuration problem, said once, and not an outage', async () => {
       const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const { session, noteFailure, calls } = sessionWith(airflow2, { auth: 'jwt' });
-      const problem = new AirflowMisconfiguredError('AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic');
+      const problem = new AirflowConfigMismatchError('AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic');
       await expect(session.send(CALL)).rejects.toThrow(problem);
       await expect(session.send(CALL)).rejects.toThrow(problem);
       expect(error).toHaveBeenCalledTimes(1);
@@ -316,7 +316,7 @@ describe('AirflowSession', () => {
         apiVersion: 'v2',
       });
       await expect(session.authHeaders()).rejects.toThrow(
-        new AirflowMisconfiguredError('AIRFLOW_AUTH=jwt but Airflow at http://airflow:8080 has no /auth/token; use auto or basic'),
+        new AirflowConfigMismatchError('AIRFLOW_AUTH=jwt but Airflow at http://airflow:8080 has no /auth/token; use auto or basic'),
       );
       expect(noteFailure).not.toHaveBeenCalled();
     });

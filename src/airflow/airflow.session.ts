@@ -4,7 +4,7 @@ import type { AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowAuthError, AirflowBadResponseError, AirflowMisconfiguredError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError } from './airflow.errors.js';
 import { errorDetail, jwtTimes, parseToken } from './airflow.responses.js';
 import { AirflowTransport, type AirflowExchange } from './airflow.transport.js';
 import type { AirflowApiVersion, AirflowAuthScheme, AirflowConnectionInfo } from './airflow.types.js';
@@ -135,12 +135,12 @@ export class AirflowSession {
   }
 
   /** A setting that contradicts the server: not an outage (the link is not marked down), said once in the log. */
-  private misconfigured(message: string): AirflowMisconfiguredError {
+  private misconfigured(message: string): AirflowConfigMismatchError {
     if (!this.said.has(message)) {
       this.said.add(message);
       this.logger.error(`Configuration problem: ${message}`);
     }
-    return new AirflowMisconfiguredError(message);
+    return new AirflowConfigMismatchError(message);
   }
 
   /** A valid token, fetched once for all concurrent callers and renewed before it expires. */

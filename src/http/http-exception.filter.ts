@@ -22,7 +22,7 @@ const AIRFLOW_STATUS: Record<AirflowFailureReason, HttpStatus> = {
   // Our credentials, not the client's: the service is unavailable until an operator fixes them.
   airflow_auth_refused: HttpStatus.SERVICE_UNAVAILABLE,
   // Likewise our settings: unavailable until an operator changes them.
-  airflow_misconfigured: HttpStatus.SERVICE_UNAVAILABLE,
+  config_mismatch: HttpStatus.SERVICE_UNAVAILABLE,
   airflow_bad_response: HttpStatus.BAD_GATEWAY,
   dag_not_found: HttpStatus.NOT_FOUND,
 };
