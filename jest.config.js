@@ -18,6 +18,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
+  // The local Airflows' venvs (npm run compat installs several) hold package.json files Jest must not crawl.
+  modulePathIgnorePatterns: ['<rootDir>/.airflow/'],
 };
 
 export default {

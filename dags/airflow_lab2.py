@@ -15,8 +15,13 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import dag, get_current_context, task
+try:  # Airflow 3: the task SDK and the standard provider
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+    from airflow.sdk import dag, get_current_context, task
+except ImportError:  # Airflow 2 (npm run compat), which has neither
+    from airflow.decorators import dag, task
+    from airflow.operators.python import get_current_context
+    from airflow.operators.trigger_dagrun import TriggerDagRunOperator
 
 FLASK_DAG_ID = "Airflow_Lab2_Flask"
 

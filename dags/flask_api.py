@@ -34,7 +34,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from airflow.sdk import BaseOperator, dag
+try:  # Airflow 3 task SDK
+    from airflow.sdk import BaseOperator, dag
+except ImportError:  # Airflow 2 (npm run compat)
+    from airflow.decorators import dag
+    from airflow.models.baseoperator import BaseOperator
 
 try:  # Airflow 3 task SDK
     from airflow.sdk.exceptions import AirflowException

@@ -259,6 +259,8 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     expect(ready.body.info.airflow).toMatchObject({ api_version: 'v1', auth: 'basic' });
     const page = await http.get('/success').expect(200);
     expect(page.text).toContain(`/dags/${DAG}/grid?dag_run_id=v1run`);
+    // Airflow 2 lists no runs for an unknown DAG rather than a 404; the service still says it is unknown.
+    expect((await http.get('/api/dags/Other_DAG/status').expect(404)).body.reason).toBe('dag_not_found');
   });
 
   it('Airflow 3 with a JWT by default', async () => {
@@ -278,6 +280,33 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     const http = await serve({ auth: 'none', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'none' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('none');
+  });
+
+  it('AIRFLOW_AUTH=jwt against Airflow 2: 503 saying the setting is the problem, and readiness does not call Airflow down', async () => {
+    const http = await serve({ apiVersion: 'v1', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'jwt' });
+    const said = 'AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic';
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
+    expect(res.body).toMatchObject({ reason: 'config_mismatch', message: said });
+    const ready = await http.get('/health/ready').expect(503);
+    expect(ready.body.error.airflow).toMatchObject({ reason: 'config_mismatch', message: said });
+    expect(airflow.fake.callsTo('/auth/token')).toBe(0);
+  });
+
+  it.each([
+    [
+      'Airflow 2 whose [api] auth_backends lacks basic_auth',
+      { apiVersion: 'v1', auth: 'session' },
+      {},
+      "Airflow 2's [api] auth_backends lacks airflow.api.auth.backend.basic_auth",
+    ],
+    ['Airflow 3 asked for HTTP basic', { auth: 'jwt' }, { AIRFLOW_AUTH: 'basic' }, "Airflow 3's API accepts only JWTs"],
+  ] as const)('a 401 with the right password on %s: the answer and readiness say why', async (_, scenario, env, hint) => {
+    const http = await serve({ ...scenario, dags: { [DAG]: [success()] } }, env);
+    const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
+    expect(res.body.reason).toBe('airflow_auth_refused');
+    expect(res.body.message).toContain(hint);
+    const ready = await http.get('/health/ready').expect(503);
+    expect(ready.body.error.airflow.message).toContain(hint);
   });
 
   it('502 when nothing at the URL speaks an Airflow API', async () => {

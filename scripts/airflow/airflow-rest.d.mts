@@ -13,7 +13,9 @@ export declare class AirflowRest {
   readonly username: string;
   readonly password: string;
   constructor(baseUrl: string, username?: string, password?: string);
-  /** Triggers a manual run with no logical date, as the Airflow UI does. */
+  /** The API the server has: 'v2' (Airflow 3) or 'v1' (Airflow 2). */
+  apiVersion(): Promise<'v1' | 'v2'>;
+  /** Triggers a manual run with no logical date, as the Airflow UI does (Airflow 2 always gives one: now). */
   trigger(dagId: string, conf?: Record<string, unknown>): Promise<RunInfo>;
   getRun(dagId: string, runId: string): Promise<RunInfo>;
   /** Marks a run failed or successful, as an operator does in the UI (Airflow stops its running tasks). */
@@ -26,8 +28,8 @@ export declare class AirflowRest {
   waitForTask(dagId: string, runId: string, taskId: string, states: string[], timeoutMs?: number): Promise<string>;
   /** Polls until a line of the task's log matches `pattern`; resolves to that line. */
   waitForTaskLog(dagId: string, runId: string, taskId: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** One call, logged in once: the token is reused, and renewed once when Airflow answers 401. */
-  request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** One call to a path under the API (`/dags/...`), logged in once (a JWT on Airflow 3, HTTP basic on Airflow 2). */
+  request<T = unknown>(method: string, path: string, body?: unknown, accept?: string): Promise<T>;
 }
 
 /** Polls `probe` until it returns a value other than null, or fails after `timeoutMs` naming what it waited for. */

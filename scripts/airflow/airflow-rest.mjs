@@ -1,5 +1,6 @@
-// A small client of Airflow 3's REST API for the scripts and tests around the service: trigger
-// runs, watch them, mark them failed, read a task's log. Used by scripts/demo.mjs and the
+// A small client of Airflow's REST API for the scripts and tests around the service: trigger
+// runs, watch them, mark them failed, read a task's log. Airflow 3's /api/v2 with a JWT, or
+// Airflow 2's /api/v1 with HTTP basic (for npm run compat), whichever the server has. Used by scripts/demo.mjs and the
 // real-Airflow tests (test/real-airflow); the service has its own client, and this one stays
 // separate so that the tests do not trust the code they test. Plain ESM so that node runs it
 // directly; types in airflow-rest.d.mts.
@@ -12,6 +13,8 @@ export class AirflowRest {
   #token = null;
   /** @type {Promise<string> | null} */
   #login = null;
+  /** @type {Promise<'v1' | 'v2'> | null} */
+  #api = null;
 
   /**
    * @param {string} baseUrl e.g. http://127.0.0.1:8080
@@ -24,9 +27,16 @@ export class AirflowRest {
     this.password = password;
   }
 
-  /** Triggers a manual run with no logical date, as the Airflow UI does. */
-  trigger(dagId, conf = {}) {
-    return this.request('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, conf });
+  /** The API the server has: 'v2' (Airflow 3) or 'v1' (Airflow 2, whose /api/v2 answers 404). */
+  apiVersion() {
+    this.#api ??= fetch(`${this.baseUrl}/api/v2/monitor/health`).then((r) => (r.status === 404 ? 'v1' : 'v2'));
+    return this.#api;
+  }
+
+  /** Triggers a manual run with no logical date, as the Airflow UI does (Airflow 2 always gives one: now). */
+  async trigger(dagId, conf = {}) {
+    const v1 = (await this.apiVersion()) === 'v1';
+    return this.request('POST', `/dags/${dagId}/dagRuns`, v1 ? { conf } : { logical_date: null, conf });
   }
 
   getRun(dagId, runId) {
@@ -45,7 +55,12 @@ export class AirflowRest {
   /** The messages a task instance's current try has logged so far (the whole log, one string per line). */
   async taskLog(dagId, runId, taskId) {
     const ti = await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${taskId}`);
-    const log = await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${taskId}/logs/${ti.try_number}?full_content=true`);
+    const logPath = `${runPath(dagId, runId)}/taskInstances/${taskId}/logs/${ti.try_number}?full_content=true`;
+    if ((await this.apiVersion()) === 'v1') {
+      // Airflow 2's JSON form is a Python repr of (host, text) pairs; its text form is the log itself.
+      return (await this.request('GET', logPath, undefined, 'text/plain')).split('\n');
+    }
+    const log = await this.request('GET', logPath);
     // Airflow 3 answers structured lines ({event, timestamp, ...}); older shapes are plain strings.
     const content = Array.isArray(log.content) ? log.content : [log.content];
     return content.map((line) => (typeof line === 'string' ? line : String(line?.event ?? '')));
@@ -74,21 +89,28 @@ export class AirflowRest {
     });
   }
 
-  /** One call, logged in once: the token is reused, and renewed once when Airflow answers 401. */
-  async request(method, path, body) {
-    let response = await this.#send(method, path, body, await this.#bearer());
-    if (response.status === 401) {
+  /**
+   * One call to a path under the API (`/dags/...`), logged in once: the token is reused, and renewed
+   * once when Airflow answers 401. Airflow 2 takes HTTP basic on every call instead.
+   */
+  async request(method, path, body, accept = 'application/json') {
+    const api = await this.apiVersion();
+    const full = `/api/${api}${path}`;
+    const auth = async () =>
+      api === 'v1' ? `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}` : `Bearer ${await this.#bearer()}`;
+    let response = await this.#send(method, full, body, await auth(), accept);
+    if (response.status === 401 && api === 'v2') {
       this.#token = null;
-      response = await this.#send(method, path, body, await this.#bearer());
+      response = await this.#send(method, full, body, await auth(), accept);
     }
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-    return response.json();
+    if (!response.ok) throw new Error(`${method} ${full} → ${response.status} ${await response.text()}`);
+    return accept === 'application/json' ? response.json() : response.text();
   }
 
-  #send(method, path, body, token) {
+  #send(method, path, body, authorization, accept) {
     return fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: { Authorization: authorization, 'Content-Type': 'application/json', Accept: accept },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
@@ -113,7 +135,7 @@ export class AirflowRest {
 }
 
 function runPath(dagId, runId) {
-  return `/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`;
+  return `/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`;
 }
 
 /** Polls `probe` until it returns a value other than null, or fails after `timeoutMs` naming what it waited for. */

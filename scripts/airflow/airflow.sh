@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local, pinned Apache Airflow 3 for development, demos and end-to-end tests.
+# Local, pinned Apache Airflow for development, demos and end-to-end tests (Airflow 3; Airflow 2
+# too, for `npm run compat`).
 #
 #   scripts/airflow/airflow.sh install            # venv in .airflow/venv (no-op when up to date)
 #   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and both DAGs are visible
@@ -15,6 +16,8 @@
 #
 # Environment knobs:
 #   AIRFLOW_PORT                 api-server port (default 8080); use another one to run both modes at once
+#   AIRFLOW_DIR                  where venv and homes live (default .airflow; compat: .airflow/compat/<version>)
+#   AIRFLOW_REQUIREMENTS         the lock to install (default requirements.txt; compat: compat/<version>.txt)
 #   AIRFLOW_INSTALLER=pip        install with pip instead of uv (uv is bootstrapped from PyPI otherwise)
 #   AIRFLOW_PYTHON               interpreter for the venv (default: python3.11, python3.12, python3.13, python3)
 #   AIRFLOW_UP_TIMEOUT           seconds `up` waits for health + DAGs (default 180)
@@ -28,16 +31,19 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-AF_DIR="$REPO_ROOT/.airflow"
+AF_DIR="${AIRFLOW_DIR:-$REPO_ROOT/.airflow}"
 VENV="$AF_DIR/venv"
 REQ_IN="$SCRIPT_DIR/requirements.in"
-REQ="$SCRIPT_DIR/requirements.txt"
+REQ="${AIRFLOW_REQUIREMENTS:-$SCRIPT_DIR/requirements.txt}"
+# Shared by every AIRFLOW_DIR (compat installs several Airflows side by side).
+UV_BOOTSTRAP="$REPO_ROOT/.airflow/uv-bootstrap"
 STAMP="$VENV/.requirements.sha256"
 UV_VERSION="${UV_VERSION:-0.13.9}"
 DAGS_DIR="$REPO_ROOT/dags"
 CHECKS="$SCRIPT_DIR/checks.py"
 # Every component `up` can start, in start order. The api-server comes first and `down` stops it
-# last: the others and their tasks report their state through its execution API.
+# last: the others and their tasks report their state through its execution API. Airflow 2 has a
+# webserver instead, and its scheduler parses the DAGs itself (see set_components).
 COMPONENTS=(api-server scheduler dag-processor triggerer)
 # Not needed by the repo's DAGs: started only with AIRFLOW_WITH_TRIGGERER=1 (or when already running).
 OPTIONAL_COMPONENT=triggerer
@@ -60,16 +66,16 @@ find_python() {
 
 # Prints a uv executable (installing it from PyPI into .airflow/uv-bootstrap if needed), or nothing.
 find_uv() {
-  if [[ -x "$AF_DIR/uv-bootstrap/bin/uv" ]]; then echo "$AF_DIR/uv-bootstrap/bin/uv"; return 0; fi
+  if [[ -x "$UV_BOOTSTRAP/bin/uv" ]]; then echo "$UV_BOOTSTRAP/bin/uv"; return 0; fi
   if command -v uv >/dev/null 2>&1; then command -v uv; return 0; fi
   local py; py="$(find_python)"
-  log "bootstrapping uv==$UV_VERSION into $AF_DIR/uv-bootstrap"
-  if "$py" -m venv "$AF_DIR/uv-bootstrap" >&2 &&
-     "$AF_DIR/uv-bootstrap/bin/pip" install -q "uv==$UV_VERSION" >&2; then
-    echo "$AF_DIR/uv-bootstrap/bin/uv"
+  log "bootstrapping uv==$UV_VERSION into $UV_BOOTSTRAP"
+  if "$py" -m venv "$UV_BOOTSTRAP" >&2 &&
+     "$UV_BOOTSTRAP/bin/pip" install -q "uv==$UV_VERSION" >&2; then
+    echo "$UV_BOOTSTRAP/bin/uv"
   else
     log "could not install uv; falling back to pip"
-    rm -rf "$AF_DIR/uv-bootstrap"
+    rm -rf "$UV_BOOTSTRAP"
   fi
 }
 
@@ -110,13 +116,25 @@ cmd_install() {
   log "installed apache-airflow $ver in $((SECONDS - start))s"
 }
 
+# AIRFLOW_REQUIREMENTS_IN + AIRFLOW_REQUIREMENTS (+ AIRFLOW_EXCLUDE_NEWER: nothing published after
+# that date) freeze another set, as `npm run compat` does for each Airflow version it tries.
 cmd_lock() {
   local uv; uv="$(find_uv)"; [[ -n "$uv" ]] || die "lock needs uv"
-  "$uv" pip compile --universal --python-version 3.11 --annotation-style line \
-    --custom-compile-command "scripts/airflow/airflow.sh lock" "$REQ_IN" -o "$REQ"
+  local in="${AIRFLOW_REQUIREMENTS_IN:-$REQ_IN}" extra=() how="scripts/airflow/airflow.sh lock"
+  if [[ -n "${AIRFLOW_EXCLUDE_NEWER:-}" ]]; then extra=(--exclude-newer "$AIRFLOW_EXCLUDE_NEWER"); how="npm run compat -- --lock (exclude-newer $AIRFLOW_EXCLUDE_NEWER)"; fi
+  "$uv" pip compile --universal --python-version 3.11 --annotation-style line "${extra[@]}" \
+    --custom-compile-command "$how" "$in" -o "$REQ"
 }
 
 # ----------------------------------------------------------------------------- mode / env
+
+# The installed Airflow's major version in AF_MAJOR (3 when nothing is installed yet), and its components.
+set_components() {
+  AF_MAJOR="$("$VENV/bin/python" "$CHECKS" airflow-version 2>/dev/null | cut -d. -f1 || true)"
+  [[ -n "$AF_MAJOR" ]] || AF_MAJOR=3
+  if [[ $AF_MAJOR == 2 ]]; then COMPONENTS=(webserver scheduler triggerer); else COMPONENTS=(api-server scheduler dag-processor triggerer); fi
+}
+airflow_major() { echo "$AF_MAJOR"; }
 
 MODE=simple
 FOLLOW=0
@@ -135,6 +153,7 @@ parse_args() {
   if [[ $MODE == fab ]]; then AHOME="$AF_DIR/home-fab"; else AHOME="$AF_DIR/home"; fi
   RUN_DIR="$AHOME/run"
   LOG_DIR="$AHOME/logs"
+  set_components
 }
 
 # A random secret kept in a file so restarts keep issued JWTs / sessions valid.
@@ -152,6 +171,7 @@ resolve_port() {
   elif [[ -s "$RUN_DIR/port" ]] && any_alive; then PORT="$(cat "$RUN_DIR/port")"
   else PORT=8080; fi
   BASE_URL="http://127.0.0.1:$PORT"
+  if [[ "$(airflow_major)" == 2 ]]; then API_URL="$BASE_URL/api/v1"; else API_URL="$BASE_URL/api/v2"; fi
 }
 
 setup_env() {
@@ -176,9 +196,21 @@ setup_env() {
   export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
   export AIRFLOW__SCHEDULER__PARSING_CLEANUP_INTERVAL=30
   # Per-instance side ports so both modes can run at once (8080 -> worker log server 8793 as in stock Airflow, trigger log server 9793).
+  # The log servers are not started at all (--skip-serve-logs, see start_component); the ports stay distinct for whoever does.
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="${AIRFLOW_WORKER_LOG_SERVER_PORT:-$((PORT + 713))}"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW_TRIGGER_LOG_SERVER_PORT:-$((PORT + 1713))}"
-  if [[ $MODE == fab ]]; then
+  if [[ "$(airflow_major)" == 2 ]]; then
+    # Airflow 2: a Flask webserver with FAB; its REST API (/api/v1) takes HTTP basic only with this backend.
+    export AIRFLOW__WEBSERVER__WEB_SERVER_HOST=127.0.0.1
+    export AIRFLOW__WEBSERVER__WEB_SERVER_PORT="$PORT"
+    export AIRFLOW__WEBSERVER__WORKERS=1
+    export AIRFLOW__WEBSERVER__SECRET_KEY="$AIRFLOW__API__SECRET_KEY"
+    export AIRFLOW__API__AUTH_BACKENDS="airflow.api.auth.backend.basic_auth,airflow.api.auth.backend.session"
+    # Airflow 2 refuses SQLite with the LocalExecutor unless told (its own test suite's switch); the
+    # SequentialExecutor it would take runs tasks inside the scheduler loop, which the launcher DAG's
+    # long-running task would block. Good enough for a local check, never for production.
+    export _AIRFLOW__SKIP_DATABASE_EXECUTOR_COMPATIBILITY_CHECK=1
+  elif [[ $MODE == fab ]]; then
     export AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
     # As the seed had it. NB: on Airflow 3.3.2 / FAB 3.10.2 this does NOT enable HTTP basic auth on
     # /api/v2 (FastAPI; JWT bearer only); it only affects FAB's legacy Flask views. [api] auth_backends
@@ -230,6 +262,10 @@ start_component() {
   if pid_alive "$pid"; then log "$c already running (pid $pid)"; return 0; fi
   local args=("$c")
   [[ $c == api-server ]] && args+=(--host 127.0.0.1 --port "$PORT")
+  [[ $c == webserver ]] && args+=(--hostname 127.0.0.1 --port "$PORT")
+  # Their log servers bind every address (no host setting in Airflow 2.10 nor 3.3); the api-server
+  # reads the task logs from the shared local folder instead, so nothing listens beyond loopback.
+  [[ $c == scheduler || $c == triggerer ]] && args+=(--skip-serve-logs)
   printf '\n===== %s start %s =====\n' "$(date -Is)" "$c" >>"$LOG_DIR/$c.log"
   # setsid: own session + process group (pgid == pid), detached from the caller's terminal.
   setsid nohup "$VENV/bin/airflow" "${args[@]}" >>"$LOG_DIR/$c.log" 2>&1 </dev/null 8>&- 9>&- &
@@ -249,16 +285,16 @@ session_pids() {
 
 # Healthy, logged in, and the DAGs visible: prints what is missing otherwise.
 py_ready() {
-  "$VENV/bin/python" "$CHECKS" ready "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}"
+  "$VENV/bin/python" "$CHECKS" ready "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}" "$(airflow_major)"
 }
 
 is_healthy() { py_ready >/dev/null 2>&1; }
 
 print_info() {
   cat <<EOF
-Airflow ($MODE auth manager) is up:
-  URL:          $BASE_URL   (UI; REST API under $BASE_URL/api/v2)
-  credentials:  airflow / airflow   (token: POST $BASE_URL/auth/token {"username":"airflow","password":"airflow"})
+Airflow $("$VENV/bin/python" "$CHECKS" airflow-version) ($([[ $AF_MAJOR == 2 ]] && echo "FAB webserver" || echo "$MODE auth manager")) is up:
+  URL:          $BASE_URL   (UI; REST API under $API_URL)
+  credentials:  airflow / airflow   $([[ "$(airflow_major)" == 2 ]] && echo "(HTTP basic)" || echo "(token: POST $BASE_URL/auth/token {\"username\":\"airflow\",\"password\":\"airflow\"})")
   AIRFLOW_HOME: $AHOME
   DAGs folder:  $DAGS_DIR
   logs:         $LOG_DIR/{$(components | tr ' \n' ',,' | sed 's/,*$//')}.log   (task logs under $LOG_DIR/dag_id=*)
@@ -286,10 +322,11 @@ cmd_up() {
     if port_in_use "$PORT"; then die "port $PORT is already in use by another process (set AIRFLOW_PORT)"; fi
   fi
   cmd_install
+  set_components
   setup_env
   echo "$PORT" >"$RUN_DIR/port"
   write_env_file
-  if [[ $MODE == simple ]]; then
+  if [[ $MODE == simple && $AF_MAJOR != 2 ]]; then
     # Writable file; the simple auth manager may add generated passwords for other users.
     local pw="$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
     if [[ ! -s "$pw" ]] || ! "$VENV/bin/python" "$CHECKS" password-ok "$pw" 2>/dev/null; then
@@ -304,7 +341,7 @@ cmd_up() {
     "$VENV/bin/airflow" db migrate >>"$LOG_DIR/db-migrate.log" 2>&1 || { tail -n 40 "$LOG_DIR/db-migrate.log" >&2; die "airflow db migrate failed"; }
     echo "$want" >"$dbstamp"
   fi
-  if [[ $MODE == fab && ! -f "$AHOME/.fab-user" ]]; then
+  if [[ ($MODE == fab || "$(airflow_major)" == 2) && ! -f "$AHOME/.fab-user" ]]; then
     if ! "$VENV/bin/airflow" users list 2>/dev/null | awk '{print $3}' | grep -qx airflow; then
       log "creating FAB admin user airflow/airflow"
       "$VENV/bin/airflow" users create --username airflow --password airflow --firstname Air --lastname Flow \
@@ -315,7 +352,7 @@ cmd_up() {
   local c
   for c in $(components); do start_component "$c"; done
   local timeout="${AIRFLOW_UP_TIMEOUT:-180}" msg=""
-  log "waiting up to ${timeout}s for $BASE_URL/api/v2/monitor/health and the DAGs"
+  log "waiting up to ${timeout}s for Airflow's health and the DAGs"
   while :; do
     if msg="$(py_ready)"; then break; fi
     for c in $(components); do
@@ -408,7 +445,7 @@ cmd_status() {
   done
   if any_alive; then
     setup_env
-    echo "  health: $(curl -s --max-time 5 "$BASE_URL/api/v2/monitor/health" || echo unreachable)"
+    echo "  health: $(curl -s --max-time 5 "$API_URL/$([[ "$(airflow_major)" == 2 ]] && echo health || echo monitor/health)" || echo unreachable)"
     echo "  ready:  $(py_ready || true)"
   fi
   return $rc

@@ -4,8 +4,10 @@
   checks.py python-version                 print sys.version (part of the venv's requirements stamp)
   checks.py airflow-version                print the installed apache-airflow version
   checks.py password-ok FILE               exit 0 when the simple auth manager's FILE has airflow/airflow
-  checks.py ready BASE_URL MODE DAG[,DAG]  exit 0 and print "ready" when Airflow at BASE_URL is healthy
+  checks.py ready BASE_URL MODE DAG[,DAG] [MAJOR]
+                                           exit 0 and print "ready" when Airflow at BASE_URL is healthy
                                            and shows the DAGs; else exit 1 and print what is missing
+                                           (MAJOR 2: Airflow 2's /api/v1 with HTTP basic)
 
 Run by the candidate interpreters too (python-ok), so an old one must fail cleanly: exit non-zero.
 """
@@ -56,27 +58,34 @@ def _request(base, method, path, body=None, headers=None):
         return e.code, e.read().decode()
 
 
-def ready(base: str, mode: str, dag_list: str) -> int:
+def ready(base: str, mode: str, dag_list: str, major: str = "3") -> int:
     dags = [d for d in dag_list.split(",") if d]
+    v1 = major == "2"
+    api = "/api/v1" if v1 else "/api/v2"
     try:
-        status, body = _request(base, "GET", "/api/v2/monitor/health")
+        status, body = _request(base, "GET", api + ("/health" if v1 else "/monitor/health"))
         if status != 200:
             print(f"health {status}")
             return 1
         health = json.loads(body)
-        bad = [k for k in ("metadatabase", "scheduler", "dag_processor") if (health.get(k) or {}).get("status") != "healthy"]
+        # Airflow 2's scheduler parses the DAGs itself: no dag_processor to wait for.
+        components = ("metadatabase", "scheduler") if v1 else ("metadatabase", "scheduler", "dag_processor")
+        bad = [k for k in components if (health.get(k) or {}).get("status") != "healthy"]
         if bad:
             print("not healthy yet: " + ", ".join(bad))
             return 1
-        status, body = _request(base, "POST", "/auth/token", {"username": "airflow", "password": "airflow"})
+        if v1:
+            status, body = 404, ""
+        else:
+            status, body = _request(base, "POST", "/auth/token", {"username": "airflow", "password": "airflow"})
         if status in (200, 201):
             auth = {"Authorization": "Bearer " + json.loads(body)["access_token"]}
-        elif mode == "fab":
+        elif mode == "fab" or v1:
             auth = {"Authorization": "Basic " + base64.b64encode(b"airflow:airflow").decode()}
         else:
             print(f"/auth/token {status} {body[:200]}")
             return 1
-        missing = [d for d in dags if _request(base, "GET", f"/api/v2/dags/{d}", headers=auth)[0] != 200]
+        missing = [d for d in dags if _request(base, "GET", f"{api}/dags/{d}", headers=auth)[0] != 200]
         if missing:
             print("DAGs not visible yet: " + ", ".join(missing))
             return 1

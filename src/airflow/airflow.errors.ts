@@ -3,7 +3,7 @@
  * Only src/airflow creates them; the HTTP edge chooses the status code.
  */
 export type AirflowFailureReason =
-  'airflow_unreachable' | 'airflow_timeout' | 'airflow_auth_refused' | 'airflow_bad_response' | 'dag_not_found';
+  'airflow_unreachable' | 'airflow_timeout' | 'airflow_auth_refused' | 'config_mismatch' | 'airflow_bad_response' | 'dag_not_found';
 
 export abstract class AirflowError extends Error {
   abstract readonly reason: AirflowFailureReason;
@@ -25,6 +25,12 @@ export class AirflowTimeoutError extends AirflowError {
 export class AirflowAuthError extends AirflowError {
   readonly reason = 'airflow_auth_refused';
   override name = 'AirflowAuthError';
+}
+
+/** A setting of ours contradicts the Airflow we met (e.g. AIRFLOW_AUTH=jwt on Airflow 2): Airflow itself is fine. */
+export class AirflowConfigMismatchError extends AirflowError {
+  readonly reason = 'config_mismatch';
+  override name = 'AirflowConfigMismatchError';
 }
 
 /** Airflow answered something that is not what its API specification says. */

@@ -90,6 +90,17 @@ describe('AirflowRepository', () => {
       await expect(repository.listRuns('gone', 1)).rejects.toThrow(new DagNotFoundError('gone'));
     });
 
+    it('on Airflow 2, which lists no runs for an unknown DAG, asks for the DAG when there are none', async () => {
+      version = 'v1';
+      send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
+      send.mockResolvedValueOnce(answer(404, { title: 'DAG not found' }));
+      await expect(repository.listRuns('gone', 1)).rejects.toThrow(new DagNotFoundError('gone'));
+      expect(send).toHaveBeenLastCalledWith({ method: 'GET', path: '/dags/gone', endpoint: 'get_dag' });
+      send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
+      send.mockResolvedValueOnce(answer(200, { dag_id: 'idle', is_paused: false }));
+      await expect(repository.listRuns('idle', 1)).resolves.toEqual([]);
+    });
+
     it('refuses an answer that is not a run list', async () => {
       send.mockResolvedValue(answer(200, { runs: [] }));
       await expect(repository.listRuns('my.dag', 1)).rejects.toBeInstanceOf(AirflowBadResponseError);

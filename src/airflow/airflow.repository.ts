@@ -51,7 +51,10 @@ export class AirflowRepository {
         deadline,
         ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
       });
-      return parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+      const runs = parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+      // Airflow 2 lists no runs for a DAG it does not know (no 404, unlike Airflow 3): ask for the DAG itself.
+      if (version === 'v1' && runs.length === 0 && states === undefined) await this.getDag(dagId);
+      return runs;
     });
   }
 

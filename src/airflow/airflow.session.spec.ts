@@ -5,7 +5,7 @@ import type { AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowAuthError, AirflowBadResponseError, type AirflowError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError, type AirflowError } from './airflow.errors.js';
 import { AirflowSession } from './airflow.session.js';
 import type { AirflowExchange, AirflowTransport } from './airflow.transport.js';
 
@@ -271,9 +271,90 @@ describe('AirflowSession', () => {
       await expect(forbidden.session.send(CALL)).resolves.toMatchObject({ status: 403 });
       expect(forbidden.calls('/api/v2/dags/d')).toBe(1);
 
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       const basic = sessionWith(() => answer(401), { auth: 'basic', apiVersion: 'v1' });
-      await expect(basic.session.send(CALL)).resolves.toMatchObject({ status: 401 });
+      // A 401 to HTTP basic is the answer, thrown with its hint (see 'settings that do not fit the server').
+      await expect(basic.session.send(CALL)).rejects.toThrow(AirflowAuthError);
       expect(basic.calls('/api/v1/dags/d')).toBe(1);
+    });
+
+    it('logs a token renewal that a refusal forced', async () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      let refusals = 1;
+      const { session } = sessionWith(
+        (request) => {
+          if (request.path === '/auth/token') return answer(201, { access_token: 'token' });
+          return refusals-- > 0 ? answer(401, { detail: 'Not authenticated' }) : answer(200, { ok: true });
+        },
+        { auth: 'jwt', apiVersion: 'v2' },
+      );
+      await session.send(CALL);
+      expect(log).toHaveBeenCalledWith('Airflow refused our token (HTTP 401); fetching a new one');
+    });
+  });
+
+  describe('settings that do not fit the server', () => {
+    const CALL = { method: 'GET', path: '/dags/d', endpoint: 'get_dag' } as const;
+    const airflow2 = (request: AirflowExchange): AxiosResponse =>
+      request.path === '/api/v1/health' ? answer(200, {}) : request.path.startsWith('/api/v1/') ? answer(200, { ok: true }) : answer(404);
+
+    it('AIRFLOW_AUTH=jwt on Airflow 2 is a configuration problem, said once, and not an outage', async () => {
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const { session, noteFailure, calls } = sessionWith(airflow2, { auth: 'jwt' });
+      const problem = new AirflowConfigMismatchError('AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic');
+      await expect(session.send(CALL)).rejects.toThrow(problem);
+      await expect(session.send(CALL)).rejects.toThrow(problem);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error).toHaveBeenCalledWith(`Configuration problem: ${problem.message}`);
+      expect(noteFailure).not.toHaveBeenCalled();
+      expect(calls('/auth/token')).toBe(0);
+    });
+
+    it('AIRFLOW_AUTH=jwt against a server without /auth/token is one too', async () => {
+      jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const { session, noteFailure } = sessionWith((request) => (request.path === '/auth/token' ? answer(404) : answer(200)), {
+        auth: 'jwt',
+        apiVersion: 'v2',
+      });
+      await expect(session.authHeaders()).rejects.toThrow(
+        new AirflowConfigMismatchError('AIRFLOW_AUTH=jwt but Airflow at http://airflow:8080 has no /auth/token; use auto or basic'),
+      );
+      expect(noteFailure).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      [
+        'Airflow 2',
+        { apiVersion: 'auto' as const, auth: 'auto' as const },
+        '/api/v1/health',
+        "if the password is right, Airflow 2's [api] auth_backends lacks airflow.api.auth.backend.basic_auth (its default is session only)",
+      ],
+      [
+        'Airflow 3 with AIRFLOW_AUTH=basic',
+        { apiVersion: 'auto' as const, auth: 'basic' as const },
+        '/api/v2/monitor/health',
+        "Airflow 3's API accepts only JWTs: set AIRFLOW_AUTH=auto (or jwt)",
+      ],
+    ])('a 401 to HTTP basic on %s says what usually causes it, in the error and once in the log', async (_, settings, healthPath, hint) => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const { session, noteFailure } = sessionWith(
+        (request) => (request.path === healthPath ? answer(200, {}) : request.path.startsWith('/api/') ? answer(401) : answer(404)),
+        settings,
+      );
+      const refusal = new AirflowAuthError(`Airflow refused the credentials of user "airflow" (HTTP 401); ${hint}`);
+      await expect(session.send(CALL)).rejects.toThrow(refusal);
+      await expect(session.send(CALL)).rejects.toThrow(refusal);
+      expect(noteFailure).toHaveBeenCalledWith(refusal);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(`Hint: ${hint}`);
+    });
+
+    it('says which auth it chose on Airflow 2, as on Airflow 3', async () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const { session } = sessionWith(airflow2, { apiVersion: 'v1' });
+      await session.send(CALL);
+      expect(log).toHaveBeenCalledWith("Airflow 2's REST API (v1): using HTTP basic authentication");
+      expect(session.connectionInfo().authScheme).toBe('basic');
     });
   });
 });

@@ -4,7 +4,7 @@ import type { AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowAuthError, AirflowBadResponseError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError } from './airflow.errors.js';
 import { errorDetail, jwtTimes, parseToken } from './airflow.responses.js';
 import { AirflowTransport, type AirflowExchange } from './airflow.transport.js';
 import type { AirflowApiVersion, AirflowAuthScheme, AirflowConnectionInfo } from './airflow.types.js';
@@ -40,6 +40,8 @@ export class AirflowSession {
   private readonly versionDetection = new SingleFlight<AirflowApiVersion>();
   private readonly schemeDetection = new SingleFlight<AirflowAuthScheme>();
   private readonly tokenRequest = new SingleFlight<Token>();
+  /** Hints and misconfigurations already logged: each is said once, not on every poll. */
+  private readonly said = new Set<string>();
 
   constructor(
     private readonly transport: AirflowTransport,
@@ -73,7 +75,10 @@ export class AirflowSession {
    * @throws AirflowError (AirflowAuthError when Airflow refuses the credentials)
    */
   async authHeaders(): Promise<Record<string, string>> {
-    switch (await this.resolveAuthScheme(await this.apiVersion())) {
+    const version = await this.apiVersion();
+    const scheme = await this.resolveAuthScheme(version);
+    if (scheme === 'jwt' && version === 'v1') throw this.misconfigured(NO_TOKEN_ON_AIRFLOW_2);
+    switch (scheme) {
       case 'none':
         return {};
       case 'basic': {
@@ -87,7 +92,8 @@ export class AirflowSession {
 
   /**
    * One authenticated call below the API root, whatever status it answers (the
-   * transport judges it). A refused JWT (401, or 403 "Invalid JWT") is renewed
+   * transport judges it), except a 401 to HTTP basic, which is thrown with a hint
+   * at its likely cause. A refused JWT (401, or 403 "Invalid JWT") is renewed
    * once and the call sent again.
    * @throws AirflowError when no answer came or the credentials cannot be used
    */
@@ -96,20 +102,45 @@ export class AirflowSession {
     const exchange = async (): Promise<AxiosResponse> =>
       this.transport.exchange({ ...call, path: `/api/${version}${call.path}`, headers: await this.authHeaders() });
     const response = await exchange();
+    if (response.status === 401 && this.authScheme === 'basic') throw this.basicRefused(version);
     if (this.authScheme !== 'jwt' || !isTokenRejection(response)) return response;
     // Expired, or the server's signing secret changed: one fresh token, one more try.
+    this.logger.log(`Airflow refused our token (HTTP ${response.status}); fetching a new one`);
     this.token = null;
     return exchange();
   }
 
   private initialAuthScheme(): AirflowAuthScheme | null {
-    switch (this.config.auth) {
-      case 'auto':
-        // Airflow 2's API knows only basic; on Airflow 3 we try a token first.
-        return this.config.apiVersion === 'v1' ? 'basic' : null;
-      default:
-        return this.config.auth;
+    // With auto, resolveAuthScheme works it out (and says what it chose), even when the version is set.
+    return this.config.auth === 'auto' ? null : this.config.auth;
+  }
+
+  /**
+   * A 401 to HTTP basic, with what usually causes it when the password is right: Airflow 2 takes basic
+   * only from its basic_auth API backend; Airflow 3's API takes only JWTs.
+   */
+  private basicRefused(version: AirflowApiVersion): AirflowAuthError {
+    const refused = `Airflow refused the credentials of user "${this.config.username}" (HTTP 401)`;
+    let hint: string | null = null;
+    if (version === 'v1') {
+      hint = `if the password is right, Airflow 2's [api] auth_backends lacks ${AIRFLOW_2_BASIC_BACKEND} (its default is session only)`;
+    } else if (this.config.auth === 'basic') {
+      hint = "Airflow 3's API accepts only JWTs: set AIRFLOW_AUTH=auto (or jwt)";
     }
+    if (hint && !this.said.has(hint)) {
+      this.said.add(hint);
+      this.logger.warn(`Hint: ${hint}`);
+    }
+    return this.transport.noteFailure(new AirflowAuthError(hint ? `${refused}; ${hint}` : refused));
+  }
+
+  /** A setting that contradicts the server: not an outage (the link is not marked down), said once in the log. */
+  private misconfigured(message: string): AirflowConfigMismatchError {
+    if (!this.said.has(message)) {
+      this.said.add(message);
+      this.logger.error(`Configuration problem: ${message}`);
+    }
+    return new AirflowConfigMismatchError(message);
   }
 
   /** A valid token, fetched once for all concurrent callers and renewed before it expires. */
@@ -124,6 +155,14 @@ export class AirflowSession {
     if (response.status === 401 || response.status === 403) {
       throw this.transport.noteFailure(
         new AirflowAuthError(`Airflow refused the credentials of user "${this.config.username}" (HTTP ${response.status})`),
+      );
+    }
+    if (response.status === 404 || response.status === 405) {
+      // Only an explicit AIRFLOW_AUTH=jwt gets here (auto would have chosen basic): the setting, not Airflow, is wrong.
+      throw this.misconfigured(
+        this.apiVersionKnown === 'v1'
+          ? NO_TOKEN_ON_AIRFLOW_2
+          : `AIRFLOW_AUTH=jwt but Airflow at ${this.config.baseUrl} has no /auth/token; use auto or basic`,
       );
     }
     if (response.status !== 200 && response.status !== 201) this.transport.json(response, 'auth_token');
@@ -155,7 +194,10 @@ export class AirflowSession {
    */
   private async resolveAuthScheme(version: AirflowApiVersion): Promise<AirflowAuthScheme> {
     if (this.authScheme) return this.authScheme;
-    if (version === 'v1') return (this.authScheme = 'basic');
+    if (version === 'v1') {
+      this.logger.log("Airflow 2's REST API (v1): using HTTP basic authentication");
+      return (this.authScheme = 'basic');
+    }
     return this.schemeDetection.run(() => this.detectAuthScheme());
   }
 
@@ -192,6 +234,9 @@ export class AirflowSession {
     );
   }
 }
+
+const NO_TOKEN_ON_AIRFLOW_2 = 'AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic';
+const AIRFLOW_2_BASIC_BACKEND = 'airflow.api.auth.backend.basic_auth';
 
 function isTokenRejection(response: AxiosResponse): boolean {
   if (response.status === 401) return true;

@@ -191,6 +191,7 @@ export class StatusVerdictDto extends DagStatusDto {
       'airflow_unreachable',
       'airflow_timeout',
       'airflow_auth_refused',
+      'config_mismatch',
       'airflow_bad_response',
       'dag_not_found',
       'stale',

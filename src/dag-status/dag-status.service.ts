@@ -22,6 +22,7 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   airflow_unreachable: 'Airflow cannot be reached, so the state of the DAG is unknown.',
   airflow_timeout: 'Airflow did not answer in time, so the state of the DAG is unknown.',
   airflow_auth_refused: 'Airflow refused the credentials this service uses, so the state of the DAG is unknown.',
+  config_mismatch: "This service's Airflow settings do not fit the Airflow it talks to, so the state of the DAG is unknown.",
   airflow_bad_response: 'Airflow answered something unexpected, so the state of the DAG is unknown.',
   dag_not_found: 'Airflow does not know this DAG.',
 };

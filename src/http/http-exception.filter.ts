@@ -22,6 +22,8 @@ const AIRFLOW_STATUS: Record<AirflowFailureReason, HttpStatus> = {
   airflow_timeout: HttpStatus.GATEWAY_TIMEOUT,
   // Our credentials, not the client's: the service is unavailable until an operator fixes them.
   airflow_auth_refused: HttpStatus.SERVICE_UNAVAILABLE,
+  // Likewise our settings: unavailable until an operator changes them.
+  config_mismatch: HttpStatus.SERVICE_UNAVAILABLE,
   airflow_bad_response: HttpStatus.BAD_GATEWAY,
   dag_not_found: HttpStatus.NOT_FOUND,
 };

@@ -20,9 +20,10 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FakeApiVersion = 'v2' | 'v1';
 /**
  * The credentials accepted. Real Airflow 3 accepts only 'jwt' on /api/v2 ('basic' there stands for FAB's
- * basic-auth backend); on v1 every mode but 'none' means HTTP basic, as on Airflow 2.
+ * basic-auth backend); on v1 every mode but 'none' and 'session' means HTTP basic, as on Airflow 2.
+ * 'session' (v1 only): Airflow 2's default [api] auth_backends, session only, so HTTP basic is refused whatever the password.
  */
-export type FakeAuthMode = 'jwt' | 'basic' | 'jwt+basic' | 'none';
+export type FakeAuthMode = 'jwt' | 'basic' | 'jwt+basic' | 'none' | 'session';
 /**
  * What every request gets instead of its answer. 'echo' is a careless proxy (or server): a 400 whose `detail`
  * repeats the request, its Authorization header and body (the login's password) included.
@@ -496,7 +497,8 @@ export class FakeAirflow {
 
   private authenticateV1(req: http.IncomingMessage): Reply | null {
     const header = req.headers.authorization ?? '';
-    if (this.options.auth === 'none' || (authSchemeOf(header) === 'basic' && this.checkBasic(header))) return null;
+    const { auth } = this.options;
+    if (auth === 'none' || (auth !== 'session' && authSchemeOf(header) === 'basic' && this.checkBasic(header))) return null;
     return problem(401, 'Unauthorized', null, 'Unauthenticated', { 'www-authenticate': 'Basic' });
   }
 

@@ -112,6 +112,12 @@ describe('port guard', () => {
     }
   });
 
+  it('exits 78 at start for settings that contradict each other (AIRFLOW_AUTH=jwt with AIRFLOW_API_VERSION=v1)', async () => {
+    const a = start({ AIRFLOW_AUTH: 'jwt', AIRFLOW_API_VERSION: 'v1' });
+    await expect(a.exited()).resolves.toBe(78);
+    expect(a.output).toContain('AIRFLOW_AUTH cannot be jwt with AIRFLOW_API_VERSION=v1: Airflow 2 has no /auth/token; use auto or basic');
+  });
+
   it('settles two instances started at once on one server and one standby', async () => {
     const a = start();
     const b = start();

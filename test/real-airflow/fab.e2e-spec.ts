@@ -14,8 +14,11 @@ async function serve(env: ServiceEnv = {}) {
   return request(app.getHttpServer());
 }
 
+// Airflow 2 has no auth managers: its webserver is FAB, which the other suites already meet (npm run compat).
+const describeFab = process.env.AIRFLOW_TEST_MAJOR === '2' ? describe.skip : describe;
+
 /** The seed's setup: the FAB auth manager with the basic-auth API backend configured. */
-describe('against the real Airflow 3 with the FAB auth manager', () => {
+describeFab('against the real Airflow 3 with the FAB auth manager', () => {
   let runId: string;
 
   beforeAll(async () => {

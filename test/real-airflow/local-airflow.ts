@@ -6,9 +6,13 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/airflow/airflow.sh');
 
+// 8080/8081 as in CI; `npm run compat` points the suites at other Airflows (AIRFLOW_DIR) on other ports.
+const simplePort = process.env.AIRFLOW_TEST_PORT ?? '8080';
+const fabPort = process.env.AIRFLOW_TEST_FAB_PORT ?? '8081';
+
 /** The local Airflow of scripts/airflow/airflow.sh (simple auth manager on 8080, FAB where asked). */
-export const SIMPLE_AIRFLOW = { url: 'http://127.0.0.1:8080', port: '8080', fab: false } as const;
-export const FAB_AIRFLOW = { url: 'http://127.0.0.1:8081', port: '8081', fab: true } as const;
+export const SIMPLE_AIRFLOW = { url: `http://127.0.0.1:${simplePort}`, port: simplePort, fab: false } as const;
+export const FAB_AIRFLOW = { url: `http://127.0.0.1:${fabPort}`, port: fabPort, fab: true } as const;
 export type LocalAirflow = typeof SIMPLE_AIRFLOW | typeof FAB_AIRFLOW;
 
 /** Runs a subcommand of airflow.sh (install, up, down, status) for one of the local Airflows. */
