@@ -28,7 +28,7 @@ describe('methods', () => {
   it('still answers 404 for a path no route has, whatever the method', async () => {
     const http = await serve();
     await http.post('/nowhere').expect(404);
-    await http.get('/api/dags').expect(404);
+    await http.get('/api/nowhere').expect(404);
   });
 
   it('answers HEAD like GET', async () => {

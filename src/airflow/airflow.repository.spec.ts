@@ -95,7 +95,7 @@ describe('AirflowRepository', () => {
       send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
       send.mockResolvedValueOnce(answer(404, { title: 'DAG not found' }));
       await expect(repository.listRuns('gone', 1)).rejects.toThrow(new DagNotFoundError('gone'));
-      expect(send).toHaveBeenLastCalledWith({ method: 'GET', path: '/dags/gone', endpoint: 'get_dag' });
+      expect(send).toHaveBeenLastCalledWith({ method: 'GET', path: '/dags/gone', endpoint: 'get_dag', deadline: expect.any(Number) });
       send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
       send.mockResolvedValueOnce(answer(200, { dag_id: 'idle', is_paused: false }));
       await expect(repository.listRuns('idle', 1)).resolves.toEqual([]);
@@ -132,6 +132,7 @@ describe('AirflowRepository', () => {
         path: '/dags/my.dag/dagRuns/manual__1/taskInstances',
         endpoint: 'list_task_instances',
         params: { state: ['failed', 'upstream_failed'], limit: 100 },
+        deadline: expect.any(Number),
       });
       expect(tasks).toEqual([
         { taskId: 'train', state: 'failed', mapIndex: -1 },

@@ -29,7 +29,8 @@ const LABEL_QUERY = {
   name: 'label',
   required: false,
   description: `The badge's label instead of the DAG id: 1 to ${BADGE_LABEL_MAX} printable characters`,
-  schema: { type: 'string', minLength: 1, maxLength: BADGE_LABEL_MAX },
+  // No control characters (C0, DEL, C1), as the pipe checks.
+  schema: { type: 'string', minLength: 1, maxLength: BADGE_LABEL_MAX, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$' },
 } as const;
 
 /** Status badges for READMEs and wikis: always an answer while the DAG is allowed, "unknown" while Airflow cannot be read. */

@@ -6,7 +6,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -56,7 +55,6 @@ export class EventsController {
     example: 'Airflow_Lab2',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received, to resume after it' })
-  @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'An event stream; the data of each `status` event is a DagOverviewDto, as JSON',
     content: {
@@ -67,7 +65,10 @@ export class EventsController {
           properties: {
             event: { type: 'string', enum: ['status'] },
             id: { type: 'string', example: '1764652157000001' },
-            data: { $ref: getSchemaPath(DagOverviewDto) },
+            data: {
+              type: 'string',
+              description: `A ${DagOverviewDto.name} (${getSchemaPath(DagOverviewDto)}), as JSON`,
+            },
           },
         },
         example: EXAMPLE,
