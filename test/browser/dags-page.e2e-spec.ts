@@ -1,17 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FakeAirflow, type FakeDagRun } from '../fake-airflow/fake-airflow.js';
 import { startServiceApp } from '../support/service-app.js';
+import { launchChromium } from '../support/browser.js';
 
 const DAG = 'Airflow_Lab2';
 const OTHER = 'Nightly_Report';
 const THIRD = 'Hourly.Sync-3';
 /** Debian's Chromium; `.ci/run` installs it (playwright's own browser download cannot work here). */
-const CHROMIUM = '/usr/bin/chromium';
 /** Short, so that a change is seen quickly; the pages must show it within TTL + 1 s. */
 const TTL_MS = 300;
 /** axe-core's browser build, injected into each page (through the DevTools protocol: the pages' CSP forbids inline scripts). */
@@ -30,8 +30,6 @@ const other = runs(OTHER, ['success', 'success', 'failed', 'success', 'success',
 const third = runs(THIRD, ['failed', 'success', 'running']);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   fake = await FakeAirflow.start({ dags: { [DAG]: [...lab], [OTHER]: [...other], [THIRD]: [...third] } });
   app = await startServiceApp({
     AIRFLOW_WEBSERVER: fake.url,
@@ -41,18 +39,7 @@ beforeAll(async () => {
   });
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
 import { startServiceApp } from '../support/service-app.js';
+import { launchChromium } from '../support/browser.js';
 
 const DAG = 'Airflow_Lab2';
 /** Debian's Chromium; `.ci/run` installs it (playwright's own browser download cannot work here). */
-const CHROMIUM = '/usr/bin/chromium';
 
 let fake: FakeAirflow;
 let app: INestApplication;
@@ -16,25 +15,11 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   fake = await FakeAirflow.start();
   app = await startServiceApp({ AIRFLOW_WEBSERVER: fake.url, TARGET_DAG_ID: DAG, STATUS_CACHE_TTL_MS: '0' });
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Root in a sandbox-less container; no background traffic to the closed network.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

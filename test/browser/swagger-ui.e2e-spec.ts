@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
 import { startServiceApp } from '../support/service-app.js';
+import { launchChromium } from '../support/browser.js';
 
 /** Debian's Chromium, as in status-page.e2e-spec.ts. */
-const CHROMIUM = '/usr/bin/chromium';
 
 let fake: FakeAirflow;
 let app: INestApplication;
@@ -15,24 +14,11 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   fake = await FakeAirflow.start();
   app = await startServiceApp({ AIRFLOW_WEBSERVER: fake.url });
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
