@@ -6,7 +6,7 @@ import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
-import { DagStatusDto, type DagOverviewDto } from './dag-status.dto.js';
+import { DagStatusDto, StatusVerdictDto, type DagOverviewDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
 import { staleAt, successTime } from './dag-status.freshness.js';
 import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
@@ -175,22 +175,9 @@ export class DagStatusService {
   }
 }
 
-/** The fields a verdict and an overview share. */
+/** The fields a verdict and an overview share: the verdict's own JSON. */
 function overviewFields(verdict: StatusVerdict): Omit<DagOverviewDto, 'recent_runs'> {
-  return {
-    ...DagStatusDto.from({
-      dagId: verdict.dagId,
-      run: verdict.run,
-      fetchedAt: verdict.fetchedAt,
-      history: verdict.history,
-      stale: verdict.stale,
-    }),
-    outcome: verdict.outcome,
-    reason: verdict.reason,
-    explanation: verdict.explanation,
-    airflow_url: verdict.airflowUrl,
-    airflow_error: verdict.airflowError,
-  };
+  return StatusVerdictDto.fromVerdict(verdict);
 }
 
 function isFinal(run: DagRun): boolean {
