@@ -92,6 +92,22 @@ describe('GET /api/events', () => {
     expect(client.statuses.at(-1)!.data).toMatchObject({ run_id: 'manual__next', state: 'failed', reason: 'failed' });
   });
 
+  it('sends an event when the last success grows older than MAX_SUCCESS_AGE, with no new run', async () => {
+    // Ended 50 s ago against a limit of a minute: fresh when the stream opens, stale 10 s later (room for a loaded machine).
+    const endedMs = Date.now() - 50_000;
+    const success = run(DAG, 'success', {
+      start_date: new Date(endedMs - 60_000).toISOString(),
+      end_date: new Date(endedMs).toISOString(),
+    });
+    const base = await serve({ [DAG]: [success], [OTHER]: [] }, { MAX_SUCCESS_AGE: '1m' });
+    const client = await connect(`${base}/api/events?dag_id=${DAG}`);
+    await client.until('its first status', (c) => c.statuses.length === 1);
+    expect(client.statuses[0].data).toMatchObject({ outcome: 'success', stale: false });
+    await client.until('the stale status', (c) => c.statuses.length === 2);
+    expect(client.statuses[1].data).toMatchObject({ run_id: success.dag_run_id, outcome: 'failure', reason: 'stale', stale: true });
+    expect(Date.now()).toBeGreaterThan(endedMs + 60_000);
+  });
+
   it('reads Airflow about once per DAG per TTL however many streams are open', async () => {
     const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [run(OTHER, 'success')] });
     const clients = await Promise.all(Array.from({ length: 20 }, () => connect(`${base}/api/events?dag_id=${DAG}`)));

@@ -9,6 +9,8 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import { cacheControlFor, DagStatusStore, type DagSnapshot } from './dag-status.store.js';
 
 const TTL = 1000;
+/** MAX_SUCCESS_AGE of DAG 'b': a minute, crossed within a test by advancing the clock. */
+const STALE_AFTER = 60_000;
 
 function run(state: string, runId = 'r1'): DagRun {
   return {
@@ -49,7 +51,8 @@ describe('DagStatusStore', () => {
         targetDagId: 'a',
         allowedDagIds: ['a', 'b'],
         cacheTtlMs: TTL,
-        maxSuccessAge: { defaultMs: null, perDag: {} },
+        // Only 'b' has a freshness limit, for the staleness test.
+        maxSuccessAge: { defaultMs: null, perDag: { b: STALE_AFTER } },
         verdictBasis: 'latest',
       }),
     } as unknown as ConfigService<AllConfig, true>;
@@ -147,7 +150,7 @@ describe('DagStatusStore', () => {
     expect(listRuns).not.toHaveBeenCalled();
   });
 
-  it('announces a DAG only when its state, latest run or failure changes', async () => {
+  it('announces a DAG only when its state, latest run or failure changes, not at each read', async () => {
     const seen: DagSnapshot[] = [];
     store.changes.subscribe((snapshot) => seen.push(snapshot));
     const states = [run('running'), run('running'), run('success'), run('success', 'r2')];
@@ -168,6 +171,30 @@ describe('DagStatusStore', () => {
       'r2:success',
       'airflow_unreachable',
     ]);
+  });
+
+  it('announces what changes without a new run: failed tasks read later, a success growing stale', async () => {
+    const seen: DagSnapshot[] = [];
+    store.changes.subscribe((snapshot) => seen.push(snapshot));
+    const failed = { ...run('failed', 'r2'), endDate: '2026-11-30T23:59:00Z' };
+    const succeeded = { ...run('success', 'r1'), dagId: 'b', endDate: '2026-11-30T23:59:30Z' }; // 30 s before the clock
+    listRuns.mockImplementation(async (dagId) => [dagId === 'a' ? failed : succeeded]);
+    listTaskInstances.mockRejectedValueOnce(new AirflowUnreachableError('down'));
+    listTaskInstances.mockResolvedValue([{ taskId: 'train', state: 'failed', mapIndex: -1 }]);
+    const subscription = store.watch(['a', 'b']).subscribe();
+    for (let i = 0; i < 4; i++) await settle(); // 'a' reads its runs, its last success, then its tasks
+    const shown = (dagId: string) =>
+      seen.filter((s) => s.dagId === dagId).map((s) => `${s.history!.failedTasks.map((t) => t.taskId).join()}:${s.status!.stale}`);
+    expect([shown('a'), shown('b')]).toEqual([[':null'], [':false']]);
+    await jest.advanceTimersByTimeAsync(TTL);
+    expect([shown('a'), shown('b')]).toEqual([[':null', 'train:null'], [':false']]);
+    // 'b' crosses its limit 30 s after its success ended: the first refresh after that announces it, once.
+    await jest.advanceTimersByTimeAsync(STALE_AFTER);
+    expect([shown('a'), shown('b')]).toEqual([
+      [':null', 'train:null'],
+      [':false', ':true'],
+    ]);
+    subscription.unsubscribe();
   });
 
   it('refreshes watched DAGs on the TTL, once per DAG however many watchers, and stops with the last one', async () => {

@@ -93,7 +93,8 @@ interface Entry {
  * allowed DAG, the latest snapshot, loaded through one shared read, reused for
  * STATUS_CACHE_TTL_MS (failures too, so an outage is not multiplied by client
  * load), readable synchronously, refreshed on the TTL while anything watches
- * the DAG, and announcing a DAG only when its state or latest run changes.
+ * the DAG, and announcing a DAG only when something shown of it changes (its
+ * runs, last success, failed tasks, staleness, or the failure met).
  * Every reader — the JSON routes, the pages, the hot path, the metrics gauge —
  * goes through it.
  */
@@ -379,14 +380,34 @@ export class DagStatusStore implements OnApplicationShutdown {
     return tasks;
   }
 
-  /** Emits the snapshot when the DAG's state, latest run or failure differs from the last one emitted. */
+  /** Emits the snapshot when anything a reader shows of the DAG differs from the last one emitted. */
   private announce(entry: Entry, snapshot: DagSnapshot): void {
-    const latest = snapshot.runs?.[0];
-    const key =
-      snapshot.error !== null ? `error:${snapshot.error.reason}` : latest === undefined ? 'none' : `${latest.runId}\n${latest.state}`;
+    const key = this.changeKeyOf(snapshot);
     if (key === entry.changeKey) return;
     entry.changeKey = key;
     this.changes$.next(snapshot);
+  }
+
+  /**
+   * What the pages, the overview and the streams show of a snapshot, apart from when it was read:
+   * its runs, last finished run, last success, failed tasks and staleness (judged at the read, so a
+   * watched DAG crossing MAX_SUCCESS_AGE is announced by the next refresh), or the failure met.
+   */
+  private changeKeyOf(snapshot: DagSnapshot): string {
+    if (snapshot.error !== null) {
+      const known = snapshot.lastKnown?.history;
+      const stale = known === undefined || known === null ? null : staleAt(this.config.maxSuccessAge, snapshot.dagId, known, Date.now());
+      return JSON.stringify(['error', snapshot.error.reason, stale]);
+    }
+    const history = snapshot.history;
+    return JSON.stringify([
+      (snapshot.runs ?? []).map((run) => [run.runId, run.state, run.startDate, run.endDate]),
+      history?.lastFinished?.runId ?? null,
+      history?.lastFinished?.state ?? null,
+      history?.lastSuccess?.runId ?? null,
+      (history?.failedTasks ?? []).map((task) => [task.taskId, task.state]),
+      snapshot.status?.stale ?? null,
+    ]);
   }
 
   private scheduleRefresh(dagId: string, entry: Entry): void {

@@ -41,7 +41,8 @@ export class EventsController {
     summary: 'Live updates of the DAGs, as Server-Sent Events',
     description:
       'On connect a `retry:` hint, then one `status` event per DAG with its current overview (the same object as an entry of GET /api/dags), ' +
-      "then one `status` event each time a DAG's state, latest run or Airflow failure changes (nothing while nothing changes). " +
+      'then one `status` event each time what the overview shows of a DAG changes: its state, runs, last success, failed tasks, ' +
+      'staleness (noticed at the next read after the DAG crosses MAX_SUCCESS_AGE) or Airflow failure (nothing while nothing changes). ' +
       'Every event has an increasing `id`; reconnecting with `Last-Event-ID` resumes after it (the events missed since), or, when the id is too ' +
       'old or unknown, starts again with the current status of each DAG. A comment (`: heartbeat`) every 15 s (EVENTS_HEARTBEAT_MS) keeps ' +
       'proxies from closing an idle stream. At most MAX_EVENT_STREAMS streams are open at once; beyond it 503 with Retry-After. ' +
