@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
@@ -85,18 +86,29 @@ describe('/dags in a real browser', () => {
       // Remember this document: a reload would lose the mark.
       await page.evaluate(() => ((globalThis as { mark?: number }).mark = 42));
       const failedRun = FakeAirflow.run({ dag_id: DAG, state: 'failed' });
-      fake.setScenario({ dags: { [DAG]: [...lab, failedRun], [OTHER]: [...other], [THIRD]: [...third] } });
+      fake.setScenario({
+        dags: { [DAG]: [...lab, failedRun], [OTHER]: [...other], [THIRD]: [...third] },
+        tasks: {
+          [failedRun.dag_run_id]: [
+            { task_id: 'train', state: 'failed' },
+            { task_id: 'evaluate', state: 'upstream_failed' },
+          ],
+        },
+      });
       const changed = Date.now();
       await page.locator(`li.dag[data-dag-id="${DAG}"][data-state="failed"]`).waitFor({ timeout: 20_000 });
       const tookMs = Date.now() - changed;
       expect(tookMs).toBeLessThan(TTL_MS + 1000);
       await expect(page.evaluate(() => (globalThis as { mark?: number }).mark)).resolves.toBe(42);
       await expect(row.locator('.state').textContent()).resolves.toContain('failed');
+      await expect(row.locator('.tasks').textContent()).resolves.toMatch(/Failed tasks: train\b.*evaluate \(upstream_failed\)/);
       await expect(page.locator('h1').textContent()).resolves.toContain('not a success');
       await expect(axeViolations(page)).resolves.toEqual([]);
 
-      mkdirSync('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/dags.png', fullPage: true });
+      // The README's screenshot is remade on demand (`npm run docs:screenshot`), so that a test run leaves the checkout clean.
+      const screenshot = process.env.DOCS_SCREENSHOT === '1' ? 'docs/dags.png' : 'test/browser/.last-dags.png';
+      mkdirSync(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await page.close();
