@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
-import { freePort, isPortFree, servingInstanceOn, ServiceProcess, until } from '../support/service-process.js';
+import { describe, expect, it, jest } from '@jest/globals';
+import { processesAgainstFakeAirflow } from '../support/process-harness.js';
+import { isPortFree, servingInstanceOn, type ServiceProcess, until } from '../support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 // Real processes on a possibly loaded 2-core machine: every wait is on a condition, with room.
@@ -14,31 +14,13 @@ jest.setTimeout(60_000);
 const STOP = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/port-guard/stop.command.js');
 const run = promisify(execFile);
 
-let fake: FakeAirflow;
-const started: ServiceProcess[] = [];
-let port: number;
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    FLASK_PORT: String(port),
-    HOST: '127.0.0.1',
-    AIRFLOW_WEBSERVER: fake.url,
-    TARGET_DAG_ID: DAG,
-    WATCHDOG_INTERVAL_SECONDS: '1',
-    ...extra,
-  };
-}
-
-function start(extra: Record<string, string> = {}): ServiceProcess {
-  const service = ServiceProcess.start(env(extra));
-  started.push(service);
-  return service;
-}
+const harness = processesAgainstFakeAirflow(DAG, { WATCHDOG_INTERVAL_SECONDS: '1' });
+const { start, env } = harness;
 
 /** The instance id answering /health/live on the port, or null when nothing of ours answers. */
-const servingInstance = (): Promise<string | null> => servingInstanceOn(port);
+const servingInstance = (): Promise<string | null> => servingInstanceOn(harness.port);
 
-const portIsFree = (): Promise<boolean> => isPortFree(port);
+const portIsFree = (): Promise<boolean> => isPortFree(harness.port);
 
 /** The instance id a process logged for itself: the one it serves with, once it serves. */
 async function serves(service: ServiceProcess): Promise<string> {
@@ -55,31 +37,11 @@ async function standsBy(service: ServiceProcess): Promise<void> {
 const waitForOutput = (service: ServiceProcess, text: string, timeoutMs = 30_000) =>
   until(`output "${text}"`, async () => (service.output.includes(text) ? true : null), timeoutMs);
 
-beforeAll(async () => {
-  fake = await FakeAirflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG })] } });
-});
-
-beforeEach(async () => {
-  port = await freePort();
-  fake.setScenario({ delayMs: 0 });
-});
-
-afterEach(async () => {
-  for (const service of started.splice(0)) {
-    service.kill('SIGKILL');
-    await service.exited();
-  }
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
-
 describe('port guard', () => {
   it('serves on a free port and publishes who it is', async () => {
     const a = start();
     const id = await serves(a);
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+    const res = await fetch(`http://127.0.0.1:${harness.port}/health/live`);
     expect(res.headers.get('x-service-instance')).toBe(`airflow-status-api/${id}`);
     const body = (await res.json()) as { details: { process: Record<string, unknown> } };
     expect(body.details.process).toMatchObject({ service: 'airflow-status-api', instance_id: id, pid: a.child.pid });
@@ -100,12 +62,12 @@ describe('port guard', () => {
     ],
   ])('exits 69 within seconds, %s', async (_case, holder: () => Server, env: Record<string, string>, says: string) => {
     const foreign = holder();
-    foreign.listen(port, '127.0.0.1');
+    foreign.listen(harness.port, '127.0.0.1');
     await once(foreign, 'listening');
     try {
       const a = start(env);
       await expect(a.exited()).resolves.toBe(69);
-      expect(a.output).toContain(`Port ${port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
+      expect(a.output).toContain(`Port ${harness.port} on 127.0.0.1 is held by another program (pid ${process.pid}:`);
       expect(a.output).toContain(says);
     } finally {
       foreign.close();
@@ -127,7 +89,7 @@ describe('port guard', () => {
       return serving.length === 1 && standing.length === 1 ? servingInstance() : null;
     });
     const [server, standby] = a.output.includes('"Serving on http://') ? [a, b] : [b, a];
-    expect(standby.output).toContain(`Standing by: instance ${id} serves port ${port}`);
+    expect(standby.output).toContain(`Standing by: instance ${id} serves port ${harness.port}`);
     expect(standby.output).not.toContain('"Serving on http://');
     expect([server.child.exitCode, standby.child.exitCode]).toEqual([null, null]);
   });
@@ -137,7 +99,7 @@ describe('port guard', () => {
     const first = await serves(a);
     const b = start();
     await standsBy(b);
-    expect(b.output).toContain(`Standing by: instance ${first} serves port ${port}`);
+    expect(b.output).toContain(`Standing by: instance ${first} serves port ${harness.port}`);
     expect(await servingInstance()).toBe(first);
     expect(b.child.exitCode).toBeNull();
   });
@@ -184,7 +146,8 @@ describe('watchdog', () => {
     );
     const [won, lost] = b.output.includes('"Serving on http://') ? [b, c] : [c, b];
     await until('the loser to watch the winner', async () =>
-      lost.output.includes(`Port ${port} is now served by instance ${winner}`) || lost.output.includes(`Standing by: instance ${winner}`)
+      lost.output.includes(`Port ${harness.port} is now served by instance ${winner}`) ||
+      lost.output.includes(`Standing by: instance ${winner}`)
         ? true
         : null,
     );
@@ -209,10 +172,7 @@ describe('stopping', () => {
   it('on SIGTERM finishes the request in flight, releases the port and exits 0', async () => {
     const a = start({ STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
     await serves(a);
-    fake.setScenario({ delayMs: 1500 });
-    fake.clearCalls();
-    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
-    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    const { answer: slow } = await harness.slowStatusRequest(1500);
     a.kill('SIGTERM');
     const res = await slow;
     expect(res.status).toBe(200);
@@ -237,10 +197,7 @@ describe('stopping', () => {
   it('a second SIGTERM does not break the graceful stop', async () => {
     const a = start({ STATUS_CACHE_TTL_MS: '0' });
     await serves(a);
-    fake.setScenario({ delayMs: 1000 });
-    fake.clearCalls();
-    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
-    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    const { answer: slow } = await harness.slowStatusRequest(1000);
     a.kill('SIGTERM');
     await waitForOutput(a, 'SIGTERM received');
     a.kill('SIGTERM');
@@ -252,7 +209,7 @@ describe('stopping', () => {
     const a = start();
     const id = await serves(a);
     const { stdout } = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } });
-    expect(stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${port} is free.`);
+    expect(stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${harness.port} is free.`);
     await expect(a.exited()).resolves.toBe(0);
     expect(await portIsFree()).toBe(true);
   });
@@ -260,13 +217,10 @@ describe('stopping', () => {
   it('the stop command waits for the request in flight and for the process to exit', async () => {
     const a = start({ STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
     const id = await serves(a);
-    fake.setScenario({ delayMs: 1500 });
-    fake.clearCalls();
-    const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
-    await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
+    const { answer: slow } = await harness.slowStatusRequest(1500);
     const stop = run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env({ SHUTDOWN_TIMEOUT_MS: '10000' }) } });
     expect((await slow).status).toBe(200);
-    expect((await stop).stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${port} is free.`);
+    expect((await stop).stdout).toContain(`Stopped airflow-status-api (pid ${a.child.pid}, instance ${id}); port ${harness.port} is free.`);
     await expect(a.exited()).resolves.toBe(0);
   });
 
@@ -274,12 +228,12 @@ describe('stopping', () => {
     // The service may drain for a minute; the stop command is told to wait 3.2 s (200 ms + its 3 s margin).
     const slowService = { STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '60000', AIRFLOW_TIMEOUT_MS: '60000' };
     const stopEnv = { PATH: process.env.PATH ?? '', ...env({ SHUTDOWN_TIMEOUT_MS: '200' }) };
-    fake.setScenario({ delayMs: 30_000 });
+    harness.fake.setScenario({ delayMs: 30_000 });
     const stuck = async () => {
-      fake.clearCalls();
-      void fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`).catch(() => undefined);
+      harness.fake.clearCalls();
+      void fetch(`http://127.0.0.1:${harness.port}/api/dags/${DAG}/status`).catch(() => undefined);
       // Its first call to Airflow (whichever: version probe, token or runs) now hangs for 30 s.
-      await until('the request to reach Airflow', async () => (fake.callsTo('/') > 0 ? true : null));
+      await until('the request to reach Airflow', async () => (harness.fake.callsTo('/') > 0 ? true : null));
     };
 
     const a = start(slowService);
@@ -298,7 +252,7 @@ describe('stopping', () => {
     const { stdout } = await run(process.execPath, [STOP, '--force'], { env: stopEnv });
     expect(stdout).toContain('--force: sending SIGKILL');
     expect(stdout).toContain(`Stopped airflow-status-api (pid ${b.child.pid}`);
-    expect(stdout).toContain(`port ${port} is free.`);
+    expect(stdout).toContain(`port ${harness.port} is free.`);
     await expect(b.exited()).resolves.toBe('SIGKILL');
   });
 
@@ -316,9 +270,9 @@ describe('stopping', () => {
 
   it('the stop command refuses to touch a program that is not ours, and says there is nothing to stop on a free port', async () => {
     const free = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } });
-    expect(free.stdout).toContain(`Nothing listens on port ${port}; nothing to stop.`);
+    expect(free.stdout).toContain(`Nothing listens on port ${harness.port}; nothing to stop.`);
     const foreign = createServer((socket) => socket.destroy());
-    foreign.listen(port, '127.0.0.1');
+    foreign.listen(harness.port, '127.0.0.1');
     await once(foreign, 'listening');
     try {
       const refused = await run(process.execPath, [STOP], { env: { PATH: process.env.PATH ?? '', ...env() } }).catch(

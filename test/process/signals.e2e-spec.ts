@@ -1,31 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
-import { freePort, isPortFree, ServiceProcess, servingInstanceOn, until } from '../support/service-process.js';
+import { describe, expect, it, jest } from '@jest/globals';
+import { processesAgainstFakeAirflow } from '../support/process-harness.js';
+import { isPortFree, type ServiceProcess, servingInstanceOn, until } from '../support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 // Real processes on a possibly loaded 2-core machine: every wait is on a condition, with room.
 jest.setTimeout(60_000);
 
-let fake: FakeAirflow;
-let port: number;
-const started: ServiceProcess[] = [];
-
-function start(extra: Record<string, string> = {}): ServiceProcess {
-  const service = ServiceProcess.start({
-    FLASK_PORT: String(port),
-    HOST: '127.0.0.1',
-    AIRFLOW_WEBSERVER: fake.url,
-    TARGET_DAG_ID: DAG,
-    ...extra,
-  });
-  started.push(service);
-  return service;
-}
+const harness = processesAgainstFakeAirflow(DAG);
+const start = harness.start;
 
 async function serves(service: ServiceProcess): Promise<void> {
   await until('the instance to serve', async () =>
-    service.output.includes('"Serving on http://') && (await servingInstanceOn(port)) ? true : null,
+    service.output.includes('"Serving on http://') && (await servingInstanceOn(harness.port)) ? true : null,
   );
 }
 
@@ -37,46 +24,17 @@ function catches(pid: number, signal: number): boolean {
 
 const SIGHUP_NUMBER = 1;
 
-/** A status request that Airflow answers only after `delayMs`, in flight once the fake has seen it. */
-async function slowRequest(delayMs: number): Promise<{ answer: Promise<Response> }> {
-  fake.setScenario({ delayMs });
-  fake.clearCalls();
-  const slow = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
-  await until('the request to reach Airflow', async () => (fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
-  return { answer: slow };
-}
-
-beforeAll(async () => {
-  fake = await FakeAirflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG })] } });
-});
-
-beforeEach(async () => {
-  port = await freePort();
-  fake.setScenario({ delayMs: 0 });
-});
-
-afterEach(async () => {
-  for (const service of started.splice(0)) {
-    service.kill('SIGKILL');
-    await service.exited();
-  }
-});
-
-afterAll(async () => {
-  await fake.stop();
-});
-
 describe('signals', () => {
   it.each(['SIGHUP', 'SIGUSR2'] as const)('%s is a graceful stop: the request in flight is answered, then exit 0', async (signal) => {
     const service = start({ STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '10000' });
     await serves(service);
-    const slow = await slowRequest(1500);
+    const slow = await harness.slowStatusRequest(1500);
     service.kill(signal);
     const res = await slow.answer;
     expect(res.status).toBe(200);
     await expect(service.exited()).resolves.toBe(0);
     expect(service.output).toContain(`${signal} received: finishing requests in flight`);
-    expect(await isPortFree(port)).toBe(true);
+    expect(await isPortFree(harness.port)).toBe(true);
   });
 
   it('SIGUSR1 opens no debugger: it is logged and ignored, and the service keeps serving', async () => {
@@ -84,7 +42,7 @@ describe('signals', () => {
     await serves(service);
     service.kill('SIGUSR1');
     await until('the SIGUSR1 line', async () => (service.output.includes('SIGUSR1 received: ignored') ? true : null));
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+    const res = await fetch(`http://127.0.0.1:${harness.port}/health/live`);
     expect(res.status).toBe(200);
     // Node says so on stderr when its inspector opens.
     expect(service.output).not.toContain('Debugger listening');
@@ -104,22 +62,22 @@ describe('signals', () => {
     service.kill('SIGTERM');
     await expect(service.exited()).resolves.toBe(0);
     expect(service.output).toMatch(/"message":"SIGTERM received/);
-    expect(await isPortFree(port)).toBe(true);
+    expect(await isPortFree(harness.port)).toBe(true);
   });
 
   it('writes every log line, errors included, as JSON on stdout', async () => {
-    fake.setScenario({ users: { airflow: 'something-else' } });
+    harness.fake.setScenario({ users: { airflow: 'something-else' } });
     try {
       const service = start({ AIRFLOW_PASSWORD: 'wrong-password' });
       await serves(service);
-      await fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`);
+      await fetch(`http://127.0.0.1:${harness.port}/api/dags/${DAG}/status`);
       await until('the refusal to be logged', async () => (service.output.includes('"level":"error"') ? true : null));
       service.kill('SIGTERM');
       await expect(service.exited()).resolves.toBe(0);
       expect(service.stderr).toBe('');
       for (const line of service.output.trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
     } finally {
-      fake.setScenario({ users: { airflow: 'airflow' } });
+      harness.fake.setScenario({ users: { airflow: 'airflow' } });
     }
   });
 });
