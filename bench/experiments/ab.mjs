@@ -16,6 +16,7 @@ import { openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runLoad } from '../lib/measure.mjs';
 import { rssMb } from '../lib/proc-stats.mjs';
 import { freePort, killAll, killAllOnExit, startListener, track } from '../lib/processes.mjs';
 
@@ -27,22 +28,6 @@ const SLICE_S = Number(process.env.SLICE_S ?? 2);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const ROUTE = process.env.ROUTE ?? '/api/dags/Airflow_Lab2/status';
 killAllOnExit();
-
-function load(opts) {
-  return new Promise((resolve, reject) => {
-    const c = track(
-      spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        detached: true,
-      }),
-      'load',
-      { group: true },
-    );
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`))));
-  });
-}
 
 const airflow = await startListener('stand-in Airflow', process.execPath, [path.join(BENCH, 'stand-in-airflow.mjs'), '0']);
 const airflowUrl = `http://127.0.0.1:${airflow.port}`;
@@ -77,9 +62,9 @@ const targets = [
   { name: 'ceiling', url: `http://127.0.0.1:${ceiling.port}/`, pid: ceiling.child.pid },
   ...Object.entries(services).map(([name, s]) => ({ name, url: s.url, pid: s.c.pid })),
 ];
-for (const t of targets) await load({ url: t.url, duration: WARMUP_S });
+for (const t of targets) await runLoad({ url: t.url, duration: WARMUP_S });
 for (const s of Object.values(services)) s.rssWarm = rssMb(s.c.pid);
-const res = await load({ targets, rounds: ROUNDS, duration: SLICE_S, callsUrl: `${airflowUrl}/__calls` });
+const res = await runLoad({ targets, rounds: ROUNDS, duration: SLICE_S, callsUrl: `${airflowUrl}/__calls` });
 const ceil = res.ceiling;
 console.log(`${ROUNDS} rounds × ${SLICE_S} s slices per target, 50 connections, route ${ROUTE}`);
 console.log('| variant | req/s | × ceiling | p50 ms | p99 ms | errors | server CPU µs/req | RSS start → after warm-up → end MB |');

@@ -7,7 +7,7 @@ import { track } from './processes.mjs';
 import { BENCH, settings } from './settings.mjs';
 
 /** One bench/load.mjs run (options: see that file); resolves to its JSON answer. */
-function runLoad(opts) {
+export function runLoad(opts) {
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(process.execPath, [path.join(BENCH, 'load.mjs'), JSON.stringify(opts)], {
