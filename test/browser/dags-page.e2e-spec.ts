@@ -1,28 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { describe, expect, it, jest } from '@jest/globals';
 import axe from 'axe-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { FakeAirflow, type FakeDagRun } from '../fake-airflow/fake-airflow.js';
-import { startServiceApp } from '../support/service-app.js';
-import { launchChromium } from '../support/browser.js';
+import { inBrowserAgainstFakeAirflow } from '../support/browser.js';
 
 const DAG = 'Airflow_Lab2';
 const OTHER = 'Nightly_Report';
 const THIRD = 'Hourly.Sync-3';
-/** Debian's Chromium; `.ci/run` installs it (playwright's own browser download cannot work here). */
 /** Short, so that a change is seen quickly; the pages must show it within TTL + 1 s. */
 const TTL_MS = 300;
 /** axe-core's browser build, injected into each page (through the DevTools protocol: the pages' CSP forbids inline scripts). */
 const AXE_SOURCE = axe.source;
 jest.setTimeout(60_000);
-
-let fake: FakeAirflow;
-let app: INestApplication;
-let base: string;
-let browser: Browser;
 
 const runs = (dagId: string, states: FakeDagRun['state'][]) => states.map((state) => FakeAirflow.run({ dag_id: dagId, state }));
 // Oldest first, as FakeAirflow.run dates them; the fake serves them newest first.
@@ -30,24 +21,10 @@ const lab = runs(DAG, ['success', 'failed', 'success', 'success']);
 const other = runs(OTHER, ['success', 'success', 'failed', 'success', 'success', 'success']);
 const third = runs(THIRD, ['failed', 'success', 'running']);
 
-beforeAll(async () => {
-  fake = await FakeAirflow.start({ dags: { [DAG]: [...lab], [OTHER]: [...other], [THIRD]: [...third] } });
-  app = await startServiceApp({
-    AIRFLOW_WEBSERVER: fake.url,
-    TARGET_DAG_ID: DAG,
-    ALLOWED_DAG_IDS: `${DAG},${OTHER},${THIRD}`,
-    STATUS_CACHE_TTL_MS: String(TTL_MS),
-  });
-  await app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await fake?.stop();
-});
+const h = inBrowserAgainstFakeAirflow(
+  { TARGET_DAG_ID: DAG, ALLOWED_DAG_IDS: `${DAG},${OTHER},${THIRD}`, STATUS_CACHE_TTL_MS: String(TTL_MS) },
+  { dags: { [DAG]: [...lab], [OTHER]: [...other], [THIRD]: [...third] } },
+);
 
 /** axe-core's violations on the page, as "rule: targets" lines (empty when there is none). */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -68,14 +45,14 @@ async function live(page: Page): Promise<void> {
 
 describe('/dags in a real browser', () => {
   it('shows every DAG, turns a row failed live without a reload, and has no accessibility violation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
     try {
-      await page.goto(`${base}/dags`);
+      await page.goto(`${h.base}/dags`);
       await live(page);
       await expect(page.locator('li.dag').count()).resolves.toBe(3);
       const row = page.locator(`li.dag[data-dag-id="${DAG}"]`);
@@ -86,7 +63,7 @@ describe('/dags in a real browser', () => {
       // Remember this document: a reload would lose the mark.
       await page.evaluate(() => ((globalThis as { mark?: number }).mark = 42));
       const failedRun = FakeAirflow.run({ dag_id: DAG, state: 'failed' });
-      fake.setScenario({
+      h.fake.setScenario({
         dags: { [DAG]: [...lab, failedRun], [OTHER]: [...other], [THIRD]: [...third] },
         tasks: {
           [failedRun.dag_run_id]: [
@@ -116,9 +93,9 @@ describe('/dags in a real browser', () => {
   });
 
   it('follows dark mode and fits a phone', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
+    const page = await h.browser.newPage({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
     try {
-      await page.goto(`${base}/dags`);
+      await page.goto(`${h.base}/dags`);
       await live(page);
       const background = await page.evaluate(() => {
         const g = globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string }; document: { body: unknown } };
@@ -137,16 +114,16 @@ describe('/dags in a real browser', () => {
   });
 
   it.each(['/success', '/failure'])('%s updates live and has no accessibility violation', async (path) => {
-    const page = await browser.newPage();
+    const page = await h.browser.newPage();
     try {
-      await page.goto(`${base}${path}`);
+      await page.goto(`${h.base}${path}`);
       await live(page);
       await expect(axeViolations(page)).resolves.toEqual([]);
       await expect(page.locator('a[href="/dags"]').count()).resolves.toBe(1);
       const before = (await page.locator('.verdict').getAttribute('data-outcome')) ?? '';
       const next = FakeAirflow.run({ dag_id: DAG, state: before === 'success' ? 'failed' : 'success' });
       lab.push(next);
-      fake.setScenario({ dags: { [DAG]: [...lab], [OTHER]: [...other], [THIRD]: [...third] } });
+      h.fake.setScenario({ dags: { [DAG]: [...lab], [OTHER]: [...other], [THIRD]: [...third] } });
       await page.locator(`.verdict[data-outcome="${before === 'success' ? 'failure' : 'success'}"]`).waitFor({ timeout: TTL_MS + 5000 });
       await expect(page.locator('tr', { hasText: 'Run id' }).locator('td').textContent()).resolves.toBe(next.dag_run_id);
     } finally {
@@ -155,11 +132,11 @@ describe('/dags in a real browser', () => {
   });
 
   it('says "Airflow unreachable" with the last known state when Airflow goes away', async () => {
-    const page = await browser.newPage();
+    const page = await h.browser.newPage();
     try {
-      await page.goto(`${base}/dags`);
+      await page.goto(`${h.base}/dags`);
       await live(page);
-      await fake.down();
+      await h.fake.down();
       const row = page.locator(`li.dag[data-dag-id="${DAG}"][data-state="unknown"]`);
       await row.waitFor({ timeout: TTL_MS + 10_000 });
       const text = (await row.textContent()) ?? '';
@@ -168,7 +145,7 @@ describe('/dags in a real browser', () => {
       await expect(axeViolations(page)).resolves.toEqual([]);
     } finally {
       await page.close();
-      await fake.restart();
+      await h.fake.restart();
     }
   });
 });
