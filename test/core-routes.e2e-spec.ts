@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { LifecycleService } from '../src/lifecycle/lifecycle.service.js';
+import { NOT_SUCCESS_REASONS } from '../src/dag-status/dag-status.types.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 
@@ -390,6 +391,11 @@ describe('HTTP hygiene', () => {
     ]);
     const ui = await http.get('/docs/').expect(200);
     expect(ui.text).toContain('swagger-ui');
+    // Every schema that tells why a DAG is not a success names every reason the service can give (config_mismatch was once missing from one).
+    const schemas = (doc.body as { components: { schemas: Record<string, { properties: { reason: { enum: string[] } } }> } }).components
+      .schemas;
+    const reasons = ['StatusVerdictDto', 'DagOverviewDto'].map((name) => [...schemas[name].properties.reason.enum].sort());
+    expect(reasons).toEqual([[...NOT_SUCCESS_REASONS].sort(), [...NOT_SUCCESS_REASONS].sort()]);
   });
 
   it('counts traffic and Airflow calls in /metrics, not probes', async () => {

@@ -2,8 +2,15 @@
  * Failures of the Airflow boundary, in our own words: each says what happened.
  * Only src/airflow creates them; the HTTP edge chooses the status code.
  */
-export type AirflowFailureReason =
-  'airflow_unreachable' | 'airflow_timeout' | 'airflow_auth_refused' | 'config_mismatch' | 'airflow_bad_response' | 'dag_not_found';
+export const AIRFLOW_FAILURE_REASONS = [
+  'airflow_unreachable',
+  'airflow_timeout',
+  'airflow_auth_refused',
+  'config_mismatch',
+  'airflow_bad_response',
+  'dag_not_found',
+] as const;
+export type AirflowFailureReason = (typeof AIRFLOW_FAILURE_REASONS)[number];
 
 export abstract class AirflowError extends Error {
   abstract readonly reason: AirflowFailureReason;

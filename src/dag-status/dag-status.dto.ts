@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorDto } from '../http/error.dto.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import type { DagHistory, DagStatus, StatusVerdict } from './dag-status.types.js';
+import { NOT_SUCCESS_REASONS, type DagHistory, type DagStatus, type StatusVerdict } from './dag-status.types.js';
 
 /** One DAG run, in Airflow's own field names. */
 export class DagRunDto {
@@ -182,20 +182,7 @@ export class StatusVerdictDto extends DagStatusDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    enum: [
-      'no_run',
-      'queued',
-      'running',
-      'failed',
-      'other_state',
-      'airflow_unreachable',
-      'airflow_timeout',
-      'airflow_auth_refused',
-      'config_mismatch',
-      'airflow_bad_response',
-      'dag_not_found',
-      'stale',
-    ],
+    enum: [...NOT_SUCCESS_REASONS],
     description: 'Why the outcome is not a success; null on success',
   })
   reason!: string | null;
@@ -259,19 +246,7 @@ export class DagOverviewDto extends DagStatusDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    enum: [
-      'no_run',
-      'queued',
-      'running',
-      'failed',
-      'other_state',
-      'stale',
-      'airflow_unreachable',
-      'airflow_timeout',
-      'airflow_auth_refused',
-      'airflow_bad_response',
-      'dag_not_found',
-    ],
+    enum: [...NOT_SUCCESS_REASONS],
     description: 'Why the outcome is not a success; null on success',
   })
   reason!: string | null;

@@ -1,4 +1,4 @@
-import type { AirflowFailureReason } from '../airflow/airflow.errors.js';
+import { AIRFLOW_FAILURE_REASONS, type AirflowFailureReason } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 
 /** A task of a finished run that failed, or could not run because an upstream task failed. */
@@ -31,8 +31,9 @@ export interface DagStatus {
   stale?: boolean | null;
 }
 
-/** Why the target DAG is not a success, in a word a program can switch on. */
-export type NotSuccessReason = 'no_run' | 'queued' | 'running' | 'failed' | 'other_state' | 'stale' | AirflowFailureReason;
+/** Why a DAG is not a success, in a word a program can switch on: one list for the type and the API's documentation. */
+export const NOT_SUCCESS_REASONS = ['no_run', 'queued', 'running', 'failed', 'other_state', 'stale', ...AIRFLOW_FAILURE_REASONS] as const;
+export type NotSuccessReason = (typeof NOT_SUCCESS_REASONS)[number];
 
 /** What the status pages show: the seed's success/failure verdict and everything behind it. */
 export interface StatusVerdict {
