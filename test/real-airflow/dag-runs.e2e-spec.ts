@@ -1,9 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
+import { launchChromium } from '../support/browser.js';
 import { startServiceApp, type ServiceEnv } from '../support/service-app.js';
 import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
-import { airflowSh, SIMPLE_AIRFLOW } from './local-airflow.js';
+import { airflowSh, SIMPLE_AIRFLOW, taskLogUrl } from './local-airflow.js';
 
 const DAG = 'Airflow_Lab2';
 const airflow = new AirflowRest(SIMPLE_AIRFLOW.url);
@@ -63,7 +66,7 @@ describe('against the real Airflow 3 (simple auth manager, JWT)', () => {
     await airflow.waitForRun(DAG, failed, ['failed', 'success']);
     const http = await serve();
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
-    const logUrl = `${SIMPLE_AIRFLOW.url}/dags/${DAG}/runs/${encodeURIComponent(failed)}/tasks/train`;
+    const logUrl = taskLogUrl(SIMPLE_AIRFLOW, DAG, failed, 'train');
     expect(status.body).toMatchObject({ run_id: failed, last_finished: { run_id: failed, state: 'failed' }, stale: null });
     expect(status.body.failed_tasks).toContainEqual({ task_id: 'train', state: 'failed', log_url: logUrl });
     // Everything after train could not run.
@@ -120,6 +123,125 @@ describe('against the real Airflow 3 (simple auth manager, JWT)', () => {
     expect(res.body.reason).toBe('dag_not_found');
   });
 });
+
+// In this file, after the tests above and before Airflow goes down: the suites that trigger
+// Airflow_Lab2 runs share one file, so they run one at a time, and no run of another test becomes
+// the latest while this one watches its own.
+describe('/dags in Chromium follows a failing run live', () => {
+  /** Short, so that the page follows the run closely; one Airflow read a second is no load. */
+  const TTL_MS = 1000;
+  /** A real run on a loaded 2-core machine: the scheduler's pick-up and five task processes can take minutes. */
+  const RUN_TIMEOUT_MS = 240_000;
+  /** Once Airflow says the run failed, the row has it after the next read (TTL, a read, a page fetch); generous for a loaded machine. */
+  const PAGE_TIMEOUT_MS = 60_000;
+  let browser: Browser | undefined;
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('turns the row failed without a reload and names the failed task (train) with a link to its log', async () => {
+    // A slow answer of a busy Airflow must not turn the row "unknown" midway: this test is about the run.
+    await serve({ STATUS_CACHE_TTL_MS: String(TTL_MS), AIRFLOW_TIMEOUT_MS: '30000' });
+    await app!.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(app!.getHttpServer().address() as AddressInfo).port}`;
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations += 1;
+    });
+
+    await page.goto(`${base}/dags`);
+    await page.locator('[data-live-bar][data-live-state="live"]').waitFor({ timeout: PAGE_TIMEOUT_MS });
+    // The page's own record of the row: a reload would lose it, and it keeps every state the row passed through.
+    await recordRow(page, DAG);
+    const [before] = await recordedRow(page);
+    expect(before?.state).toMatch(/^(success|failed|running|queued|none)$/);
+
+    const runId = (await airflow.trigger(DAG, { trigger_flask: false, fail: true })).dag_run_id;
+    expect(before?.runId).not.toBe(runId);
+    await expect(airflow.waitForRun(DAG, runId, ['failed', 'success'], RUN_TIMEOUT_MS)).resolves.toMatchObject({ state: 'failed' });
+
+    const row = page.locator(`li.dag[data-dag-id="${DAG}"][data-state="failed"]`).filter({ hasText: runId });
+    const train = row.locator('.tasks a', { hasText: /^train — log$/ });
+    await train.waitFor({ timeout: PAGE_TIMEOUT_MS }).catch(async (error: unknown) => {
+      // What the row went through and what the service knows now tell a missed event from a missed read.
+      const overview = (await (await fetch(`${base}/api/dags`)).json()) as { dags: unknown[] };
+      throw new Error(
+        `${String(error)}\nthe row showed: ${JSON.stringify(await recordedRow(page))}\n/api/dags now: ${JSON.stringify(overview.dags[0])}`,
+      );
+    });
+    await expect(train.getAttribute('href')).resolves.toBe(taskLogUrl(SIMPLE_AIRFLOW, DAG, runId, 'train'));
+    await expect(row.locator('.state').textContent()).resolves.toContain('failed');
+
+    // No reload: the same document all along (one navigation, the record kept), updated over the stream.
+    expect(navigations).toBe(1);
+    const ours = (await recordedRow(page)).filter((seen) => seen.runId === runId).map((seen) => seen.state);
+    // Possibly queued and running first (or "unknown" while a read of a busy Airflow failed); never a success.
+    expect(ours).toContain('failed');
+    expect(ours).not.toContain('success');
+    for (const state of ours.slice(0, ours.indexOf('failed'))) expect(['queued', 'running', 'unknown']).toContain(state);
+    await expect(page.locator('[data-live-bar]').getAttribute('data-live-state')).resolves.toBe('live');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 420_000);
+});
+
+/** One look at a DAG's row on /dags. */
+interface RowSeen {
+  state: string;
+  runId: string;
+  /** The row's "Failed tasks" line, or ''. */
+  tasks: string;
+}
+
+/** The few DOM members the recorder uses (the project's types have no DOM library). */
+interface RecorderWindow {
+  document: {
+    body: unknown;
+    querySelector(selector: string): {
+      getAttribute(name: string): string | null;
+      querySelector(selector: string): { textContent: string | null } | null;
+    } | null;
+  };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: { childList: boolean; subtree: boolean }): void };
+  rowSeen?: RowSeen[];
+}
+
+/** Starts keeping, in the page, each different look of the DAG's row (the live script replaces the row on a change). */
+async function recordRow(page: Page, dagId: string): Promise<void> {
+  await page.evaluate((id) => {
+    const w = globalThis as unknown as RecorderWindow;
+    const seen: RowSeen[] = [];
+    w.rowSeen = seen;
+    const note = (): void => {
+      const row = w.document.querySelector(`li.dag[data-dag-id="${id}"]`);
+      const look: RowSeen = {
+        state: row?.getAttribute('data-state') ?? 'absent',
+        // The first <dd> of a row is its latest run.
+        runId: row?.querySelector('dd')?.textContent ?? '',
+        tasks: row?.querySelector('.tasks')?.textContent ?? '',
+      };
+      const last = seen.at(-1);
+      if (last?.state !== look.state || last.runId !== look.runId || last.tasks !== look.tasks) seen.push(look);
+    };
+    note();
+    new w.MutationObserver(note).observe(w.document.body, { childList: true, subtree: true });
+  }, dagId);
+}
+
+/** What the recorder kept, oldest first; throws when the page lost it (it was reloaded). */
+async function recordedRow(page: Page): Promise<RowSeen[]> {
+  const kept = await page.evaluate(() => (globalThis as unknown as RecorderWindow).rowSeen);
+  if (kept === undefined) throw new Error('the page lost its record of the row: it was reloaded');
+  return kept;
+}
 
 describe('readiness follows Airflow going down and coming back', () => {
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { startServiceApp, type ServiceEnv } from './service-app.js';
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Headless Chromium as the browser tests use it: root in a sandbox-less container, no background traffic to the closed network. */
-async function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   return chromium.launch({
