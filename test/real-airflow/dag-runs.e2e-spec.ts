@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { launchChromium } from '../support/browser.js';
 import { startServiceApp, type ServiceEnv } from '../support/service-app.js';
@@ -134,62 +134,61 @@ describe('/dags in Chromium follows a failing run live', () => {
   const RUN_TIMEOUT_MS = 240_000;
   /** Once Airflow says the run failed, the row has it after the next read (TTL, a read, a page fetch); generous for a loaded machine. */
   const PAGE_TIMEOUT_MS = 60_000;
-  let browser: Browser | undefined;
-
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   it('turns the row failed without a reload and names the failed task (train) with a link to its log', async () => {
     // A slow answer of a busy Airflow must not turn the row "unknown" midway: this test is about the run.
     await serve({ STATUS_CACHE_TTL_MS: String(TTL_MS), AIRFLOW_TIMEOUT_MS: '30000' });
     await app!.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app!.getHttpServer().address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    let navigations = 0;
-    page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame()) navigations += 1;
-    });
+    const browser = await launchChromium();
+    // Closed whatever happens: an open page keeps its event stream, and the app's close would wait on it.
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      let navigations = 0;
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) navigations += 1;
+      });
 
-    await page.goto(`${base}/dags`);
-    await page.locator('[data-live-bar][data-live-state="live"]').waitFor({ timeout: PAGE_TIMEOUT_MS });
-    // The page's own record of the row: a reload would lose it, and it keeps every state the row passed through.
-    await recordRow(page, DAG);
-    const [before] = await recordedRow(page);
-    expect(before?.state).toMatch(/^(success|failed|running|queued|none)$/);
+      await page.goto(`${base}/dags`);
+      await page.locator('[data-live-bar][data-live-state="live"]').waitFor({ timeout: PAGE_TIMEOUT_MS });
+      // The page's own record of the row: a reload would lose it, and it keeps every state the row passed through.
+      await recordRow(page, DAG);
+      const [before] = await recordedRow(page);
+      expect(before?.state).toMatch(/^(success|failed|running|queued|none)$/);
 
-    const runId = (await airflow.trigger(DAG, { trigger_flask: false, fail: true })).dag_run_id;
-    expect(before?.runId).not.toBe(runId);
-    await expect(airflow.waitForRun(DAG, runId, ['failed', 'success'], RUN_TIMEOUT_MS)).resolves.toMatchObject({ state: 'failed' });
+      const runId = (await airflow.trigger(DAG, { trigger_flask: false, fail: true })).dag_run_id;
+      expect(before?.runId).not.toBe(runId);
+      await expect(airflow.waitForRun(DAG, runId, ['failed', 'success'], RUN_TIMEOUT_MS)).resolves.toMatchObject({ state: 'failed' });
 
-    const row = page.locator(`li.dag[data-dag-id="${DAG}"][data-state="failed"]`).filter({ hasText: runId });
-    const train = row.locator('.tasks a', { hasText: /^train — log$/ });
-    await train.waitFor({ timeout: PAGE_TIMEOUT_MS }).catch(async (error: unknown) => {
-      // What the row went through and what the service knows now tell a missed event from a missed read.
-      const overview = (await (await fetch(`${base}/api/dags`)).json()) as { dags: unknown[] };
-      throw new Error(
-        `${String(error)}\nthe row showed: ${JSON.stringify(await recordedRow(page))}\n/api/dags now: ${JSON.stringify(overview.dags[0])}`,
-      );
-    });
-    await expect(train.getAttribute('href')).resolves.toBe(taskLogUrl(SIMPLE_AIRFLOW, DAG, runId, 'train'));
-    await expect(row.locator('.state').textContent()).resolves.toContain('failed');
+      const row = page.locator(`li.dag[data-dag-id="${DAG}"][data-state="failed"]`).filter({ hasText: runId });
+      const train = row.locator('.tasks a', { hasText: /^train — log$/ });
+      await train.waitFor({ timeout: PAGE_TIMEOUT_MS }).catch(async (error: unknown) => {
+        // What the row went through and what the service knows now tell a missed event from a missed read.
+        const overview = (await (await fetch(`${base}/api/dags`)).json()) as { dags: unknown[] };
+        throw new Error(
+          `${String(error)}\nthe row showed: ${JSON.stringify(await recordedRow(page))}\n/api/dags now: ${JSON.stringify(overview.dags[0])}`,
+        );
+      });
+      await expect(train.getAttribute('href')).resolves.toBe(taskLogUrl(SIMPLE_AIRFLOW, DAG, runId, 'train'));
+      await expect(row.locator('.state').textContent()).resolves.toContain('failed');
 
-    // No reload: the same document all along (one navigation, the record kept), updated over the stream.
-    expect(navigations).toBe(1);
-    const ours = (await recordedRow(page)).filter((seen) => seen.runId === runId).map((seen) => seen.state);
-    // Possibly queued and running first (or "unknown" while a read of a busy Airflow failed); never a success.
-    expect(ours).toContain('failed');
-    expect(ours).not.toContain('success');
-    for (const state of ours.slice(0, ours.indexOf('failed'))) expect(['queued', 'running', 'unknown']).toContain(state);
-    await expect(page.locator('[data-live-bar]').getAttribute('data-live-state')).resolves.toBe('live');
-    expect(errors).toEqual([]);
-    await page.close();
+      // No reload: the same document all along (one navigation, the record kept), updated over the stream.
+      expect(navigations).toBe(1);
+      const ours = (await recordedRow(page)).filter((seen) => seen.runId === runId).map((seen) => seen.state);
+      // Possibly queued and running first (or "unknown" while a read of a busy Airflow failed); never a success.
+      expect(ours).toContain('failed');
+      expect(ours).not.toContain('success');
+      for (const state of ours.slice(0, ours.indexOf('failed'))) expect(['queued', 'running', 'unknown']).toContain(state);
+      await expect(page.locator('[data-live-bar]').getAttribute('data-live-state')).resolves.toBe('live');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   }, 420_000);
 });
 
