@@ -181,6 +181,7 @@ export default {
           '\\.command\\.ts$',
           '\\.(e2e-)?spec\\.ts$',
           '^test/real-airflow/global-(setup|teardown)\\.mjs$',
+          '^test/real-airflow/jest\\.setup\\.ts$',
         ],
       },
       to: {},

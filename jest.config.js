@@ -38,7 +38,7 @@ export default {
       testMatch: ['<rootDir>/test/real-airflow/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/real-airflow/global-setup.mjs',
       globalTeardown: '<rootDir>/test/real-airflow/global-teardown.mjs',
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/test/real-airflow/jest.setup.ts'],
     },
   ],
 };
