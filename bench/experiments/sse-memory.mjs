@@ -8,7 +8,7 @@
 // with streams, after a GC) and prints what the streams added, by constructor, per stream.
 //
 //   node bench/experiments/sse-memory.mjs [serviceDir]      env: STREAMS (1000), HEAP (0),
-//   NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (the image's), TTL_MS (2000)
+//   QUERY ('via=nest': the streams on Nest's route), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (the image's), TTL_MS (2000)
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -24,6 +24,8 @@ import { startStandInAirflow } from '../lib/stand-in.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(process.argv[2] ?? harness.serviceDir);
 const STREAMS = Number(process.env.STREAMS ?? 1000);
+/** A query for every stream: `via=nest` sends them to Nest's @Sse() route instead of the fast lane. */
+const QUERY = process.env.QUERY ? `?${process.env.QUERY}` : '';
 /** As the bench opens them: 100 at a time. */
 const OPEN_BATCH = 100;
 const TTL_MS = Number(process.env.TTL_MS ?? 2000);
@@ -52,7 +54,7 @@ function openStream(url) {
 async function openAll(base, dags) {
   const streams = [];
   while (streams.length < STREAMS) {
-    const batch = Array.from({ length: Math.min(OPEN_BATCH, STREAMS - streams.length) }, () => openStream(`${base}/api/events`));
+    const batch = Array.from({ length: Math.min(OPEN_BATCH, STREAMS - streams.length) }, () => openStream(`${base}/api/events${QUERY}`));
     const opened = (await Promise.all(batch)).filter(Boolean);
     streams.push(...opened);
     if (opened.length === 0) await sleep(50);
