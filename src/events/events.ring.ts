@@ -8,6 +8,8 @@ export interface StatusEvent {
   readonly overview: DagOverviewDto;
   /** The overview as JSON, made once for every stream that sends it. */
   readonly json: string;
+  /** The whole event as the wire carries it (`event:`, `id:`, `data:`), made once and written to every stream as it is. */
+  readonly frame: string;
   /** The overview without `fetched_at`: two events with the same key tell nothing new. */
   readonly key: string;
 }

@@ -6,7 +6,7 @@ import {
   type MessageEvent,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
 import { DAG_ID_PATTERN } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
@@ -15,20 +15,18 @@ import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { DagStatusStore } from '../dag-status/dag-status.store.js';
 import { EventsRing, type StatusEvent } from './events.ring.js';
+import { EventsStream, GREETING, HEARTBEAT, RETRY_MS, STATUS_EVENT, statusFrame, type EventsSink } from './events.stream.js';
 
-/** The event type of every status event. */
-const STATUS_EVENT = 'status';
+const HEARTBEAT_MESSAGE: MessageEvent = { comment: HEARTBEAT };
+
 /** Events kept for resuming: minutes of changes across many DAGs, a few hundred kB at most. */
 const RING_SIZE = 1024;
-/** The reconnect delay asked of EventSource: soon enough to catch up, slow enough not to hammer a restarting service. */
-const RETRY_MS = 3000;
 /**
  * Ids count on from the start time in µs: later than any id an earlier
  * process issued (it would have needed 1000 events per ms of its life), so a
  * reconnect to a restarted service is never mistaken for a resume.
  */
 const ID_BASE = Date.now() * 1000;
-const HEARTBEAT: MessageEvent = { comment: 'heartbeat' };
 
 /** One DAG's following of its overviews, shared by the streams that want the DAG. */
 interface Channel {
@@ -46,6 +44,12 @@ interface Channel {
  * a ring for streams that resume, and gives the DAG's latest to a stream
  * that joins. Streams are counted against MAX_EVENT_STREAMS and all end when
  * the application shuts down.
+ *
+ * Every open stream is an EventsStream in one set: an event goes out in one
+ * loop over it (its frame made once), and one timer beats for all of them.
+ * Why not an RxJS subscriber chain and a timer per stream: an open stream
+ * then held ~3 kB of its own besides the framework's (BENCHMARKS.md,
+ * "Overview and fan-out"); a stream now holds one small object.
  */
 @Injectable()
 export class EventsService implements BeforeApplicationShutdown {
@@ -53,10 +57,14 @@ export class EventsService implements BeforeApplicationShutdown {
   private readonly ring = new EventsRing(RING_SIZE, ID_BASE);
   private readonly channels = new Map<string, Channel>();
   private readonly latest = new Map<string, StatusEvent>();
-  /** Every event of every channel (a DAG's latest again when a restarted channel finds nothing new). */
-  private readonly events$ = new Subject<StatusEvent>();
+  /** The open streams, each offered every event of every channel (a DAG's latest again when a restarted channel finds nothing new). */
+  private readonly streams = new Set<EventsStream>();
+  /** Every allowed DAG, one array for all the streams that want every DAG. */
+  private readonly allDagIds: readonly string[];
+  /** The one heartbeat timer of all the streams, running while any is open. */
+  private heartbeat: NodeJS.Timeout | null = null;
   private lastId = ID_BASE;
-  private open = 0;
+  private admitted = 0;
   private closing = false;
 
   constructor(
@@ -65,19 +73,20 @@ export class EventsService implements BeforeApplicationShutdown {
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('events', { infer: true });
+    this.allDagIds = Object.freeze([...store.allowedDagIds]);
   }
 
   /** Streams open now. */
   get openStreams(): number {
-    return this.open;
+    return this.admitted;
   }
 
   /**
    * The DAGs a stream asks for (`?dag_id=`, repeatable; none: every allowed DAG), checked like the JSON API's.
    * @throws BadRequestException for a malformed id, DagNotFoundError (404) for one outside ALLOWED_DAG_IDS
    */
-  dagIdsOf(query: unknown): string[] {
-    if (query === undefined) return [...this.store.allowedDagIds];
+  dagIdsOf(query: unknown): readonly string[] {
+    if (query === undefined) return this.allDagIds;
     const values = Array.isArray(query) ? query : [query];
     const ids: string[] = [];
     for (const value of values) {
@@ -95,73 +104,101 @@ export class EventsService implements BeforeApplicationShutdown {
    * @returns the release, to call once when the stream's response closes (idempotent)
    */
   admit(): () => void {
+    const release = this.tryAdmit();
+    if (release !== undefined) return release;
     if (this.closing) throw new ServiceUnavailableException('The service is stopping; reconnect to another instance');
-    if (this.open >= this.config.maxStreams) {
-      throw new ServiceUnavailableException(
-        `Too many event streams are open (MAX_EVENT_STREAMS=${this.config.maxStreams}); try again later`,
-      );
-    }
-    this.open += 1;
+    throw new ServiceUnavailableException(`Too many event streams are open (MAX_EVENT_STREAMS=${this.config.maxStreams}); try again later`);
+  }
+
+  /** Counts a new stream in; undefined (and nothing counted) past MAX_EVENT_STREAMS or while stopping. */
+  tryAdmit(): (() => void) | undefined {
+    if (this.closing || this.admitted >= this.config.maxStreams) return undefined;
+    this.admitted += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.open -= 1;
+      this.admitted -= 1;
     };
   }
 
   /**
-   * One stream's events: a retry hint, then each DAG's current overview (or,
-   * resuming from a `Last-Event-ID` the ring still holds, the events missed
-   * since), then one event per change, with a comment every heartbeat; it
-   * completes when the application shuts down. Written by hand rather than
-   * composed of operators: a thousand streams each holding a chain of twenty
-   * subscribers cost tens of MB (BENCHMARKS.md).
+   * One stream's events for Nest's @Sse() route: a retry hint, then each DAG's
+   * current overview (or, resuming from a `Last-Event-ID` the ring still
+   * holds, the events missed since), then one event per change, with a
+   * comment every heartbeat; it completes when the application shuts down.
    */
   stream(dagIds: readonly string[], lastEventId?: string): Observable<MessageEvent> {
-    return new Observable<MessageEvent>((subscriber) => {
-      const trimmed = lastEventId?.trim() ?? '';
-      const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
-      const missed = resumeFrom === undefined ? undefined : this.ring.after(resumeFrom, this.lastId);
-      const wanted = new Set(dagIds);
-      // Per DAG, the id of the newest event this stream has (from the resume point on, when it is known).
-      const sent = new Map<string, number>();
-      if (missed !== undefined) for (const dagId of dagIds) sent.set(dagId, resumeFrom!);
-      const send = (event: StatusEvent): void => {
-        if (!wanted.has(event.dagId) || event.id <= (sent.get(event.dagId) ?? 0)) return;
-        sent.set(event.dagId, event.id);
-        subscriber.next(toMessage(event));
-      };
-      subscriber.next({
-        retry: RETRY_MS,
-        // An unknown resume point is forgotten (an empty id resets the client's); a known one is kept.
-        id: missed === undefined ? '' : String(resumeFrom),
-        comment: 'airflow-status-api status events',
-      });
-      for (const event of missed ?? []) send(event);
-      // Subscribed before the channels start: a channel's first overview may come at once.
-      const subscription = this.events$.subscribe({ next: send, complete: () => subscriber.complete() });
-      for (const dagId of dagIds) {
-        const channel = this.join(dagId);
-        // A live channel's latest is current; a starting one's first overview comes through events$.
-        if (channel.ready) {
-          const latest = this.latest.get(dagId);
-          if (latest !== undefined) send(latest);
-        }
+    return new Observable<MessageEvent>((subscriber) =>
+      this.open(dagIds, lastEventId, {
+        hello: (resumeId) => subscriber.next({ retry: RETRY_MS, id: resumeId, comment: GREETING }),
+        // A string goes out as it is: Nest does not serialise the same overview again for every stream.
+        event: (event) => subscriber.next({ type: STATUS_EVENT, id: String(event.id), data: event.json }),
+        heartbeat: () => subscriber.next(HEARTBEAT_MESSAGE),
+        end: () => subscriber.complete(),
+      }),
+    );
+  }
+
+  /**
+   * Opens a stream into `sink`: what `stream` does, for a writer of its own
+   * (EventsHotPath writes the frames to the response itself).
+   * @returns the close, to call once the stream ends whatever way (idempotent)
+   */
+  open(dagIds: readonly string[], lastEventId: string | undefined, sink: EventsSink): () => void {
+    const trimmed = lastEventId?.trim() ?? '';
+    const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
+    const missed = resumeFrom === undefined ? undefined : this.ring.after(resumeFrom, this.lastId);
+    const stream = new EventsStream(sink, dagIds);
+    // An unknown resume point is forgotten (an empty id resets the client's); a known one is kept.
+    sink.hello(missed === undefined ? '' : String(resumeFrom));
+    for (const event of missed ?? []) if (dagIds.includes(event.dagId)) sink.event(event);
+    if (this.closing) {
+      sink.end();
+      return () => undefined;
+    }
+    // From here on the stream has had every event issued so far that it needs: the ones missed since
+    // its resume point, or, starting afresh, each live channel's latest (sent below); all but the first
+    // overview of a channel that is only starting, which it waits for. In the set before the channels
+    // start: a channel's first overview may come at once.
+    stream.lastSent = this.lastId;
+    this.streams.add(stream);
+    for (const dagId of dagIds) {
+      const ready = this.channels.get(dagId)?.ready === true;
+      const latest = ready && missed === undefined ? this.latest.get(dagId) : undefined;
+      if (latest !== undefined) sink.event(latest);
+      // Resuming, the ids tell what the stream has (a starting channel's first overview with an id it has is not new).
+      else if (!ready && missed === undefined) stream.wait(dagId);
+      this.join(dagId);
+    }
+    this.heartbeat ??= setInterval(() => this.beat(), this.config.heartbeatMs).unref();
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.streams.delete(stream);
+      for (const dagId of dagIds) this.leave(dagId);
+      if (this.streams.size === 0 && this.heartbeat !== null) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = null;
       }
-      const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
-      return () => {
-        clearInterval(heartbeat);
-        subscription.unsubscribe();
-        for (const dagId of dagIds) this.leave(dagId);
-      };
-    });
+    };
   }
 
   /** Ends every stream at once, so that none holds up the drain or the exit, and refuses new ones. */
   beforeApplicationShutdown(): void {
     this.closing = true;
-    this.events$.complete();
+    for (const stream of [...this.streams]) stream.sink.end();
+  }
+
+  /** One heartbeat for every open stream. */
+  private beat(): void {
+    for (const stream of this.streams) stream.sink.heartbeat();
+  }
+
+  /** Offers a channel's event to every open stream. */
+  private publish(event: StatusEvent): void {
+    for (const stream of this.streams) stream.offer(event);
   }
 
   /** Counts a stream in on the DAG's channel, starting it (following the DAG's overviews) for the first. */
@@ -177,7 +214,7 @@ export class EventsService implements BeforeApplicationShutdown {
       started.subscription = this.status.overviewChanges([dagId]).subscribe((overview) => {
         const event = this.record(dagId, overview);
         started.ready = true;
-        this.events$.next(event);
+        this.publish(event);
       });
     }
     return channel;
@@ -199,19 +236,16 @@ export class EventsService implements BeforeApplicationShutdown {
     const key = JSON.stringify({ ...overview, fetched_at: null });
     const previous = this.latest.get(dagId);
     if (previous !== undefined && previous.key === key) {
-      const refreshed = { ...previous, overview, json: JSON.stringify(overview) };
+      const json = JSON.stringify(overview);
+      const refreshed = { ...previous, overview, json, frame: statusFrame(previous.id, json) };
       this.latest.set(dagId, refreshed);
       return refreshed;
     }
     this.lastId += 1;
-    const event: StatusEvent = { id: this.lastId, dagId, overview, json: JSON.stringify(overview), key };
+    const json = JSON.stringify(overview);
+    const event: StatusEvent = { id: this.lastId, dagId, overview, json, frame: statusFrame(this.lastId, json), key };
     this.latest.set(dagId, event);
     this.ring.push(event);
     return event;
   }
-}
-
-function toMessage(event: StatusEvent): MessageEvent {
-  // A string goes out as it is: 1,000 streams do not serialise the same overview 1,000 times.
-  return { type: STATUS_EVENT, id: String(event.id), data: event.json };
 }

@@ -25,6 +25,18 @@ export interface FastRoute {
   answer(url: string): FastAnswer | undefined;
 }
 
+/** A route the fast lane may hand a request over to, for an answer that goes on over time (a stream). */
+export interface FastStreamRoute {
+  /** The route as Nest names it, so that answers from either path share one metric label. */
+  readonly route: string;
+  /**
+   * Takes a plain GET of `url` and answers it on `res`, its headers led by
+   * `head()` (the request id and the common headers, as flat name, value
+   * pairs); or returns false, without touching `res`, to leave it to Nest.
+   */
+  take(url: string, req: IncomingMessage, res: ServerResponse, head: () => string[]): boolean;
+}
+
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -36,11 +48,14 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
  * request on the cached status, this lane ~40 µs (BENCHMARKS.md). It takes only
  * plain GETs without a conditional header; a route answers only what it can
  * answer from memory, and everything else — errors, 304s, validation, reads
- * of Airflow — stays Nest's.
+ * of Airflow — stays Nest's. A stream route (FastStreamRoute) takes over a
+ * request whose answer goes on for long, which on the Nest path would hold a
+ * request's whole state in flight for as long (EventsHotPath).
  */
 @Injectable()
 export class HttpFastLane {
   private readonly routes: FastRoute[] = [];
+  private readonly streamRoutes: FastStreamRoute[] = [];
   private readonly common: readonly string[];
 
   constructor(private readonly telemetry: HttpTelemetry) {
@@ -55,6 +70,11 @@ export class HttpFastLane {
   /** Adds a route; features register theirs while the app initialises. */
   register(route: FastRoute): void {
     this.routes.push(route);
+  }
+
+  /** Adds a stream route; features register theirs while the app initialises. */
+  registerStream(route: FastStreamRoute): void {
+    this.streamRoutes.push(route);
   }
 
   /** Puts the lane in front of the server's one request listener (Express's app). */
@@ -82,6 +102,20 @@ export class HttpFastLane {
       res.end(answer.body);
       // Fast routes answer traffic, never probes or scrapes.
       this.telemetry.record(requestId, 'GET', url, route.route, 200, started, false);
+      return true;
+    }
+    for (const route of this.streamRoutes) {
+      const started = performance.now();
+      let requestId = '';
+      const head = (): string[] => {
+        requestId = this.telemetry.requestId(req.headers['x-request-id']);
+        return ['X-Request-Id', requestId, ...this.common];
+      };
+      if (!route.take(url, req, res, head)) continue;
+      // Recorded when the answer is complete, and under the path without its query, as the Express path records it.
+      const query = url.indexOf('?');
+      const path = query < 0 ? url : url.slice(0, query);
+      res.once('finish', () => this.telemetry.record(requestId, 'GET', path, route.route, res.statusCode, started, false));
       return true;
     }
     return false;
