@@ -51,8 +51,8 @@ describe('badges', () => {
     expect(badgeOf(overview({ state: 'running', outcome: 'success', reason: null }), 'x').message).toBe('success');
   });
 
-  it('draws an SVG with the label escaped', () => {
-    const svg = renderBadgeSvg({ label: `<script>&"'`, message: 'success', color: 'brightgreen', isError: false });
+  it('draws an SVG with the label escaped', async () => {
+    const svg = await renderBadgeSvg({ label: `<script>&"'`, message: 'success', color: 'brightgreen', isError: false });
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;&amp;&quot;&apos;');

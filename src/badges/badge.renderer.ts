@@ -1,4 +1,3 @@
-import { makeBadge } from 'badge-maker';
 import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 
 /** What a badge says about a DAG, the same for the SVG and the shields.io endpoint. */
@@ -51,7 +50,15 @@ function messageOf(overview: DagOverviewDto): string {
   }
 }
 
+/**
+ * badge-maker, loaded with the first badge asked for rather than at start: its font metrics cost
+ * ~11 MB of RSS (BENCHMARKS.md, "Memory under mixed load"), for a route many deployments never use.
+ */
+let badgeMaker: Promise<typeof import('badge-maker')> | undefined;
+
 /** The flat shields.io SVG (badge-maker escapes label and message). */
-export function renderBadgeSvg(badge: Badge): string {
+export async function renderBadgeSvg(badge: Badge): Promise<string> {
+  badgeMaker ??= import('badge-maker');
+  const { makeBadge } = await badgeMaker;
   return makeBadge({ label: badge.label, message: badge.message, color: badge.color, style: 'flat' });
 }

@@ -56,7 +56,7 @@ export class BadgesController {
     @Query('label', BadgeLabelPipe) label: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    const svg = renderBadgeSvg(badgeOf(await this.status.overview(dagId), label ?? dagId));
+    const svg = await renderBadgeSvg(badgeOf(await this.status.overview(dagId), label ?? dagId));
     // Set only on success: an error keeps the JSON error shape.
     res.setHeader('Content-Type', 'image/svg+xml; charset=utf-8');
     res.setHeader('Cache-Control', BADGE_CACHE_CONTROL);
