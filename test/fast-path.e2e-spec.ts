@@ -4,7 +4,7 @@ import request from 'supertest';
 import { HttpFastLane } from '../src/http/http.fast-lane.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
-import { freePort, ServiceProcess, until } from './support/service-process.js';
+import { ServiceProcess } from './support/service-process.js';
 
 /**
  * The cached status is answered ahead of Express and Nest (HttpFastLane, DagStatusHotPath).
@@ -149,15 +149,11 @@ describe('the fast path in the running service', () => {
   it('writes the same access-log line as the Nest route, and loses none at shutdown', async () => {
     airflow.fake.reset();
     airflow.fake.setScenario({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] } });
-    const servicePort = await freePort();
-    const base = `http://127.0.0.1:${servicePort}`;
-    service = ServiceProcess.start({
-      FLASK_PORT: String(servicePort),
-      HOST: '127.0.0.1',
+    let base: string;
+    ({ service, base } = await ServiceProcess.serve({
       AIRFLOW_WEBSERVER: airflow.fake.url,
       STATUS_CACHE_TTL_MS: '60000',
-    });
-    await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
+    }));
     for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
       expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);
     }

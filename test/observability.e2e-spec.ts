@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeAirflow } from './fake-airflow/fake-airflow.js';
-import { freePort, ServiceProcess, until } from './support/service-process.js';
+import { ServiceProcess } from './support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 const PASSWORD = 'Sup3r-Secret-Passw0rd';
@@ -18,17 +18,12 @@ describe('logs of the running service', () => {
       users: { airflow: PASSWORD },
       dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] },
     });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = ServiceProcess.start({
-      FLASK_PORT: String(port),
-      HOST: '127.0.0.1',
+    ({ service, base } = await ServiceProcess.serve({
       AIRFLOW_WEBSERVER: fake.url,
       AIRFLOW_PASSWORD: PASSWORD,
       STATUS_CACHE_TTL_MS: '0',
       LOG_LEVEL: 'verbose',
-    });
-    await until('the service to listen', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
+    }));
 
     await fetch(`${base}/api/dags/${DAG}/status`, { headers: { 'X-Request-Id': 'trace-me-1' } });
     await fetch(`${base}/`);

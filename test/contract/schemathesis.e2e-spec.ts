@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { FakeAirflow, type FakeAirflowOptions } from '../fake-airflow/fake-airflow.js';
-import { freePort, ServiceProcess, until } from '../support/service-process.js';
+import { ServiceProcess } from '../support/service-process.js';
 
 /**
  * The service's own OpenAPI document (/docs-json), checked by schemathesis (pinned in scripts/contract/, installed
@@ -32,11 +32,7 @@ beforeAll(async () => {
       Busy_DAG: Array.from({ length: 30 }, (_, i) => FakeAirflow.run({ dag_id: 'Busy_DAG', state: i % 2 ? 'running' : 'success' })),
     },
   });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  service = ServiceProcess.start({
-    FLASK_PORT: String(port),
-    HOST: '127.0.0.1',
+  ({ service, base } = await ServiceProcess.serve({
     AIRFLOW_WEBSERVER: fake.url,
     TARGET_DAG_ID: DAG,
     // Known, empty, busy, and one Airflow does not know.
@@ -44,8 +40,7 @@ beforeAll(async () => {
     // Short, so that a fault is met soon and runs see fresh reads as well as cached ones.
     STATUS_CACHE_TTL_MS: '200',
     AIRFLOW_TIMEOUT_MS: '300',
-  });
-  await until('the service to serve', async () => (service.output.includes('"Serving on http://') ? true : null));
+  }));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
-import { freePort, ServiceProcess, until } from '../support/service-process.js';
+import { ServiceProcess } from '../support/service-process.js';
 import { SseClient } from '../support/sse-client.js';
 
 const DAG = 'Airflow_Lab2';
@@ -17,19 +17,15 @@ afterAll(async () => {
 
 describe('stop with event streams open', () => {
   it('ends the streams at once on SIGTERM and exits 0 long before SHUTDOWN_TIMEOUT_MS', async () => {
-    const port = await freePort();
     // A deadline far above what the test allows: were the streams holding the drain, the exit would wait for it.
-    const service = ServiceProcess.start({
-      FLASK_PORT: String(port),
-      HOST: '127.0.0.1',
+    const { service, base } = await ServiceProcess.serve({
       AIRFLOW_WEBSERVER: fake.url,
       TARGET_DAG_ID: DAG,
       STATUS_CACHE_TTL_MS: '200',
       SHUTDOWN_TIMEOUT_MS: '30000',
     });
     try {
-      await until('the service to serve', async () => (service.output.includes('"Serving on http://') ? true : null));
-      const clients = await Promise.all(Array.from({ length: 5 }, () => SseClient.open(`http://127.0.0.1:${port}/api/events`)));
+      const clients = await Promise.all(Array.from({ length: 5 }, () => SseClient.open(`${base}/api/events`)));
       await Promise.all(clients.map((c) => c.until('a status', (x) => x.statuses.length === 1)));
       const signalled = Date.now();
       service.kill('SIGTERM');

@@ -30,6 +30,23 @@ export class ServiceProcess {
     return new ServiceProcess(child);
   }
 
+  /**
+   * The built service on a free loopback port (FLASK_PORT and HOST set, `env` on top), once its
+   * /health/live answers; killed if it never does.
+   */
+  static async serve(env: Record<string, string>): Promise<{ service: ServiceProcess; base: string }> {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const service = ServiceProcess.start({ FLASK_PORT: String(port), HOST: '127.0.0.1', ...env });
+    try {
+      await until('the service to serve', async () => ((await fetch(`${base}/health/live`)).ok ? true : null));
+    } catch (error) {
+      service.kill('SIGKILL');
+      throw new Error(`${String(error)}\n${service.output.slice(-2000)}`, { cause: error });
+    }
+    return { service, base };
+  }
+
   /** A process started otherwise (e.g. as a container would start it), with its output kept. */
   static adopt(child: ChildProcess): ServiceProcess {
     return new ServiceProcess(child);
