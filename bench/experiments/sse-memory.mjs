@@ -10,15 +10,15 @@
 //   node bench/experiments/sse-memory.mjs [serviceDir]      env: STREAMS (1000), HEAP (0),
 //   QUERY ('via=nest': the streams on Nest's route), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (the image's), TTL_MS (2000)
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { rssMb } from '../lib/proc-stats.mjs';
+import { rssMb, steadyRss } from '../lib/proc-stats.mjs';
 import { freePort, killAll, killAllOnExit, stop, track, waitHttp } from '../lib/processes.mjs';
 import { DAG_ID, harness } from '../lib/settings.mjs';
+import { openStreams } from '../lib/sse.mjs';
 import { startStandInAirflow } from '../lib/stand-in.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,52 +26,10 @@ const dir = path.resolve(process.argv[2] ?? harness.serviceDir);
 const STREAMS = Number(process.env.STREAMS ?? 1000);
 /** A query for every stream: `via=nest` sends them to Nest's @Sse() route instead of the fast lane. */
 const QUERY = process.env.QUERY ? `?${process.env.QUERY}` : '';
-/** As the bench opens them: 100 at a time. */
-const OPEN_BATCH = 100;
 const TTL_MS = Number(process.env.TTL_MS ?? 2000);
 const MB = 1024 * 1024;
 const nodeFlags = process.env.NODE_FLAGS !== undefined ? process.env.NODE_FLAGS.split(/\s+/).filter(Boolean) : harness.serviceNodeFlags;
 killAllOnExit();
-
-function openStream(url) {
-  return new Promise((resolve, reject) => {
-    const s = { events: 0, req: null };
-    s.req = http.get(url, { headers: { Accept: 'text/event-stream' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        resolve(null);
-        return;
-      }
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (s.events += chunk.split('event: status').length - 1));
-      res.on('error', () => undefined);
-      resolve(s);
-    });
-    s.req.on('error', reject);
-  });
-}
-
-async function openAll(base, dags) {
-  const streams = [];
-  while (streams.length < STREAMS) {
-    const batch = Array.from({ length: Math.min(OPEN_BATCH, STREAMS - streams.length) }, () => openStream(`${base}/api/events${QUERY}`));
-    const opened = (await Promise.all(batch)).filter(Boolean);
-    streams.push(...opened);
-    if (opened.length === 0) await sleep(50);
-  }
-  while (!streams.every((s) => s.events >= dags)) await sleep(5);
-  return streams;
-}
-
-async function steadyRss(pid) {
-  const samples = [];
-  const end = Date.now() + Math.max(1000, TTL_MS);
-  while (Date.now() < end) {
-    samples.push(rssMb(pid));
-    await sleep(100);
-  }
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-}
 
 async function main() {
   const airflow = await startStandInAirflow();
@@ -105,7 +63,7 @@ async function main() {
   await (await fetch(`${base}/api/dags`)).arrayBuffer();
   const rows = [];
   const phase = async (name) => {
-    const rss = await steadyRss(child.pid);
+    const rss = await steadyRss(child.pid, TTL_MS);
     const raw = await probe();
     // NOGC=1: no forced collection between phases, as in the bench (its heap carries a round's garbage into the next).
     const live = process.env.NOGC === '1' ? raw : await probe('?gc=1');
@@ -113,12 +71,12 @@ async function main() {
     rows.push({ name, rss, raw, live, rssAfterGc });
   };
   await phase('before');
-  let streams = await openAll(base, dagIds.length);
+  let streams = await openStreams(`${base}/api/events${QUERY}`, STREAMS, dagIds.length);
   await phase('round 1 open');
   for (const s of streams) s.req.destroy();
   await sleep(500);
   await phase('round 1 closed');
-  streams = await openAll(base, dagIds.length);
+  streams = await openStreams(`${base}/api/events${QUERY}`, STREAMS, dagIds.length);
   await phase('round 2 open');
   const f = (x) => (x / MB).toFixed(1).padStart(7);
   console.log(`node ${nodeFlags.join(' ')}; ${STREAMS} streams, ${dagIds.length} DAGs; MB (live = after a full GC)`);
@@ -134,13 +92,12 @@ async function main() {
         ` ${f(sp.old_space.size)} ${f(sp.new_space.size)} ${f(sp.code_space.size)} ${f(sp.large_object_space.size)} | ${f(r.live.malloced)} | ${JSON.stringify(r.live.handles)}`,
     );
   }
-  const [before, open1, closed1, open2] = rows;
+  const [before, , closed1, open2] = rows;
   const per = (a, b, key) => ((b.live.memory[key] - a.live.memory[key]) / STREAMS / 1024).toFixed(1);
   console.log(
     `added (round 2 open − before): RSS ${(open2.rss - before.rss).toFixed(1)} MB; retained (round 2 open − round 1 closed): RSS ${(open2.rss - closed1.rss).toFixed(1)} MB;` +
       ` live heap per stream ${per(closed1, open2, 'heapUsed')} kB, external per stream ${per(closed1, open2, 'external')} kB; RSS after GC open2 − closed1 ${(open2.rssAfterGc - closed1.rssAfterGc).toFixed(1)} MB`,
   );
-  void open1;
   if (process.env.HEAP === '1') {
     const a = path.join(os.tmpdir(), 'sse-idle.heapsnapshot');
     const b = path.join(os.tmpdir(), 'sse-open.heapsnapshot');
@@ -148,7 +105,7 @@ async function main() {
     await sleep(1000);
     await probe('?gc=1');
     await probe(`snapshot?file=${encodeURIComponent(a)}`);
-    streams = await openAll(base, dagIds.length);
+    streams = await openStreams(`${base}/api/events${QUERY}`, STREAMS, dagIds.length);
     await probe('?gc=1');
     await probe(`snapshot?file=${encodeURIComponent(b)}`);
     console.log(`snapshots: ${a} ${b}  (node bench/experiments/heap-diff.mjs ${a} ${b} ${STREAMS})`);
@@ -156,8 +113,6 @@ async function main() {
   for (const s of streams) s.req.destroy();
   await stop(child);
   await stop(airflow.child);
-  void readFileSync;
-  void rmSync;
 }
 
 main()

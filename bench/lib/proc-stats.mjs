@@ -1,5 +1,6 @@
 // A process's CPU time and resident memory, from /proc (Linux).
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const CLK_TCK = 100;
@@ -23,4 +24,15 @@ export function rssMb(pid) {
   } catch {
     return null;
   }
+}
+
+/** The median of a process's RSS sampled every 100 ms over `windowMs` (at least 1 s): V8's heap swings by MBs between collections. */
+export async function steadyRss(pid, windowMs) {
+  const samples = [];
+  const end = Date.now() + Math.max(1000, windowMs);
+  while (Date.now() < end) {
+    samples.push(rssMb(pid));
+    await sleep(100);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 }

@@ -3,13 +3,12 @@
 // time in the stand-in Airflow, and the time from the service's read of that change (the stand-in
 // notes when it first served it) until each stream has the event, the RSS the streams add, and the
 // Airflow calls meanwhile.
-import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fmt } from '../lib/format.mjs';
 import { load, measure } from '../lib/measure.mjs';
-import { rssMb } from '../lib/proc-stats.mjs';
+import { rssMb, steadyRss } from '../lib/proc-stats.mjs';
 import { stop } from '../lib/processes.mjs';
 import { startService } from '../lib/service.mjs';
+import { openStreams, until } from '../lib/sse.mjs';
 import { DAG_ID, settings, want } from '../lib/settings.mjs';
 
 /** The issue's figures: 10 allowed DAGs, 1,000 streams (MAX_EVENT_STREAMS's default). */
@@ -17,84 +16,20 @@ const DAG_COUNT = 10;
 const STREAMS = 1000;
 /** Changes measured, one after the other, each seen by every stream: 5 × 1,000 samples. */
 const CHANGES = 5;
-/** Streams opened at once, so the service is not asked for 1,000 connections in one burst. */
-const OPEN_BATCH = 100;
-const now = () => performance.timeOrigin + performance.now();
-
-/** One stream, kept raw: it counts status events and notes when `marker` first appears in it. */
-function openStream(url) {
-  return new Promise((resolve, reject) => {
-    const stream = { statusEvents: 0, marker: null, seenAt: null, tail: '', req: null };
-    stream.req = http.get(url, { headers: { Accept: 'text/event-stream' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        // 503: the service has not yet counted out the streams of the round before.
-        if (res.statusCode === 503) resolve(null);
-        else reject(new Error(`/api/events answered ${res.statusCode}`));
-        return;
-      }
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        const text = stream.tail + chunk;
-        stream.statusEvents += chunk.split('event: status').length - 1;
-        if (stream.marker !== null && stream.seenAt === null && text.includes(stream.marker)) stream.seenAt = now();
-        // A marker split across two chunks is still found.
-        stream.tail = text.slice(-64);
-      });
-      res.on('error', () => undefined);
-      resolve(stream);
-    });
-    stream.req.on('error', reject);
-  });
-}
-
-async function until(what, probe, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** The median of RSS samples over a TTL (at least 1 s): V8's heap swings by MBs between collections. */
-async function steadyRss(pid) {
-  const samples = [];
-  const end = Date.now() + Math.max(1000, settings.ttlMs);
-  while (Date.now() < end) {
-    samples.push(rssMb(pid));
-    await sleep(100);
-  }
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-}
-
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function fanOut({ service, airflow }, dagIds) {
   const pid = service.child.pid;
   process.stderr.write(`• SSE fan-out: ${STREAMS} streams on /api/events (${dagIds.length} DAGs), ${CHANGES} state changes… `);
-  const openAll = async () => {
-    const streams = [];
-    const deadline = Date.now() + 60_000;
-    while (streams.length < STREAMS) {
-      const batch = Array.from({ length: Math.min(OPEN_BATCH, STREAMS - streams.length) }, () => openStream(`${service.base}/api/events`));
-      const opened = (await Promise.all(batch)).filter((s) => s !== null);
-      streams.push(...opened);
-      if (opened.length === 0) {
-        if (Date.now() > deadline) throw new Error('the service kept refusing streams');
-        await sleep(50);
-      }
-    }
-    await until('every stream to have each DAG\u2019s status', () => streams.every((s) => s.statusEvents >= dagIds.length));
-    return streams;
-  };
+  const openAll = () => openStreams(`${service.base}/api/events`, STREAMS, dagIds.length);
   // RSS before any stream; then a first round, opened and closed, grows the heap as a burst of
   // 1,000 connections does, so the RSS after it and with the second round open tells what open
   // streams hold (retained); against the first figure, what they cost with that growth (added).
-  const rssBefore = await steadyRss(pid);
+  const rssBefore = await steadyRss(pid, settings.ttlMs);
   for (const s of await openAll()) s.req.destroy();
-  const rssWarm = await steadyRss(pid);
+  const rssWarm = await steadyRss(pid, settings.ttlMs);
   const streams = await openAll();
-  const rssWithStreams = await steadyRss(pid);
+  const rssWithStreams = await steadyRss(pid, settings.ttlMs);
   const callsBefore = await airflow.calls();
   const started = performance.now();
   const latencies = [];
