@@ -105,6 +105,8 @@ export class HttpFastLane {
       return true;
     }
     for (const route of this.streamRoutes) {
+      // Every request Nest answers passes here: nothing is made for it unless it is the stream's path.
+      if (!url.startsWith(route.route)) continue;
       const started = performance.now();
       let requestId = '';
       const head = (): string[] => {
