@@ -6,6 +6,7 @@ import { BadgesModule } from './badges/badges.module.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
+import mirrorConfig from './config/mirror.config.js';
 import eventsConfig from './config/events.config.js';
 import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
@@ -27,7 +28,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, eventsConfig, httpConfig],
+      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig, httpConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { parseDag, parseRunCollection, parseToken } from '../src/airflow/airflow.responses.js';
+import { parseDagAttributes, parseRunCollection, parseToken } from '../src/airflow/airflow.responses.js';
 import { loadAirflowSpec, type AirflowSpec, type JsonSchema } from './fake-airflow/airflow-spec.js';
 import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 
@@ -60,6 +60,30 @@ describe('the fields the client reads, in the official Airflow spec', () => {
     expect(orderBy?.description).toMatch(/\brun_after\b/);
   });
 
+  it('the mirror reads changes across every DAG: updated_at_gte, order_by id, limit, offset and (3.3) cursor with next_cursor', () => {
+    const operation = spec.core.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as {
+      parameters: Array<{ name: string; description?: string }>;
+    };
+    const names = operation.parameters.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['updated_at_gte', 'order_by', 'limit', 'offset', 'cursor']));
+    expect(operation.parameters.find((p) => p.name === 'order_by')?.description).toMatch(/\bid\b/);
+    expect(property('DAGRunCollectionResponse', 'next_cursor')).toEqual({ required: false, types: ['string', 'null'] });
+  });
+
+  it.each([
+    ['is_paused', ['boolean']],
+    ['has_import_errors', ['boolean']],
+    ['next_dagrun_run_after', ['null', 'string']],
+    ['tags', ['array']],
+    ['owners', ['array']],
+    ['timetable_summary', ['null', 'string']],
+    ['relative_fileloc', ['null', 'string']],
+  ] as const)('the DAG list gives DAGResponse.%s as %j', (name, types) => {
+    expect(property('DAGResponse', name).types.sort()).toEqual([...types]);
+    const list = spec.core.paths['/api/v2/dags']?.get as { parameters: Array<{ name: string }> };
+    expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'offset']));
+  });
+
   it('the token answer carries access_token', () => {
     const login = spec.simpleAuth.components?.schemas?.LoginResponse as { properties: Record<string, unknown>; required: string[] };
     expect(login.required).toContain('access_token');
@@ -79,7 +103,7 @@ describe('the fields the client reads, in the official Airflow spec', () => {
       note: 'n',
       runType: run.run_type,
     });
-    expect(parseDag({ dag_id: 'd', is_paused: true })).toEqual({ dagId: 'd', isPaused: true });
+    expect(parseDagAttributes('v2', { dag_id: 'd', is_paused: true })).toMatchObject({ dagId: 'd', isPaused: true });
     expect(parseToken({ access_token: 'x.y.z' })).toBe('x.y.z');
   });
 });

@@ -5,10 +5,10 @@ import type { AllConfig } from '../config/config.type.js';
 import { AirflowUnreachableError } from './airflow.errors.js';
 import { AirflowHealthIndicator } from './airflow.health.js';
 import type { AirflowRepository } from './airflow.repository.js';
-import type { DagInfo } from './airflow.types.js';
+import type { DagAttributes } from './airflow.types.js';
 
 describe('AirflowHealthIndicator', () => {
-  let getDag: jest.Mock<(dagId: string) => Promise<DagInfo>>;
+  let getDag: jest.Mock<(dagId: string) => Promise<DagAttributes>>;
   let now: number;
 
   function indicator(healthCacheTtlMs: number): AirflowHealthIndicator {
@@ -21,7 +21,16 @@ describe('AirflowHealthIndicator', () => {
   }
 
   beforeEach(() => {
-    getDag = jest.fn(async (dagId: string) => ({ dagId, isPaused: false }));
+    getDag = jest.fn(async (dagId: string) => ({
+      dagId,
+      isPaused: false,
+      hasImportErrors: false,
+      nextRunAfter: null,
+      tags: [],
+      owners: [],
+      schedule: null,
+      fileloc: null,
+    }));
     now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
   });

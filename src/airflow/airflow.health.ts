@@ -4,7 +4,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import type { AllConfig } from '../config/config.type.js';
 import { AirflowError } from './airflow.errors.js';
 import { AirflowRepository } from './airflow.repository.js';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight } from '../common/single-flight.js';
 
 type Outcome = { up: true; isPaused: boolean | null } | { up: false; reason: string; message: string };
 

@@ -10,17 +10,15 @@ import { AirflowRepository } from './airflow.repository.js';
 import { AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
 
-/** A handful of sockets is plenty: the status cache keeps Airflow traffic to about one call per DAG per TTL. */
-const MAX_SOCKETS = 8;
-
 @Module({
   imports: [
     TerminusModule,
     HttpModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => {
-        const { timeoutMs } = config.getOrThrow('airflow', { infer: true });
-        const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+        const { timeoutMs, maxConcurrency } = config.getOrThrow('airflow', { infer: true });
+        // The bound on calls in flight to Airflow in total (the priority lane has a few sockets of its own).
+        const agentOptions = { keepAlive: true, maxSockets: maxConcurrency };
         return {
           timeout: timeoutMs,
           maxRedirects: 0,

@@ -48,6 +48,65 @@ describe('AirflowRepository', () => {
     repository = new AirflowRepository(session, transport, config);
   });
 
+  describe("listRunsChanged (the mirror's changes feed)", () => {
+    const dated = (data: unknown): AxiosResponse =>
+      ({
+        status: 200,
+        data,
+        headers: { 'content-type': 'application/json', date: 'Tue, 01 Dec 2026 12:00:07 GMT' },
+      }) as unknown as AxiosResponse;
+
+    it("asks Airflow 3 for every DAG's runs changed since the watermark, by id, with a cursor, and reads Airflow's clock", async () => {
+      send.mockResolvedValue(dated({ dag_runs: [RUN], total_entries: 1, next_cursor: 'abc' }));
+      const page = await repository.listRunsChanged('2026-12-01T12:00:00.000Z', null);
+      expect(send).toHaveBeenCalledWith(
+        expect.objectContaining({
+          path: '/dags/~/dagRuns',
+          params: { order_by: 'id', limit: 100, offset: 0, updated_at_gte: '2026-12-01T12:00:00.000Z', cursor: '' },
+        }),
+      );
+      expect(page).toMatchObject({ next: { cursor: 'abc' }, serverTime: Date.UTC(2026, 11, 1, 12, 0, 7) });
+      expect(page.items).toHaveLength(1);
+      send.mockResolvedValue(dated({ dag_runs: [], next_cursor: null }));
+      await expect(repository.listRunsChanged('2026-12-01T12:00:00.000Z', { cursor: 'abc' })).resolves.toMatchObject({ next: null });
+      expect(send).toHaveBeenLastCalledWith(expect.objectContaining({ params: expect.objectContaining({ cursor: 'abc' }) }));
+    });
+
+    it('pages by offset, with an overlap, where the server has no cursor (Airflow 2 gets no cursor parameter at all)', async () => {
+      version = 'v1';
+      const full = Array.from({ length: 100 }, () => ({ ...RUN, execution_date: '2026-01-01T00:00:00+00:00' }));
+      send.mockResolvedValue(dated({ dag_runs: full, total_entries: 300 }));
+      const page = await repository.listRunsChanged('2026-12-01T12:00:00.000Z', { offset: 95 });
+      expect(send.mock.calls[0][0].params).toEqual({ order_by: 'id', limit: 100, offset: 95, updated_at_gte: '2026-12-01T12:00:00.000Z' });
+      expect(page.next).toEqual({ offset: 190 });
+      send.mockResolvedValue(dated({ dag_runs: full.slice(0, 3), total_entries: 300 }));
+      await expect(repository.listRunsChanged(null, { offset: 190 })).resolves.toMatchObject({ next: null });
+    });
+
+    it('has no clock without a Date header', async () => {
+      send.mockResolvedValue(answer(200, { dag_runs: [] }));
+      await expect(repository.listRunsChanged(null, null)).resolves.toMatchObject({ serverTime: null, next: null });
+    });
+  });
+
+  describe('listDags', () => {
+    it('pages through the DAG list and reads the attributes the mirror watches', async () => {
+      const dags = Array.from({ length: 100 }, (_, i) => ({
+        dag_id: `d${i}`,
+        is_paused: i === 0,
+        tags: [{ name: 'x', dag_id: `d${i}` }],
+        owners: ['me'],
+      }));
+      send.mockResolvedValue(answer(200, { dags, total_entries: 150 }));
+      const page = await repository.listDags(0);
+      expect(send.mock.calls[0][0]).toMatchObject({ path: '/dags', endpoint: 'list_dags', params: { limit: 100, offset: 0 } });
+      expect(page).toMatchObject({ next: { offset: 100 }, total: 150 });
+      expect(page.items[0]).toMatchObject({ dagId: 'd0', isPaused: true, tags: ['x'], owners: ['me'] });
+      send.mockResolvedValue(answer(200, { dags: dags.slice(0, 50), total_entries: 150 }));
+      await expect(repository.listDags(100)).resolves.toMatchObject({ next: null });
+    });
+  });
+
   describe('listRuns', () => {
     it('asks Airflow 3 for the newest runs by run_after', async () => {
       send.mockResolvedValue(answer(200, { dag_runs: [RUN], total_entries: 1 }));
@@ -167,7 +226,7 @@ describe('AirflowRepository', () => {
   describe('getDag', () => {
     it('reads whether the DAG is paused', async () => {
       send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));
-      await expect(repository.getDag('my.dag')).resolves.toEqual({ dagId: 'my.dag', isPaused: true });
+      await expect(repository.getDag('my.dag')).resolves.toMatchObject({ dagId: 'my.dag', isPaused: true });
       expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag', deadline: expect.any(Number) });
     });
 

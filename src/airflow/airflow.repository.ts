@@ -1,10 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.type.js';
-import { parseDag, parseRunCollection, parseTaskInstanceCollection } from './airflow.responses.js';
+import {
+  parseDagAttributes,
+  parseDagCollection,
+  parseRunCollection,
+  parseRunPage,
+  parseTaskInstanceCollection,
+} from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
-import type { AirflowConnectionInfo, DagInfo, DagRun, TaskInstance } from './airflow.types.js';
+import type { AxiosResponse } from 'axios';
+import type { AirflowConnectionInfo, AirflowPage, AirflowPageToken, DagAttributes, DagRun, TaskInstance } from './airflow.types.js';
+
+/** Airflow's largest page ([api] maximum_page_limit). */
+const AIRFLOW_PAGE_LIMIT = 100;
+/**
+ * Rows an offset page repeats of the one before: offsets shift when rows are deleted between two
+ * pages, and a repeated row is deduplicated by its id while a skipped one would be lost.
+ */
+const OFFSET_OVERLAP = 5;
 
 /**
  * The reads this service makes of Airflow, the same on both API versions.
@@ -78,19 +93,70 @@ export class AirflowRepository {
   }
 
   /**
+   * One page of the runs of every DAG created or changed at or after `since` (Airflow's clock, ISO
+   * 8601; every run when null), in the order Airflow created them. Airflow 3.3+ pages by a keyset
+   * cursor, which rows changing meanwhile cannot shift; older servers by offset, with an overlap.
+   * @throws AirflowError
+   */
+  async listRunsChanged(since: string | null, page: AirflowPageToken | null): Promise<AirflowPage<DagRun>> {
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      const offset = page !== null && 'offset' in page ? page.offset : 0;
+      const params: Record<string, string | number> = { order_by: 'id', limit: AIRFLOW_PAGE_LIMIT, offset };
+      if (since !== null) params.updated_at_gte = since;
+      // Airflow 2 refuses parameters it does not know (strict validation); Airflow 3.0-3.2 ignore `cursor`.
+      if (version === 'v2') params.cursor = page !== null && 'cursor' in page ? page.cursor : '';
+      const response = await this.session.send({
+        method: 'GET',
+        path: '/dags/~/dagRuns',
+        endpoint: 'list_dag_runs_changed',
+        params,
+        deadline,
+      });
+      const { runs, nextCursor } = parseRunPage(version, this.transport.json(response, 'list_dag_runs_changed'));
+      let next: AirflowPageToken | null = null;
+      if (nextCursor !== undefined) next = nextCursor === null ? null : { cursor: nextCursor };
+      else if (runs.length >= AIRFLOW_PAGE_LIMIT) next = { offset: offset + AIRFLOW_PAGE_LIMIT - OFFSET_OVERLAP };
+      return { items: runs, next, serverTime: serverTimeOf(response) };
+    });
+  }
+
+  /**
+   * One page of Airflow's DAG list (active DAGs, by id), with the attributes the service watches.
+   * @throws AirflowError
+   */
+  async listDags(offset: number): Promise<AirflowPage<DagAttributes> & { total: number | null }> {
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      const response = await this.session.send({
+        method: 'GET',
+        path: '/dags',
+        endpoint: 'list_dags',
+        params: { limit: AIRFLOW_PAGE_LIMIT, offset },
+        deadline,
+      });
+      const { dags, total } = parseDagCollection(version, this.transport.json(response, 'list_dags'));
+      // DAGs are listed by id: offsets only shift when one comes or goes, which the next listing sees.
+      const next = dags.length >= AIRFLOW_PAGE_LIMIT ? { offset: offset + dags.length } : null;
+      return { items: dags, next, serverTime: serverTimeOf(response), total };
+    });
+  }
+
+  /**
    * A DAG's details; proves at once that Airflow is reachable, accepts our
    * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
-  async getDag(dagId: string): Promise<DagInfo> {
+  async getDag(dagId: string): Promise<DagAttributes> {
     return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
       const response = await this.session.send({
         method: 'GET',
         path: `/dags/${encodeURIComponent(dagId)}`,
         endpoint: 'get_dag',
         deadline,
       });
-      return parseDag(this.transport.json(response, 'get_dag', dagId));
+      return parseDagAttributes(version, this.transport.json(response, 'get_dag', dagId));
     });
   }
 
@@ -114,4 +180,11 @@ export class AirflowRepository {
     }
     return `${base}/dags/${dag}/runs/${run}/tasks/${task}${mapIndex >= 0 ? `/mapped/${mapIndex}` : ''}`;
   }
+}
+
+/** Airflow's clock when it answered, from its `Date` header (1 s resolution), or null without one. */
+function serverTimeOf(response: AxiosResponse): number | null {
+  const header: unknown = response.headers.date;
+  const time = typeof header === 'string' ? Date.parse(header) : NaN;
+  return Number.isNaN(time) ? null : time;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AirflowBadResponseError } from './airflow.errors.js';
-import { jwtTimes, parseDag, parseRunCollection, parseToken } from './airflow.responses.js';
+import { jwtTimes, parseDagAttributes, parseRunCollection, parseToken } from './airflow.responses.js';
 
 const v2Run = {
   dag_run_id: 'manual__1',
@@ -63,8 +63,17 @@ describe('Airflow response checks', () => {
   });
 
   it('reads a DAG and a token', () => {
-    expect(parseDag({ dag_id: 'd', is_paused: false })).toEqual({ dagId: 'd', isPaused: false });
-    expect(() => parseDag([])).toThrow(AirflowBadResponseError);
+    expect(parseDagAttributes('v2', { dag_id: 'd', is_paused: false, tags: [{ name: 't', dag_id: 'd' }], owners: ['o'] })).toMatchObject({
+      dagId: 'd',
+      isPaused: false,
+      tags: ['t'],
+      owners: ['o'],
+      hasImportErrors: false,
+    });
+    expect(parseDagAttributes('v1', { dag_id: 'd', next_dagrun_create_after: '2026-01-01T00:00:00+00:00' }).nextRunAfter).toBe(
+      '2026-01-01T00:00:00+00:00',
+    );
+    expect(() => parseDagAttributes('v2', [])).toThrow(AirflowBadResponseError);
     expect(parseToken({ access_token: 'abc' })).toBe('abc');
     expect(() => parseToken({ access_token: '' })).toThrow(AirflowBadResponseError);
   });

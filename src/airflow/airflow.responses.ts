@@ -1,5 +1,5 @@
 import { AirflowBadResponseError } from './airflow.errors.js';
-import type { AirflowApiVersion, DagInfo, DagRun, TaskInstance } from './airflow.types.js';
+import type { AirflowApiVersion, DagAttributes, DagRun, TaskInstance } from './airflow.types.js';
 
 /*
  * Shape checks for the few Airflow answers we read. Only the fields we use are
@@ -57,6 +57,50 @@ export function parseRunCollection(version: AirflowApiVersion, body: unknown): D
   return body.dag_runs.map((run) => parseRun(version, run));
 }
 
+/**
+ * A page of runs and, on Airflow 3.3+, its `next_cursor`: a string while more pages follow, null on
+ * the last; undefined when the server has no cursor pagination (Airflow 2, Airflow 3.0 to 3.2).
+ */
+export function parseRunPage(version: AirflowApiVersion, body: unknown): { runs: DagRun[]; nextCursor: string | null | undefined } {
+  const runs = parseRunCollection(version, body);
+  const cursor = (body as Json).next_cursor;
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('DAG run list (next_cursor is not a string)');
+  return { runs, nextCursor: cursor };
+}
+
+/** A DAG of Airflow's DAG list (DAGResponse on v2, DAG on v1), reduced to the attributes we use. */
+export function parseDagAttributes(version: AirflowApiVersion, raw: unknown): DagAttributes {
+  const what = 'DAG';
+  if (!isObject(raw)) throw bad(what);
+  const tags = raw.tags ?? [];
+  const owners = raw.owners ?? [];
+  if (!Array.isArray(tags) || !Array.isArray(owners)) throw bad(`${what} (tags or owners is not a list)`);
+  const schedule = version === 'v2' ? optStr(raw, 'timetable_summary', what) : scheduleV1(raw.schedule_interval);
+  return {
+    dagId: str(raw, 'dag_id', what),
+    isPaused: typeof raw.is_paused === 'boolean' ? raw.is_paused : null,
+    hasImportErrors: raw.has_import_errors === true,
+    nextRunAfter: optStr(raw, version === 'v2' ? 'next_dagrun_run_after' : 'next_dagrun_create_after', what),
+    // v2 tags are {name, dag_id}, v1 tags {name}.
+    tags: tags.map((tag) => (isObject(tag) && typeof tag.name === 'string' ? tag.name : '')).filter((name) => name !== ''),
+    owners: owners.filter((owner): owner is string => typeof owner === 'string'),
+    schedule,
+    fileloc: optStr(raw, version === 'v2' ? 'relative_fileloc' : 'fileloc', what),
+  };
+}
+
+/** Airflow 2's schedule_interval: {__type: CronExpression|TimeDelta|RelativeDelta, value} or null. */
+function scheduleV1(value: unknown): string | null {
+  if (isObject(value) && typeof value.value === 'string') return value.value;
+  return null;
+}
+
+export function parseDagCollection(version: AirflowApiVersion, body: unknown): { dags: DagAttributes[]; total: number | null } {
+  if (!isObject(body) || !Array.isArray(body.dags)) throw bad('DAG list');
+  const total = typeof body.total_entries === 'number' ? body.total_entries : null;
+  return { dags: body.dags.map((dag) => parseDagAttributes(version, dag)), total };
+}
+
 export function parseTaskInstanceCollection(body: unknown): TaskInstance[] {
   if (!isObject(body) || !Array.isArray(body.task_instances)) throw bad('task instance list');
   return body.task_instances.map((raw) => {
@@ -66,15 +110,6 @@ export function parseTaskInstanceCollection(body: unknown): TaskInstance[] {
     if (typeof mapIndex !== 'number' || !Number.isInteger(mapIndex)) throw bad(`${what} (map_index is not an integer)`);
     return { taskId: str(raw, 'task_id', what), state: optStr(raw, 'state', what), mapIndex };
   });
-}
-
-export function parseDag(body: unknown): DagInfo {
-  if (!isObject(body)) throw bad('DAG');
-  const paused = body.is_paused;
-  return {
-    dagId: str(body, 'dag_id', 'DAG'),
-    isPaused: typeof paused === 'boolean' ? paused : null,
-  };
 }
 
 /** The access token of POST /auth/token. */

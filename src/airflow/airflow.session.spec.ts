@@ -30,6 +30,7 @@ function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promi
     apiVersion: 'auto',
     timeoutMs: 1000,
     healthCacheTtlMs: 0,
+    maxConcurrency: 4,
     priorityDagIds: ['Airflow_Lab2'],
     ...settings,
   };

@@ -8,7 +8,7 @@ import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError }
 import { errorDetail, jwtTimes, parseToken } from './airflow.responses.js';
 import { AirflowTransport, type AirflowExchange } from './airflow.transport.js';
 import type { AirflowApiVersion, AirflowAuthScheme, AirflowConnectionInfo } from './airflow.types.js';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight } from '../common/single-flight.js';
 
 /** Renew a token this long before it expires, so no request races its expiry... */
 const TOKEN_RENEW_MARGIN_MS = 30_000;

@@ -23,6 +23,7 @@ const CONFIG: AirflowConfig = {
   apiVersion: 'auto',
   timeoutMs: 50,
   healthCacheTtlMs: 0,
+  maxConcurrency: 4,
   priorityDagIds: ['Airflow_Lab2'],
 };
 

@@ -44,7 +44,11 @@ const CREDENTIAL_PATTERNS: RegExp[] = [
 ];
 
 /** A stable label for logs and metrics: no ids in it. */
-export type AirflowEndpoint = 'list_dag_runs' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
+export type AirflowEndpoint =
+  'list_dag_runs' | 'list_dag_runs_changed' | 'list_dags' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
+
+/** What everything waits on (token, version probe) and what readiness and failed-task links need: sockets of their own. */
+const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set(['auth_token', 'health', 'get_dag', 'list_task_instances']);
 
 type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
 
@@ -136,7 +140,7 @@ export class AirflowTransport implements OnApplicationShutdown {
       data: exchange.data,
       headers: { Accept: 'application/json', ...exchange.headers },
     };
-    const priority = exchange.priority === true || exchange.endpoint !== 'list_dag_runs';
+    const priority = exchange.priority === true || PRIORITY_ENDPOINTS.has(exchange.endpoint);
     const deadline = exchange.deadline ?? performance.now() + this.config.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();

@@ -20,11 +20,33 @@ export interface DagRun {
   runType: string | null;
 }
 
-/** What the service needs to know about a DAG. */
-export interface DagInfo {
+/** A DAG's attributes as Airflow's DAG list (or one DAG's details) gives them, the same for both API versions. */
+export interface DagAttributes {
   dagId: string;
   isPaused: boolean | null;
+  /** Whether the DAG's file currently fails to import. */
+  hasImportErrors: boolean;
+  /** When Airflow will create the next scheduled run (v2 `next_dagrun_run_after`, v1 `next_dagrun_create_after`); null when none is due. */
+  nextRunAfter: string | null;
+  tags: readonly string[];
+  owners: readonly string[];
+  /** Airflow's short description of the schedule (v2 `timetable_summary`, v1 `schedule_interval`'s value), for people. */
+  schedule: string | null;
+  /** The DAG's file, relative to the DAGs folder when Airflow says so. */
+  fileloc: string | null;
 }
+
+/** One page of a paged read, and what Airflow's clock said when it answered. */
+export interface AirflowPage<T> {
+  items: T[];
+  /** Where the next page starts; null on the last page. */
+  next: AirflowPageToken | null;
+  /** Airflow's clock at the answer (its `Date` header, epoch ms), or null when it sent none. */
+  serverTime: number | null;
+}
+
+/** Where a paged read goes on: Airflow 3.3's keyset cursor, or an offset on older servers. */
+export type AirflowPageToken = { cursor: string } | { offset: number };
 
 /** What the session has worked out about the server, for readiness details. */
 export interface AirflowConnectionInfo {

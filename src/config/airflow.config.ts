@@ -25,6 +25,8 @@ export interface AirflowConfig {
   apiVersion: AirflowApiVersionSetting;
   timeoutMs: number;
   healthCacheTtlMs: number;
+  /** Calls in flight to Airflow at once, apart from the priority lane (tokens, version probe, readiness). */
+  maxConcurrency: number;
   /** DAGs whose reads go on the priority lane: the one the pages and readiness are about (TARGET_DAG_ID). */
   priorityDagIds: string[];
 }
@@ -49,6 +51,8 @@ export function parseAirflowConfig(env: Env): AirflowConfig {
     timeoutMs: readInt(env, 'AIRFLOW_TIMEOUT_MS', 5000, 100, 120_000),
     // Readiness answers are reused as long as status answers.
     healthCacheTtlMs: readStatusCacheTtlMs(env),
+    // A real api-server answers a few dozen reads per second in all; four at a time never piles work up in it.
+    maxConcurrency: readInt(env, 'AIRFLOW_MAX_CONCURRENCY', 4, 1, 32),
     priorityDagIds: [readDagId(env, 'TARGET_DAG_ID', 'Airflow_Lab2')],
   };
 }

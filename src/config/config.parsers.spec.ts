@@ -25,6 +25,7 @@ describe('configuration', () => {
       apiVersion: 'auto',
       timeoutMs: 5000,
       healthCacheTtlMs: 2000,
+      maxConcurrency: 4,
       priorityDagIds: ['Airflow_Lab2'],
     });
     expect(parseDagStatusConfig({})).toEqual({

@@ -3,6 +3,7 @@ import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
 import type { EventsConfig } from './events.config.js';
 import type { HttpConfig } from './http.config.js';
+import type { MirrorConfig } from './mirror.config.js';
 import type { PortGuardConfig } from './port-guard.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
@@ -12,5 +13,6 @@ export interface AllConfig {
   dagStatus: DagStatusConfig;
   events: EventsConfig;
   http: HttpConfig;
+  mirror: MirrorConfig;
   portGuard: PortGuardConfig;
 }

@@ -16,7 +16,7 @@ import { ERROR_HEADERS, ErrorDto, UNAVAILABLE_HEADERS } from '../http/error.dto.
 import { DagIdPipe } from './dag-id.pipe.js';
 import { DagRunDto, DagRunsDto, DagStatusDto, StatusUnavailableDto } from './dag-status.dto.js';
 import { DagStatusService } from './dag-status.service.js';
-import { cacheControlFor } from './dag-status.store.js';
+import { cacheControlFor } from './dag-status.cache.js';
 import { RunsLimitPipe } from './runs-limit.pipe.js';
 
 const DAG_ID_PARAM = {

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorDto } from '../http/error.dto.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import { NOT_SUCCESS_REASONS, type DagHistory, type DagStatus, type StatusVerdict } from './dag-status.types.js';
+import { successEnd, type DagHistory, type DagStatus } from '../mirror/mirror.types.js';
+import { NOT_SUCCESS_REASONS, type StatusVerdict } from './dag-status.types.js';
 
 /** One DAG run, in Airflow's own field names. */
 export class DagRunDto {
@@ -151,16 +152,11 @@ export class DagStatusDto {
       note: run?.note ?? null,
       fetched_at: status.fetchedAt,
       last_finished: finished === null ? null : { run_id: finished.runId, state: finished.state, end_date: finished.endDate },
-      last_success_at: successEnd(history),
+      last_success_at: successEnd(history.lastSuccess),
       failed_tasks: history.failedTasks.map((task) => ({ task_id: task.taskId, state: task.state, log_url: task.logUrl })),
       stale: status.stale ?? null,
     };
   }
-}
-
-function successEnd(history: DagHistory): string | null {
-  const run = history.lastSuccess;
-  return run === null ? null : (run.endDate ?? run.startDate ?? run.runAfter ?? run.logicalDate);
 }
 
 export class DagRunsDto {

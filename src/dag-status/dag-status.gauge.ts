@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { Subscription } from 'rxjs';
 import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { DagStatusStore } from './dag-status.store.js';
+import { DagNotFoundError } from '../airflow/airflow.errors.js';
+import { MirrorStore } from '../mirror/mirror.store.js';
 
 /** Keeps the `airflow_dag_latest_run_state` gauge on each allowed DAG's latest state, from the store's changes. */
 @Injectable()
@@ -11,17 +12,18 @@ export class DagStatusGauge implements OnModuleInit, OnModuleDestroy {
   private subscription: Subscription | null = null;
 
   constructor(
-    private readonly store: DagStatusStore,
+    private readonly store: MirrorStore,
     private readonly metrics: MetricsService,
     private readonly config: ConfigService<AllConfig, true>,
   ) {}
 
   onModuleInit(): void {
-    // Every allowed DAG is on the gauge from the start, with no state at 1 until it is read.
+    // Every listed DAG is on the gauge from the start, with no state at 1 until it is read.
     for (const dagId of this.config.getOrThrow('dagStatus', { infer: true }).allowedDagIds) this.metrics.recordDagState(dagId, undefined);
     this.subscription = this.store.changes.subscribe((snapshot) => {
-      // A failed read says nothing about the DAG: its last known state stays.
-      if (snapshot.status !== null) this.metrics.recordDagState(snapshot.dagId, snapshot.status.run?.state ?? null);
+      // A DAG that left the watched set leaves the gauge; a failed read says nothing about the DAG: its last known state stays.
+      if (snapshot.error instanceof DagNotFoundError && !this.store.isAllowed(snapshot.dagId)) this.metrics.forgetDag(snapshot.dagId);
+      else if (snapshot.status !== null) this.metrics.recordDagState(snapshot.dagId, snapshot.status.run?.state ?? null);
     });
   }
 

@@ -1,7 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpFastLane, type FastAnswer, type FastRoute } from '../http/http.fast-lane.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { DagStatusStore, maxAgeOf, type DagSnapshot } from './dag-status.store.js';
+import type { DagSnapshot } from '../mirror/mirror.types.js';
+import { maxAgeOf } from './dag-status.cache.js';
+import { DagStatusService } from './dag-status.service.js';
 
 /** The status route as Nest names it, so that answers from either path share one metric label. */
 const DAG_STATUS_ROUTE = '/api/dags/:dagId/status';
@@ -20,7 +22,7 @@ interface Prepared {
 /**
  * `GET /api/dags/{dagId}/status` from the store's fresh snapshot, on the HTTP
  * fast lane: the same bytes as the Nest route (test/fast-path.e2e-spec.ts
- * compares them), made once per snapshot by the store. A DAG not read yet,
+ * compares them), made once per snapshot. A DAG not read yet,
  * expired, failed or not allowed goes to Nest, which reads Airflow or answers
  * the error.
  */
@@ -31,7 +33,7 @@ export class DagStatusHotPath implements FastRoute, OnModuleInit {
   private readonly prepared = new Map<string, Prepared>();
 
   constructor(
-    private readonly store: DagStatusStore,
+    private readonly status: DagStatusService,
     private readonly metrics: MetricsService,
     private readonly fastLane: HttpFastLane,
   ) {}
@@ -42,12 +44,13 @@ export class DagStatusHotPath implements FastRoute, OnModuleInit {
 
   answer(url: string): FastAnswer | undefined {
     const match = STATUS_PATH.exec(url);
-    const snapshot = match === null ? undefined : this.store.peek(match[1]);
-    if (snapshot?.json == null) return undefined;
+    const found = match === null ? undefined : this.status.peekStatus(match[1]);
+    if (found === undefined) return undefined;
+    const { snapshot } = found;
     this.metrics.recordCacheLookup(true);
     let prepared = this.prepared.get(snapshot.dagId);
     if (prepared?.snapshot !== snapshot) {
-      const { body, etag, length } = snapshot.json;
+      const { body, etag, length } = found.json;
       const answer = this.fastLane.prepare(
         ['Cache-Control', '', 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length, 'ETag', etag],
         body,

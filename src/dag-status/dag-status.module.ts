@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AirflowModule } from '../airflow/airflow.module.js';
 import { HttpEdgeModule } from '../http/http-edge.module.js';
+import { MirrorModule } from '../mirror/mirror.module.js';
 import { DagIdPipe } from './dag-id.pipe.js';
 import { DagStatusController } from './dag-status.controller.js';
 import { DagStatusGauge } from './dag-status.gauge.js';
 import { DagStatusHotPath } from './dag-status.hot-path.js';
 import { DagStatusService } from './dag-status.service.js';
-import { DagStatusStore } from './dag-status.store.js';
 import { StatusPageController } from './status-page.controller.js';
 
 @Module({
-  imports: [AirflowModule, HttpEdgeModule],
+  imports: [AirflowModule, MirrorModule, HttpEdgeModule],
   controllers: [StatusPageController, DagStatusController],
-  providers: [DagStatusStore, DagStatusService, DagStatusHotPath, DagStatusGauge, DagIdPipe],
+  providers: [DagStatusService, DagStatusHotPath, DagStatusGauge, DagIdPipe],
   // DagIdPipe: every route that takes a DAG id checks it alike.
-  exports: [DagStatusStore, DagStatusService, DagIdPipe],
+  exports: [MirrorModule, DagStatusService, DagIdPipe],
 })
 export class DagStatusModule {}

@@ -5,7 +5,8 @@ import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type Airfl
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { DagStatusService } from './dag-status.service.js';
-import type { DagSnapshot, DagStatusStore } from './dag-status.store.js';
+import type { MirrorStore } from '../mirror/mirror.store.js';
+import type { DagSnapshot } from '../mirror/mirror.types.js';
 
 function run(state: string, runId = 'r1'): DagRun {
   return {
@@ -25,11 +26,11 @@ function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): Dag
   const status = runs === null ? null : { dagId: 'Airflow_Lab2', run: runs[0] ?? null, fetchedAt: '2026-12-01T00:00:00.000Z' };
   return {
     dagId: 'Airflow_Lab2',
+    revision: 1,
     runs,
     error,
     status,
-    json: null,
-    pageSize: 1,
+    attributes: null,
     fetchedAt: '2026-12-01T00:00:00.000Z',
     expiresAt: Infinity,
     history: runs === null ? null : { lastFinished: null, lastSuccess: null, failedTasks: [] },
@@ -52,7 +53,7 @@ describe('DagStatusService', () => {
 
   const configured = (changes: Partial<typeof settings>): DagStatusService => {
     settings = { ...settings, ...changes };
-    const store = { read } as unknown as DagStatusStore;
+    const store = { read } as unknown as MirrorStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
     const config = {
       getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000, ...settings }),
@@ -63,7 +64,7 @@ describe('DagStatusService', () => {
   beforeEach(() => {
     settings = { maxSuccessAge: { defaultMs: null, perDag: {} }, verdictBasis: 'latest' };
     read = jest.fn();
-    const store = { read } as unknown as DagStatusStore;
+    const store = { read } as unknown as MirrorStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
     const config = {
       getOrThrow: () => ({

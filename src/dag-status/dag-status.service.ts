@@ -1,16 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import { ConfigService } from '@nestjs/config';
-import type { AirflowError } from '../airflow/airflow.errors.js';
+import etag from 'etag';
+import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
+import { MirrorStore } from '../mirror/mirror.store.js';
+import { staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
 import { DagStatusDto, StatusVerdictDto, type DagOverviewDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
-import { staleAt, successTime } from './dag-status.freshness.js';
-import { DagStatusStore, type DagSnapshot } from './dag-status.store.js';
-import type { DagHistory, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
+import type { NotSuccessReason, StatusVerdict } from './dag-status.types.js';
+
+/** The status route's answer, made once per snapshot rather than once per request. */
+export interface StatusRepresentation {
+  readonly body: string;
+  /** Its Content-Length. */
+  readonly length: string;
+  /** The weak ETag Express would send for `body` (its default `etag fn`). */
+  readonly etag: string;
+}
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
   no_run: 'The DAG has no run yet.',
@@ -36,9 +46,10 @@ const NO_HISTORY: DagHistory = { lastFinished: null, lastSuccess: null, failedTa
 export class DagStatusService {
   readonly targetDagId: string;
   private readonly config: DagStatusConfig;
+  private readonly representations = new WeakMap<DagSnapshot, StatusRepresentation>();
 
   constructor(
-    private readonly store: DagStatusStore,
+    private readonly store: MirrorStore,
     private readonly airflow: AirflowRepository,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -68,9 +79,39 @@ export class DagStatusService {
     throw new DagStatusUnavailableError(snapshot.error, DagStatusDto.from(known));
   }
 
-  /** Every allowed DAG, in the order of ALLOWED_DAG_IDS; an Airflow fault shows in that DAG's entry. */
+  /**
+   * The status route's body for a fresh, successful snapshot of the DAG, made once per snapshot;
+   * undefined when answering needs more than memory (nothing read yet, expired, failed, not watched).
+   */
+  peekStatus(dagId: string): { snapshot: DagSnapshot; json: StatusRepresentation } | undefined {
+    const snapshot = this.store.peek(dagId);
+    return snapshot === undefined ? undefined : { snapshot, json: this.representationOf(snapshot) };
+  }
+
+  /** The status route's body, length and ETag for a successful snapshot. */
+  representationOf(snapshot: DagSnapshot): StatusRepresentation {
+    let json = this.representations.get(snapshot);
+    if (json === undefined) {
+      const body = JSON.stringify(DagStatusDto.from(snapshot.status!));
+      const bytes = Buffer.from(body, 'utf8');
+      json = { body, length: String(bytes.length), etag: etag(bytes, { weak: true }) };
+      this.representations.set(snapshot, json);
+    }
+    return json;
+  }
+
+  /** Every watched DAG, ALLOWED_DAG_IDS first in its order; an Airflow fault shows in that DAG's entry. */
   async overviews(): Promise<DagOverviewDto[]> {
-    return Promise.all(this.store.allowedDagIds.map((dagId) => this.overview(dagId)));
+    const overviews = await Promise.all(
+      this.store.allowedDagIds.map((dagId) =>
+        // A DAG that left the watched set meanwhile is not listed.
+        this.overview(dagId).catch((caught: unknown) => {
+          if (caught instanceof DagNotFoundError && !this.store.isAllowed(dagId)) return null;
+          throw caught;
+        }),
+      ),
+    );
+    return overviews.filter((overview) => overview !== null);
   }
 
   /**
@@ -87,7 +128,7 @@ export class DagStatusService {
    * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
    */
   overviewChanges(dagIds: readonly string[]): Observable<DagOverviewDto> {
-    return this.store.watch(dagIds, RECENT_RUNS).pipe(map((snapshot) => this.describe(snapshot)));
+    return this.store.watch(dagIds).pipe(map((snapshot) => this.describe(snapshot)));
   }
 
   /** The overview of a DAG from one snapshot, judged now. */

@@ -1,3 +1,4 @@
+import { successEnd } from '../mirror/mirror.types.js';
 import type { StatusVerdict } from './dag-status.types.js';
 
 /** The page's only policy: one script of our own (/assets/live.js, live updates) that talks only to us, inline styles only. */
@@ -39,11 +40,6 @@ export function formatDuration(start: string | null, end: string | null, now: Da
   return parts.join(' ') + (end ? '' : ' (so far)');
 }
 
-function lastSuccessEnd(verdict: StatusVerdict): string | null {
-  const run = verdict.history.lastSuccess;
-  return run === null ? null : (run.endDate ?? run.startDate ?? run.runAfter);
-}
-
 /** The /success and /failure page: the verdict on the target DAG, everything escaped. */
 export function renderStatusPage(verdict: StatusVerdict, now = new Date()): string {
   const run = verdict.run;
@@ -61,7 +57,7 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
     ['Duration', escapeHtml(run ? formatDuration(run.startDate, run.endDate, now) : '—')],
     ['Note', escapeHtml(run?.note ?? '—')],
     ['Last finished', escapeHtml(finished ? `${finished.state}, ${finished.runId}, ended ${formatDate(finished.endDate)}` : '—')],
-    ['Last success', escapeHtml(verdict.history.lastSuccess ? `ended ${formatDate(lastSuccessEnd(verdict))}` : 'never')],
+    ['Last success', escapeHtml(verdict.history.lastSuccess ? `ended ${formatDate(successEnd(verdict.history.lastSuccess))}` : 'never')],
   ];
   if (verdict.history.failedTasks.length > 0) {
     const links = verdict.history.failedTasks.map(

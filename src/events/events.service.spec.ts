@@ -4,7 +4,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { AllConfig } from '../config/config.type.js';
 import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import type { DagStatusService } from '../dag-status/dag-status.service.js';
-import type { DagStatusStore } from '../dag-status/dag-status.store.js';
+import type { MirrorStore } from '../mirror/mirror.store.js';
 import type { StatusEvent } from './events.ring.js';
 import { EventsService } from './events.service.js';
 import type { EventsSink } from './events.stream.js';
@@ -19,7 +19,7 @@ function service(heartbeatMs = 60_000) {
   const status = {
     overviewChanges: ([d]: string[]): Observable<DagOverviewDto> => changes.get(d)!.asObservable(),
   } as unknown as DagStatusService;
-  const store = { allowedDagIds: DAGS, isAllowed: (d: string) => DAGS.includes(d) } as unknown as DagStatusStore;
+  const store = { allowedDagIds: DAGS, isAllowed: (d: string) => DAGS.includes(d) } as unknown as MirrorStore;
   const config = { getOrThrow: () => ({ maxStreams: 2, heartbeatMs }) } as unknown as ConfigService<AllConfig, true>;
   return { events: new EventsService(status, store, config), emit: (d: string, state: string) => changes.get(d)!.next(overview(d, state)) };
 }

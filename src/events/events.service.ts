@@ -13,7 +13,7 @@ import type { AllConfig } from '../config/config.type.js';
 import type { EventsConfig } from '../config/events.config.js';
 import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
-import { DagStatusStore } from '../dag-status/dag-status.store.js';
+import { MirrorStore } from '../mirror/mirror.store.js';
 import { EventsRing, type StatusEvent } from './events.ring.js';
 import { EventsStream, GREETING, HEARTBEAT, RETRY_MS, STATUS_EVENT, statusFrame, type EventsSink } from './events.stream.js';
 
@@ -59,8 +59,6 @@ export class EventsService implements BeforeApplicationShutdown {
   private readonly latest = new Map<string, StatusEvent>();
   /** The open streams, each offered every event of every channel (a DAG's latest again when a restarted channel finds nothing new). */
   private readonly streams = new Set<EventsStream>();
-  /** Every allowed DAG, one array for all the streams that want every DAG. */
-  private readonly allDagIds: readonly string[];
   /** The one heartbeat timer of all the streams, running while any is open. */
   private heartbeat: NodeJS.Timeout | null = null;
   private lastId = ID_BASE;
@@ -69,11 +67,10 @@ export class EventsService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly status: DagStatusService,
-    private readonly store: DagStatusStore,
+    private readonly store: MirrorStore,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('events', { infer: true });
-    this.allDagIds = Object.freeze([...store.allowedDagIds]);
   }
 
   /** Streams open now. */
@@ -86,7 +83,8 @@ export class EventsService implements BeforeApplicationShutdown {
    * @throws BadRequestException for a malformed id, DagNotFoundError (404) for one outside ALLOWED_DAG_IDS
    */
   dagIdsOf(query: unknown): readonly string[] {
-    if (query === undefined) return this.allDagIds;
+    // The store's own array (the same one until the watched set changes), shared by every stream of every DAG.
+    if (query === undefined) return this.store.allowedDagIds;
     const values = Array.isArray(query) ? query : [query];
     const ids: string[] = [];
     for (const value of values) {

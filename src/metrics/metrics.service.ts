@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Run states Airflow reports, plus "none" for a DAG without a run. */
-const KNOWN_STATES = ['none', 'queued', 'running', 'success', 'failed'];
+const KNOWN_STATES: ReadonlySet<string> = new Set(['none', 'queued', 'running', 'success', 'failed']);
 /** Latency buckets (seconds) from a cached answer (sub-ms) to AIRFLOW_TIMEOUT_MS territory. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -64,6 +64,41 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** A state outside KNOWN_STATES a DAG's gauge carries, to remove it with the DAG. */
+  private readonly otherStates = new Map<string, string>();
+
+  private readonly mirrorSyncs = new Counter({
+    name: 'airflow_status_mirror_syncs_total',
+    help: "Syncs of the mirror (one read of what changed across every watched DAG), by outcome: ok or the failure's reason",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly mirrorSyncDuration = new Histogram({
+    name: 'airflow_status_mirror_sync_duration_seconds',
+    help: 'Time one sync of the mirror took, DAG list included when it was read',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly mirrorSyncPages = new Counter({
+    name: 'airflow_status_mirror_change_pages_total',
+    help: 'Pages of changed runs read by the syncs (one per sync while little changes)',
+    registers: [this.registry],
+  });
+
+  private readonly mirrorFirstLoad = new Gauge({
+    name: 'airflow_status_mirror_first_load_seconds',
+    help: 'How long the first load of the mirror took (every watched DAG read whole)',
+    registers: [this.registry],
+  });
+
+  private readonly mirrorDags = new Gauge({
+    name: 'airflow_status_mirror_dags',
+    help: 'DAGs in the mirror after its first load',
+    registers: [this.registry],
+  });
+
   /**
    * The HTTP series bound to their labels, per method, route and status: unbound, prom-client
    * validates and hashes the labels on every call, a tenth of the hot path's cost. Bounded:
@@ -105,6 +140,25 @@ export class MetricsService {
     const current = state === undefined ? undefined : (state ?? 'none');
     const states = current === undefined ? KNOWN_STATES : new Set([...KNOWN_STATES, current]);
     for (const known of states) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
+    if (current !== undefined && !KNOWN_STATES.has(current)) this.otherStates.set(dagId, current);
+  }
+
+  /** A DAG that is no longer watched leaves the gauge. */
+  forgetDag(dagId: string): void {
+    for (const state of [...KNOWN_STATES, this.otherStates.get(dagId)])
+      if (state !== undefined) this.dagState.remove({ dag_id: dagId, state });
+    this.otherStates.delete(dagId);
+  }
+
+  recordMirrorSync(outcome: string, seconds: number, pages: number): void {
+    this.mirrorSyncs.inc({ outcome });
+    this.mirrorSyncDuration.observe(seconds);
+    this.mirrorSyncPages.inc(pages);
+  }
+
+  recordMirrorLoad(seconds: number, dags: number): void {
+    this.mirrorFirstLoad.set(seconds);
+    this.mirrorDags.set(dags);
   }
 
   metrics(): Promise<string> {

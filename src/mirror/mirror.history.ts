@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AirflowError } from '../airflow/airflow.errors.js';
+import { AirflowRepository } from '../airflow/airflow.repository.js';
+import type { DagRun } from '../airflow/airflow.types.js';
+import { SingleFlight } from '../common/single-flight.js';
+import type { AllConfig } from '../config/config.type.js';
+import { FINAL_STATES, isFinished, type DagHistory, type FailedTask } from './mirror.types.js';
+
+/** Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does. */
+export const RUNS_KEPT = 10;
+/** Task states that name what broke a failed run. */
+const FAILED_TASK_STATES = ['failed', 'upstream_failed'] as const;
+
+/**
+ * What the mirror knows of a DAG's history between syncs. `undefined`: not known (never read, or
+ * the run it was changed since), to be looked up; null: there is none.
+ */
+export interface KnownHistory {
+  lastFinished: DagRun | null | undefined;
+  lastSuccess: DagRun | null | undefined;
+  /** The failed tasks of a failed run, read once per run. */
+  failedTasks: { runId: string; tasks: readonly FailedTask[] } | null;
+}
+
+export const UNKNOWN_HISTORY: KnownHistory = { lastFinished: undefined, lastSuccess: undefined, failedTasks: null };
+
+/**
+ * The reads of one DAG that the changes feed cannot replace: its newest runs read whole (first
+ * load, a new DAG, reconciliation), the last finished run and last success when they are older
+ * than the runs kept, the failed tasks of a failed run (once per run), and more runs than the
+ * mirror keeps (cached for STATUS_CACHE_TTL_MS).
+ */
+@Injectable()
+export class MirrorHistory {
+  private readonly ttlMs: number;
+  private readonly longReads = new Map<string, { size: number; flight: SingleFlight<DagRun[]> }>();
+
+  constructor(
+    private readonly airflow: AirflowRepository,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.ttlMs = config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs;
+  }
+
+  /** The DAG's newest runs, newest first, as the mirror keeps them. @throws AirflowError */
+  newestRuns(dagId: string): Promise<DagRun[]> {
+    return this.airflow.listRuns(dagId, RUNS_KEPT);
+  }
+
+  /** The newest `count` runs (more than the mirror keeps), one shared read per DAG per TTL. @throws AirflowError */
+  async moreRuns(dagId: string, count: number): Promise<DagRun[]> {
+    let read = this.longReads.get(dagId);
+    if (read === undefined || read.size < count) {
+      read = { size: count, flight: new SingleFlight<DagRun[]>(this.ttlMs) };
+      this.longReads.set(dagId, read);
+    }
+    const size = read.size;
+    return read.flight.run(() => this.airflow.listRuns(dagId, size));
+  }
+
+  /**
+   * The history shown for `runs` (the DAG's newest, newest first): found among them where they
+   * hold it, else what was known, else looked up (a page that is not full holds every run there
+   * is). A lookup that fails leaves the value unknown, to be asked again at the next sync.
+   */
+  async resolve(dagId: string, runs: readonly DagRun[], known: KnownHistory): Promise<{ history: DagHistory; known: KnownHistory }> {
+    const complete = runs.length < RUNS_KEPT;
+    let lastFinished = runs.find(isFinished) ?? (complete ? null : known.lastFinished);
+    let lastSuccess = runs.find((run) => run.state === 'success') ?? (complete ? null : known.lastSuccess);
+    if (lastFinished === undefined) lastFinished = await this.lookUp(dagId, FINAL_STATES);
+    if (lastSuccess === undefined) {
+      lastSuccess = lastFinished?.state === 'success' ? lastFinished : await this.lookUp(dagId, ['success']);
+    }
+    const failedTasks = await this.failedTasksOf(dagId, lastFinished ?? null, known.failedTasks);
+    return {
+      history: { lastFinished: lastFinished ?? null, lastSuccess: lastSuccess ?? null, failedTasks: failedTasks?.tasks ?? [] },
+      known: { lastFinished, lastSuccess, failedTasks },
+    };
+  }
+
+  /** Drops what is kept for a DAG that is no longer watched. */
+  forget(dagId: string): void {
+    this.longReads.delete(dagId);
+  }
+
+  private async lookUp(dagId: string, states: readonly string[]): Promise<DagRun | null | undefined> {
+    try {
+      const [found] = await this.airflow.listRuns(dagId, 1, states);
+      return found ?? null;
+    } catch (caught) {
+      if (caught instanceof AirflowError) return undefined;
+      throw caught;
+    }
+  }
+
+  /** The failed tasks of `run` when it failed: read once per run; null when there are none to show. */
+  private async failedTasksOf(dagId: string, run: DagRun | null, known: KnownHistory['failedTasks']): Promise<KnownHistory['failedTasks']> {
+    if (run?.state !== 'failed') return null;
+    if (known?.runId === run.runId) return known;
+    let instances;
+    try {
+      instances = await this.airflow.listTaskInstances(dagId, run.runId, FAILED_TASK_STATES);
+    } catch (caught) {
+      // The run itself was read: without its tasks the answer is still worth giving; they are asked again next sync.
+      if (caught instanceof AirflowError) return null;
+      throw caught;
+    }
+    const seen = new Set<string>();
+    const tasks: FailedTask[] = [];
+    for (const instance of instances) {
+      // A mapped task fails once per index; one line per task names it, its first failed index is linked.
+      if (instance.state === null || seen.has(instance.taskId)) continue;
+      seen.add(instance.taskId);
+      tasks.push({
+        taskId: instance.taskId,
+        state: instance.state,
+        logUrl: this.airflow.taskLogUrl(dagId, run.runId, instance.taskId, instance.mapIndex),
+      });
+    }
+    return { runId: run.runId, tasks };
+  }
+}

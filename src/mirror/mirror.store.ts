@@ -1,0 +1,496 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Observable, Subject } from 'rxjs';
+import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
+import type { AllConfig } from '../config/config.type.js';
+import type { DagStatusConfig } from '../config/dag-status.config.js';
+import { maxSuccessAgeOf } from '../config/dag-status.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { MirrorHistory, RUNS_KEPT, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
+import { newestFirst, runOrder, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+
+/** One watched DAG in the mirror. */
+interface Entry {
+  readonly dagId: string;
+  /** Listed in ALLOWED_DAG_IDS (watched whatever Airflow says), rather than selected by WATCH_DAGS. */
+  explicit: boolean;
+  attributes: DagAttributes | null;
+  /** The newest runs, newest first (at most RUNS_KEPT); null until the DAG has been read whole. */
+  runs: DagRun[] | null;
+  known: KnownHistory;
+  history: DagHistory | null;
+  /** A failure of this DAG alone (Airflow does not know it, or its first read failed). */
+  error: AirflowError | null;
+  /** Runs changed since the history was resolved: resolved again at the end of the sync. */
+  dirty: boolean;
+  revision: number;
+  /** What the last revision showed, to count up only on a real change. */
+  shown: string;
+  /** The snapshot of the current revision and sync, made when first asked for. */
+  snapshot: DagSnapshot | null;
+  lastGood: DagSnapshot | null;
+  failingSince: string | null;
+  /** Waiters for the DAG's first whole read. */
+  loaded: Array<() => void> | null;
+  /** Whether a whole read is in flight: changes that come meanwhile wait in `pending` and are applied after it. */
+  loading: boolean;
+  pending: DagRun[];
+}
+
+/** Where the mirror's syncs stand, for every DAG at once. */
+interface SyncState {
+  /** When the last sync finished (ISO 8601), successful or not. */
+  at: string;
+  /** Epoch ms of the next sync. */
+  nextAt: number;
+  error: AirflowError | null;
+  failingSince: string | null;
+}
+
+/**
+ * The mirror of Airflow that every reader goes through: per watched DAG, its newest runs, history
+ * and attributes, kept current by MirrorSync (which reads only what changed) and readable
+ * synchronously. Each DAG has a revision that counts up when anything shown of it changes, and
+ * `changes` announces exactly those. The watched set is ALLOWED_DAG_IDS plus the DAGs WATCH_DAGS
+ * selects; a DAG outside it is answered like an unknown one, so nothing about it leaks.
+ */
+@Injectable()
+export class MirrorStore implements OnApplicationShutdown {
+  private readonly config: DagStatusConfig;
+  private readonly entries = new Map<string, Entry>();
+  private readonly changes$ = new Subject<DagSnapshot>();
+  private readonly explicitIds: readonly string[];
+  private sorted: readonly string[] | null = null;
+  private sync: SyncState;
+  /** Asks for a sync now and resolves when it is done; set by MirrorSync. */
+  private syncNow: () => Promise<void> = () => Promise.resolve();
+  /** Loads one DAG now (a reader waits for it); set by MirrorSync. */
+  private loadNow: (dagId: string) => void = () => undefined;
+
+  constructor(
+    private readonly history: MirrorHistory,
+    private readonly metrics: MetricsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.getOrThrow('dagStatus', { infer: true });
+    this.explicitIds = this.config.allowedDagIds;
+    for (const dagId of this.explicitIds) this.entries.set(dagId, newEntry(dagId, true));
+    this.sync = { at: new Date(0).toISOString(), nextAt: 0, error: null, failingSince: null };
+  }
+
+  /** Wired by MirrorSync: how a reader asks for fresh data. */
+  drive(syncNow: () => Promise<void>, loadNow: (dagId: string) => void): void {
+    this.syncNow = syncNow;
+    this.loadNow = loadNow;
+  }
+
+  /** The watched DAGs: ALLOWED_DAG_IDS in its order, then the DAGs WATCH_DAGS selects, by id. */
+  get allowedDagIds(): readonly string[] {
+    if (this.sorted === null) {
+      const selected = [...this.entries.values()].filter((entry) => !entry.explicit).map((entry) => entry.dagId);
+      this.sorted = Object.freeze([...this.explicitIds, ...selected.sort()]);
+    }
+    return this.sorted;
+  }
+
+  /** Whether the service may show `dagId` at all. */
+  isAllowed(dagId: string): boolean {
+    return this.entries.has(dagId);
+  }
+
+  /**
+   * The DAG's snapshot, at most STATUS_CACHE_TTL_MS old: when the last sync is older, the read
+   * waits for a new one (shared by every reader). Runs beyond the ones the mirror keeps are read
+   * from Airflow, once per DAG per TTL.
+   * @throws DagNotFoundError for a DAG that is not watched (Airflow is not asked)
+   */
+  async read(dagId: string, runs = 1): Promise<DagSnapshot> {
+    if (!this.entries.has(dagId)) throw new DagNotFoundError(dagId);
+    const expired = Date.now() >= this.sync.nextAt;
+    this.metrics.recordCacheLookup(!expired);
+    if (expired) await this.syncNow();
+    const entry = this.entries.get(dagId);
+    if (entry === undefined) throw new DagNotFoundError(dagId);
+    if (entry.runs === null && entry.error === null && this.sync.error === null) await this.firstRead(entry);
+    const snapshot = this.snapshotOf(entry);
+    if (runs <= RUNS_KEPT || snapshot.runs === null || snapshot.runs.length < RUNS_KEPT) return snapshot;
+    try {
+      return { ...snapshot, runs: await this.history.moreRuns(dagId, runs) };
+    } catch (caught) {
+      if (!(caught instanceof AirflowError)) throw caught;
+      return { ...snapshot, runs: null, status: null, history: null, error: caught, lastKnown: snapshot, failingSince: snapshot.fetchedAt };
+    }
+  }
+
+  /** The DAG's current snapshot when it is fresh and was read without failure; never waits or reads. */
+  peek(dagId: string): DagSnapshot | undefined {
+    const entry = this.entries.get(dagId);
+    if (entry === undefined || entry.runs === null || Date.now() >= this.sync.nextAt) return undefined;
+    const snapshot = this.snapshotOf(entry);
+    return snapshot.error === null ? snapshot : undefined;
+  }
+
+  /** Every change of any watched DAG, as a new revision's snapshot. */
+  get changes(): Observable<DagSnapshot> {
+    return this.changes$.asObservable();
+  }
+
+  /**
+   * The DAGs' snapshots as they change, starting with their current ones.
+   * @throws DagNotFoundError at once for a DAG that is not watched
+   */
+  watch(dagIds: readonly string[]): Observable<DagSnapshot> {
+    const unknown = dagIds.find((dagId) => !this.entries.has(dagId));
+    if (unknown !== undefined) throw new DagNotFoundError(unknown);
+    return new Observable<DagSnapshot>((subscriber) => {
+      const wanted = new Set(dagIds);
+      const delivered = new Map<string, number>();
+      const deliver = (snapshot: DagSnapshot): void => {
+        // A first read and a change may both bring the same revision: each goes out once.
+        if ((delivered.get(snapshot.dagId) ?? -1) >= snapshot.revision) return;
+        delivered.set(snapshot.dagId, snapshot.revision);
+        subscriber.next(snapshot);
+      };
+      const subscription = this.changes$.subscribe((snapshot) => {
+        if (wanted.has(snapshot.dagId)) deliver(snapshot);
+      });
+      for (const dagId of wanted) {
+        this.read(dagId).then(
+          (snapshot) => {
+            if (!subscriber.closed) deliver(snapshot);
+          },
+          () => undefined,
+        );
+      }
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.changes$.complete();
+  }
+
+  // ---- what MirrorSync tells the mirror ------------------------------------------------------
+
+  /** The explicit DAGs and those discovered, whether loaded or not. */
+  entryIds(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  /** Whether the DAG still has to be read whole (never read, or its read failed). */
+  needsLoad(dagId: string): boolean {
+    const entry = this.entries.get(dagId);
+    return entry !== undefined && entry.runs === null && !entry.loading && !(entry.error instanceof DagNotFoundError);
+  }
+
+  /** Whether the DAG has been read whole and is not being read again now (reconciliation may take it). */
+  isLoaded(dagId: string): boolean {
+    const entry = this.entries.get(dagId);
+    return entry !== undefined && entry.runs !== null && !entry.loading;
+  }
+
+  /** A whole read of the DAG starts: changes that come until it ends are kept for after it. */
+  beginRead(dagId: string): void {
+    const entry = this.entries.get(dagId);
+    if (entry !== undefined) entry.loading = true;
+  }
+
+  /**
+   * The DAGs Airflow lists now, with their attributes: the selected ones join (to be read whole),
+   * the ones no longer selected leave; explicit DAGs stay, and one Airflow does not know says so.
+   * @param complete whether `dags` is Airflow's whole list (a DAG missing from it is gone)
+   */
+  setDags(dags: readonly DagAttributes[], selected: (dag: DagAttributes) => boolean, complete: boolean): void {
+    const listed = new Map(dags.map((dag) => [dag.dagId, dag]));
+    for (const dag of dags) {
+      let entry = this.entries.get(dag.dagId);
+      if (entry === undefined) {
+        if (!selected(dag)) continue;
+        entry = newEntry(dag.dagId, false);
+        this.entries.set(dag.dagId, entry);
+        this.sorted = null;
+      } else if (!entry.explicit && !selected(dag)) {
+        this.remove(entry);
+        continue;
+      }
+      entry.attributes = dag;
+      if (entry.error instanceof DagNotFoundError) {
+        entry.error = null;
+        entry.runs = null;
+      }
+      this.settle(entry);
+    }
+    if (!complete) return;
+    for (const entry of [...this.entries.values()]) {
+      if (listed.has(entry.dagId)) continue;
+      if (entry.explicit) this.fail(entry, new DagNotFoundError(entry.dagId));
+      else this.remove(entry);
+    }
+  }
+
+  /** One DAG's attributes, or that Airflow does not know it (explicit DAGs, read one by one). */
+  setDag(dagId: string, dag: DagAttributes | DagNotFoundError): void {
+    const entry = this.entries.get(dagId);
+    if (entry === undefined) return;
+    if (dag instanceof DagNotFoundError) {
+      this.fail(entry, dag);
+      return;
+    }
+    entry.attributes = dag;
+    if (entry.error instanceof DagNotFoundError) {
+      entry.error = null;
+      entry.runs = null;
+    }
+    this.settle(entry);
+  }
+
+  /** A DAG read whole (first load, a new DAG, reconciliation): its newest runs replace what was kept. */
+  async setRuns(dagId: string, runs: DagRun[]): Promise<void> {
+    const entry = this.entries.get(dagId);
+    if (entry === undefined) return;
+    entry.runs = runs.sort(newestFirst).slice(0, RUNS_KEPT);
+    entry.error = null;
+    entry.failingSince = null;
+    entry.loading = false;
+    // Read whole, so nothing older is trusted: the history is looked up again where the runs lack it
+    // (the failed tasks of a run already read are kept: a finished run's tasks do not change).
+    entry.known = { ...UNKNOWN_HISTORY, failedTasks: entry.known.failedTasks };
+    // Changes the feed brought while the read was in flight may be newer than it: applied on top.
+    for (const run of entry.pending.splice(0)) this.applyRun(run);
+    const resolved = await this.history.resolve(dagId, entry.runs, entry.known);
+    if (this.entries.get(dagId) !== entry) return;
+    entry.history = resolved.history;
+    entry.known = resolved.known;
+    entry.dirty = false;
+    this.settle(entry);
+    for (const waiter of entry.loaded ?? []) waiter();
+    entry.loaded = null;
+  }
+
+  /** A DAG's whole read failed: Airflow does not know it, or the read met a fault (tried again next sync). */
+  failRead(dagId: string, error: AirflowError): void {
+    const entry = this.entries.get(dagId);
+    if (entry === undefined) return;
+    this.fail(entry, error);
+  }
+
+  /**
+   * A run created or changed since the last sync, from the changes feed: kept when it is among
+   * the DAG's newest, and remembered as its last success or last finished run when it is newer.
+   */
+  applyRun(run: DagRun): void {
+    const entry = this.entries.get(run.dagId);
+    if (entry === undefined) return;
+    if (entry.loading) {
+      entry.pending.push(run);
+      return;
+    }
+    if (entry.runs === null) return;
+    const runs = entry.runs;
+    const at = runs.findIndex((kept) => kept.runId === run.runId);
+    if (at >= 0) {
+      if (sameRun(runs[at], run)) return;
+      runs[at] = run;
+    } else if (runs.length < RUNS_KEPT || runOrder(run) > runOrder(runs[runs.length - 1])) {
+      runs.push(run);
+    }
+    runs.sort(newestFirst);
+    if (runs.length > RUNS_KEPT) runs.length = RUNS_KEPT;
+    entry.known = {
+      ...entry.known,
+      lastSuccess: newer(entry.known.lastSuccess, run, 'success'),
+      lastFinished: newerFinished(entry.known.lastFinished, run),
+    };
+    entry.dirty = true;
+  }
+
+  /** The end of a sync that read every change: the DAGs that changed are resolved and announced. */
+  async completeSync(at: Date, nextAt: number): Promise<void> {
+    const recovered = this.sync.error !== null;
+    this.sync = { at: at.toISOString(), nextAt, error: null, failingSince: null };
+    for (const entry of [...this.entries.values()]) {
+      const changed = entry.dirty;
+      if (changed && entry.runs !== null) {
+        const resolved = await this.history.resolve(entry.dagId, entry.runs, entry.known);
+        entry.history = resolved.history;
+        entry.known = resolved.known;
+        entry.dirty = false;
+      }
+      entry.snapshot = null;
+      // Staleness moves with time alone: a DAG with MAX_SUCCESS_AGE is judged again at every sync.
+      if (recovered || changed || maxSuccessAgeOf(this.config.maxSuccessAge, entry.dagId) !== null) this.settle(entry);
+    }
+  }
+
+  /** A sync that failed: every DAG shows the failure, with what was last seen of it. */
+  failSync(error: AirflowError, at: Date, nextAt: number): void {
+    const since = this.sync.error !== null ? this.sync.failingSince : at.toISOString();
+    this.sync = { at: at.toISOString(), nextAt, error, failingSince: since };
+    for (const entry of this.entries.values()) {
+      this.settle(entry);
+      // Readers waiting for a first read get the failure now rather than after the outage.
+      for (const waiter of entry.loaded ?? []) waiter();
+      entry.loaded = null;
+    }
+  }
+
+  /** Whether the last sync failed (whole reads then wait for one that works). */
+  isSyncFailing(): boolean {
+    return this.sync.error !== null;
+  }
+
+  /** Waits until the DAG has been read whole (or failed), asking for it now. */
+  private firstRead(entry: Entry): Promise<void> {
+    return new Promise<void>((resolve) => {
+      (entry.loaded ??= []).push(resolve);
+      this.loadNow(entry.dagId);
+    });
+  }
+
+  private fail(entry: Entry, error: AirflowError): void {
+    if (entry.error === null) entry.failingSince = new Date().toISOString();
+    entry.error = error;
+    entry.loading = false;
+    entry.pending.length = 0;
+    if (error instanceof DagNotFoundError) entry.runs = null;
+    this.settle(entry);
+    for (const waiter of entry.loaded ?? []) waiter();
+    entry.loaded = null;
+  }
+
+  /** A DAG that left the watched set: announced once more, as unknown, then forgotten. */
+  private remove(entry: Entry): void {
+    this.entries.delete(entry.dagId);
+    this.history.forget(entry.dagId);
+    this.sorted = null;
+    for (const waiter of entry.loaded ?? []) waiter();
+    entry.snapshot = null;
+    entry.error = new DagNotFoundError(entry.dagId);
+    entry.revision += 1;
+    this.changes$.next(this.snapshotOf(entry));
+  }
+
+  /** Counts the DAG's revision up and announces it when what it shows changed. */
+  private settle(entry: Entry): void {
+    entry.snapshot = null;
+    const shown = this.shownOf(entry);
+    if (shown === entry.shown) return;
+    entry.shown = shown;
+    // Not read yet and nothing failed: there is nothing to show, and nothing to announce.
+    if (shown === '') return;
+    entry.revision += 1;
+    const snapshot = this.snapshotOf(entry);
+    if (snapshot.error === null) entry.lastGood = snapshot;
+    this.changes$.next(snapshot);
+  }
+
+  /** Everything a reader shows of the DAG, apart from when it was read. */
+  private shownOf(entry: Entry): string {
+    const error = this.sync.error ?? entry.error;
+    if (error === null && entry.runs === null) return '';
+    const attributes = entry.attributes;
+    const attributesShown =
+      attributes === null
+        ? null
+        : [attributes.isPaused, attributes.hasImportErrors, attributes.nextRunAfter, attributes.tags, attributes.owners];
+    if (error !== null || entry.runs === null) {
+      const known = entry.lastGood?.history;
+      return JSON.stringify(['error', error?.reason ?? null, known == null ? null : this.staleAt(entry.dagId, known), attributesShown]);
+    }
+    const history = entry.history;
+    return JSON.stringify([
+      entry.runs.map((run) => [run.runId, run.state, run.startDate, run.endDate, run.note]),
+      history?.lastFinished?.runId ?? null,
+      history?.lastFinished?.state ?? null,
+      history?.lastSuccess?.runId ?? null,
+      (history?.failedTasks ?? []).map((task) => [task.taskId, task.state]),
+      history === null ? null : this.staleAt(entry.dagId, history),
+      attributesShown,
+    ]);
+  }
+
+  private staleAt(dagId: string, history: DagHistory): boolean | null {
+    return staleAt(this.config.maxSuccessAge, dagId, history, Date.now());
+  }
+
+  private snapshotOf(entry: Entry): DagSnapshot {
+    if (entry.snapshot !== null) return entry.snapshot;
+    const { dagId, revision, attributes } = entry;
+    const sync = this.sync;
+    const error = sync.error ?? entry.error;
+    let snapshot: DagSnapshot;
+    if (error !== null || entry.runs === null || entry.history === null) {
+      snapshot = {
+        dagId,
+        revision,
+        runs: null,
+        error: error ?? new DagNotFoundError(dagId),
+        status: null,
+        history: null,
+        attributes,
+        fetchedAt: sync.at,
+        expiresAt: sync.nextAt,
+        lastKnown: error instanceof DagNotFoundError ? null : entry.lastGood,
+        failingSince: sync.error !== null ? sync.failingSince : entry.failingSince,
+      };
+    } else {
+      const history = entry.history;
+      snapshot = {
+        dagId,
+        revision,
+        runs: entry.runs.slice(),
+        error: null,
+        status: { dagId, run: entry.runs[0] ?? null, fetchedAt: sync.at, history, stale: this.staleAt(dagId, history) },
+        history,
+        attributes,
+        fetchedAt: sync.at,
+        expiresAt: sync.nextAt,
+        lastKnown: null,
+        failingSince: null,
+      };
+    }
+    entry.snapshot = snapshot;
+    return snapshot;
+  }
+}
+
+function newEntry(dagId: string, explicit: boolean): Entry {
+  return {
+    dagId,
+    explicit,
+    attributes: null,
+    runs: null,
+    known: UNKNOWN_HISTORY,
+    history: null,
+    error: null,
+    dirty: false,
+    revision: 0,
+    shown: '',
+    snapshot: null,
+    lastGood: null,
+    failingSince: null,
+    loaded: null,
+    loading: false,
+    pending: [],
+  };
+}
+
+function sameRun(a: DagRun, b: DagRun): boolean {
+  return a.state === b.state && a.startDate === b.startDate && a.endDate === b.endDate && a.note === b.note && a.runAfter === b.runAfter;
+}
+
+/**
+ * The DAG's last run in `state` once `run` has changed: `run` when it is in that state and newer;
+ * unknown when `run` was that one and has left the state (cleared and re-run), so it is looked up.
+ */
+function newer(known: DagRun | null | undefined, run: DagRun, state: string): DagRun | null | undefined {
+  if (run.state === state) return known != null && runOrder(known) > runOrder(run) ? known : run;
+  return known?.runId === run.runId ? undefined : known;
+}
+
+function newerFinished(known: DagRun | null | undefined, run: DagRun): DagRun | null | undefined {
+  const finished = run.state === 'success' || run.state === 'failed';
+  if (finished) return known != null && runOrder(known) > runOrder(run) && known.runId !== run.runId ? known : run;
+  return known?.runId === run.runId ? undefined : known;
+}

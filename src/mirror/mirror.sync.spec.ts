@@ -1,0 +1,404 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { ConfigService } from '@nestjs/config';
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import type { AirflowRepository } from '../airflow/airflow.repository.js';
+import type { AirflowPage, AirflowPageToken, DagAttributes, DagRun, TaskInstance } from '../airflow/airflow.types.js';
+import type { AllConfig } from '../config/config.type.js';
+import { parseMirrorConfig } from '../config/mirror.config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { MirrorHistory } from './mirror.history.js';
+import { MirrorStore } from './mirror.store.js';
+import { MirrorSync, SYNC_OVERLAP_MS } from './mirror.sync.js';
+import type { DagSnapshot } from './mirror.types.js';
+
+const T0 = Date.UTC(2026, 11, 1, 12);
+const TTL = 2000;
+
+interface Row {
+  id: number;
+  run: DagRun;
+  /** On Airflow's clock. */
+  updatedAt: number;
+}
+
+/**
+ * Airflow in memory, as the repository sees it: runs with their primary key and `updated_at`,
+ * the changes feed paged by a keyset cursor (or by offset), a DAG list, a clock of its own.
+ */
+class MemoryAirflow {
+  rows: Row[] = [];
+  dags = new Map<string, DagAttributes>();
+  tasks = new Map<string, TaskInstance[]>();
+  /** Airflow's clock minus ours. */
+  skewMs = 0;
+  pageSize = 3;
+  cursor = true;
+  calls: string[] = [];
+  /** Fails every call while set; `failOnPage` fails the changes feed's n-th page (1-based) of each sync. */
+  down = false;
+  failOnPage: number | null = null;
+  /** Called between the pages of the changes feed, as if Airflow changed meanwhile. */
+  betweenPages: (() => void) | null = null;
+  private nextId = 0;
+  private page = 0;
+
+  now(): number {
+    return Date.now() + this.skewMs;
+  }
+
+  addDag(dagId: string, attributes: Partial<DagAttributes> = {}): void {
+    this.dags.set(dagId, {
+      dagId,
+      isPaused: false,
+      hasImportErrors: false,
+      nextRunAfter: null,
+      tags: [],
+      owners: [],
+      schedule: null,
+      fileloc: null,
+      ...attributes,
+    });
+  }
+
+  /** A run created or changed now (on Airflow's clock), or at `updatedAt`. */
+  put(dagId: string, runId: string, state: string, hour: number, updatedAt = this.now()): DagRun {
+    const run: DagRun = {
+      dagId,
+      runId,
+      state,
+      logicalDate: null,
+      runAfter: new Date(T0 - 100 * 3_600_000 + hour * 3_600_000).toISOString(),
+      startDate: null,
+      endDate: state === 'success' || state === 'failed' ? new Date(T0 - 100 * 3_600_000 + hour * 3_600_000 + 60_000).toISOString() : null,
+      note: null,
+      runType: 'scheduled',
+    };
+    const row = this.rows.find((r) => r.run.dagId === dagId && r.run.runId === runId);
+    if (row) Object.assign(row, { run, updatedAt });
+    else this.rows.push({ id: ++this.nextId, run, updatedAt });
+    return run;
+  }
+
+  delete(dagId: string, runId: string): void {
+    this.rows = this.rows.filter((r) => !(r.run.dagId === dagId && r.run.runId === runId));
+  }
+
+  repository(): AirflowRepository {
+    const check = (what: string): void => {
+      this.calls.push(what);
+      if (this.down) throw new AirflowUnreachableError('Airflow at http://airflow cannot be reached (ECONNREFUSED)');
+    };
+    return {
+      listRunsChanged: async (since: string | null, token: AirflowPageToken | null): Promise<AirflowPage<DagRun>> => {
+        check('changes');
+        this.page = token === null ? 1 : this.page + 1;
+        if (this.failOnPage === this.page) throw new AirflowUnreachableError('reset mid-page');
+        if (token !== null) this.betweenPages?.();
+        const from = since === null ? -Infinity : Date.parse(since);
+        const matching = this.rows.filter((r) => r.updatedAt >= from).sort((a, b) => a.id - b.id);
+        let start: number;
+        if (token === null) start = 0;
+        else if ('cursor' in token) start = matching.findIndex((r) => r.id > Number(token.cursor));
+        else start = token.offset;
+        if (start < 0) start = matching.length;
+        const items = matching.slice(start, start + this.pageSize);
+        let next: AirflowPageToken | null = null;
+        if (start + this.pageSize < matching.length) {
+          next = this.cursor ? { cursor: String(items[items.length - 1].id) } : { offset: start + this.pageSize };
+        }
+        return { items: items.map((r) => ({ ...r.run })), next, serverTime: Math.floor(this.now() / 1000) * 1000 };
+      },
+      listDags: async (offset: number) => {
+        check('dags');
+        const all = [...this.dags.values()].sort((a, b) => a.dagId.localeCompare(b.dagId));
+        const items = all.slice(offset, offset + 100);
+        return { items, next: offset + 100 < all.length ? { offset: offset + 100 } : null, serverTime: this.now(), total: all.length };
+      },
+      getDag: async (dagId: string) => {
+        check(`dag:${dagId}`);
+        const dag = this.dags.get(dagId);
+        if (!dag) throw new DagNotFoundError(dagId);
+        return dag;
+      },
+      listRuns: async (dagId: string, limit: number, states?: readonly string[]) => {
+        check(`runs:${dagId}${states ? `:${states.join('+')}` : ''}`);
+        if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
+        return this.rows
+          .filter((r) => r.run.dagId === dagId && (states === undefined || states.includes(r.run.state)))
+          .map((r) => ({ ...r.run }))
+          .sort((a, b) => Date.parse(b.runAfter!) - Date.parse(a.runAfter!))
+          .slice(0, limit);
+      },
+      listTaskInstances: async (dagId: string, runId: string) => {
+        check(`tasks:${dagId}:${runId}`);
+        return this.tasks.get(runId) ?? [];
+      },
+      taskLogUrl: (dagId: string, runId: string, taskId: string) => `ui/${dagId}/${runId}/${taskId}`,
+    } as unknown as AirflowRepository;
+  }
+}
+
+function configOf(env: Record<string, string>, allowed: string[]): ConfigService<AllConfig, true> {
+  const values: Partial<AllConfig> = {
+    dagStatus: {
+      targetDagId: allowed[0],
+      allowedDagIds: allowed,
+      cacheTtlMs: TTL,
+      maxSuccessAge: { defaultMs: null, perDag: {} },
+      verdictBasis: 'latest',
+    },
+    mirror: parseMirrorConfig(env),
+    airflow: { maxConcurrency: 2 } as AllConfig['airflow'],
+  };
+  return { getOrThrow: (key: keyof AllConfig) => values[key] } as unknown as ConfigService<AllConfig, true>;
+}
+
+/** Lets the un-awaited whole reads and their promises run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('MirrorSync and MirrorStore', () => {
+  let airflow: MemoryAirflow;
+  let store: MirrorStore;
+  let sync: MirrorSync;
+  let changes: DagSnapshot[];
+
+  const start = async (allowed = ['a', 'b'], env: Record<string, string> = {}): Promise<void> => {
+    const config = configOf(env, allowed);
+    const repository = airflow.repository();
+    const metrics = {
+      recordCacheLookup: () => undefined,
+      recordMirrorSync: () => undefined,
+      recordMirrorLoad: () => undefined,
+    } as unknown as MetricsService;
+    const scheduler = {
+      doesExist: () => false,
+      addTimeout: () => undefined,
+      deleteTimeout: () => undefined,
+    } as unknown as SchedulerRegistry;
+    store = new MirrorStore(new MirrorHistory(repository, config), metrics, config);
+    sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config);
+    store.changes.subscribe((snapshot) => changes.push(snapshot));
+    // The loop is driven by hand: syncs are called, not scheduled.
+    store.drive(
+      () => sync.syncNow(),
+      (dagId) => (sync as unknown as { loadFirst(id: string): void }).loadFirst(dagId),
+    );
+    await sync.syncNow();
+    await flush();
+  };
+
+  /** One sync, after the TTL: what a reader gets. */
+  const next = async (): Promise<void> => {
+    jest.advanceTimersByTime(TTL);
+    await sync.syncNow();
+    await flush();
+  };
+
+  const states = async (dagId: string): Promise<string[] | null> =>
+    (await store.read(dagId, 10)).runs?.map((r) => `${r.runId}:${r.state}`) ?? null;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'] });
+    airflow = new MemoryAirflow();
+    airflow.addDag('a');
+    airflow.addDag('b');
+    airflow.put('a', 'a1', 'success', 1, T0 - 3_600_000);
+    airflow.put('b', 'b1', 'failed', 1, T0 - 3_600_000);
+    changes = [];
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('loads each DAG once, then costs one call per sync while nothing changes, whatever the number of DAGs', async () => {
+    for (let i = 0; i < 30; i++) airflow.addDag(`d${i}`);
+    await start(['a', 'b', ...Array.from({ length: 30 }, (_, i) => `d${i}`)]);
+    expect(await states('a')).toEqual(['a1:success']);
+    expect(airflow.calls.filter((c) => c.startsWith('runs:'))).toHaveLength(32);
+    airflow.calls.length = 0;
+    await next();
+    await next();
+    expect(airflow.calls).toEqual(['changes', 'changes']);
+  });
+
+  it('answers a DAG that is not watched like an unknown one, without asking Airflow', async () => {
+    airflow.addDag('secret');
+    await start();
+    airflow.calls.length = 0;
+    await expect(store.read('secret')).rejects.toBeInstanceOf(DagNotFoundError);
+    expect(store.isAllowed('secret')).toBe(false);
+    expect(airflow.calls).toEqual([]);
+  });
+
+  it('applies a changed run at the next sync and announces the DAG once, with a higher revision', async () => {
+    await start();
+    const before = (await store.read('a')).revision;
+    changes.length = 0;
+    airflow.put('a', 'a2', 'running', 2);
+    await next();
+    expect(await states('a')).toEqual(['a2:running', 'a1:success']);
+    expect(changes.map((s) => s.dagId)).toEqual(['a']);
+    expect(changes[0].revision).toBe(before + 1);
+    await next();
+    expect(changes).toHaveLength(1);
+  });
+
+  it('reads every page when more runs changed than one page holds', async () => {
+    await start();
+    for (let i = 2; i <= 12; i++) airflow.put('a', `a${i}`, 'success', i);
+    await next();
+    expect((await states('a'))?.[0]).toBe('a12:success');
+    expect(await states('a')).toHaveLength(10);
+  });
+
+  it.each([
+    ['cursor', true],
+    ['offset', false],
+  ])('misses no run that changes during a sync (%s pages)', async (_mode, cursor) => {
+    airflow.cursor = cursor;
+    await start();
+    for (let i = 2; i <= 7; i++) airflow.put('b', `b${i}`, 'running', i);
+    // Between the pages of the next sync, a run already read changes again, and one more starts.
+    airflow.betweenPages = () => {
+      airflow.betweenPages = null;
+      airflow.put('b', 'b2', 'failed', 2);
+      airflow.put('a', 'a2', 'running', 2);
+    };
+    await next();
+    await next();
+    expect((await states('b'))?.find((r) => r.startsWith('b2:'))).toBe('b2:failed');
+    expect((await states('a'))?.[0]).toBe('a2:running');
+  });
+
+  it('loses nothing when Airflow fails in the middle of the pages, and says so meanwhile', async () => {
+    await start();
+    for (let i = 2; i <= 8; i++) airflow.put('a', `a${i}`, 'success', i);
+    airflow.failOnPage = 2;
+    await next();
+    const failed = await store.read('a');
+    expect(failed.error?.reason).toBe('airflow_unreachable');
+    expect(failed.lastKnown?.runs?.[0]?.runId).toBe('a1');
+    airflow.failOnPage = null;
+    await next();
+    expect((await states('a'))?.[0]).toBe('a8:success');
+  });
+
+  it("keeps its watermark on Airflow's clock: a skew of an hour either way misses nothing", async () => {
+    for (const skew of [3_600_000, -3_600_000]) {
+      airflow = new MemoryAirflow();
+      airflow.addDag('a');
+      airflow.addDag('b');
+      airflow.skewMs = skew;
+      changes = [];
+      await start();
+      airflow.put('a', 'a2', 'running', 2);
+      await next();
+      expect((await states('a'))?.[0]).toBe('a2:running');
+    }
+  });
+
+  it('catches a change committed late, with an updated_at just before the last sync began (the overlap)', async () => {
+    await start();
+    await next();
+    airflow.put('a', 'a2', 'success', 2, airflow.now() - SYNC_OVERLAP_MS / 2 - TTL);
+    await next();
+    expect((await states('a'))?.[0]).toBe('a2:success');
+  });
+
+  it("notices Airflow's clock going back (a restart on another host) and reads from its new time", async () => {
+    await start();
+    airflow.skewMs = -600_000;
+    airflow.put('a', 'a2', 'running', 2);
+    await next();
+    expect((await states('a'))?.[0]).toBe('a2:running');
+  });
+
+  it('removes a deleted run at reconciliation, which reads one DAG whole per background sync', async () => {
+    await start();
+    airflow.put('a', 'a2', 'running', 2);
+    await next();
+    airflow.delete('a', 'a2');
+    // Reconciliation takes the DAGs in turn: two of them, two turns.
+    const reconcile = (): void => (sync as unknown as { reconcileOne(): void }).reconcileOne();
+    reconcile();
+    await flush();
+    reconcile();
+    await flush();
+    expect(await states('a')).toEqual(['a1:success']);
+  });
+
+  it('with WATCH_DAGS, discovers matching DAGs, adds new ones within a DAG list period, and drops deleted ones', async () => {
+    airflow.addDag('etl_sales', { tags: ['finance'] });
+    airflow.addDag('etl_hr', { tags: ['people'] });
+    airflow.put('etl_sales', 's1', 'success', 1);
+    await start(['a'], { WATCH_DAGS: 'id:etl_*,tag:finance', DAG_LIST_PERIOD_MS: '10000' });
+    expect(store.allowedDagIds).toEqual(['a', 'etl_sales']);
+    expect(await states('etl_sales')).toEqual(['s1:success']);
+    await expect(store.read('etl_hr')).rejects.toBeInstanceOf(DagNotFoundError);
+
+    airflow.addDag('etl_budget', { tags: ['finance'] });
+    airflow.dags.delete('etl_sales');
+    for (let i = 0; i < 5; i++) await next();
+    expect(store.allowedDagIds).toEqual(['a', 'etl_budget']);
+    expect(await states('etl_budget')).toEqual([]);
+    expect(changes.find((s) => s.dagId === 'etl_sales' && s.error?.reason === 'dag_not_found')).toBeDefined();
+  });
+
+  it('says an explicitly listed DAG Airflow does not know is not found', async () => {
+    await start(['a', 'ghost']);
+    const ghost = await store.read('ghost');
+    expect(ghost.error).toBeInstanceOf(DagNotFoundError);
+  });
+
+  it('shows the failure while Airflow is down, with the last state seen, and catches up after', async () => {
+    await start();
+    airflow.down = true;
+    await next();
+    const down = await store.read('a');
+    expect(down.error?.reason).toBe('airflow_unreachable');
+    expect(down.failingSince).not.toBeNull();
+    airflow.put('a', 'a2', 'failed', 2);
+    airflow.down = false;
+    await next();
+    expect((await states('a'))?.[0]).toBe('a2:failed');
+  });
+
+  describe('history', () => {
+    it('takes the last success from the runs kept, and looks it up once when they hold none', async () => {
+      for (let i = 2; i <= 11; i++) airflow.put('a', `a${i}`, 'failed', i);
+      await start(['a']);
+      const history = (await store.read('a')).history;
+      expect(history?.lastSuccess?.runId).toBe('a1');
+      expect(history?.lastFinished?.runId).toBe('a11');
+      expect(airflow.calls.filter((c) => c === 'runs:a:success')).toHaveLength(1);
+      airflow.put('a', 'a12', 'failed', 12);
+      await next();
+      expect((await store.read('a')).history?.lastSuccess?.runId).toBe('a1');
+      expect(airflow.calls.filter((c) => c === 'runs:a:success')).toHaveLength(1);
+    });
+
+    it('looks the last success up again when that run is cleared and runs again', async () => {
+      airflow.put('a', 'a0', 'success', 0);
+      for (let i = 2; i <= 11; i++) airflow.put('a', `a${i}`, 'failed', i);
+      await start(['a']);
+      expect((await store.read('a')).history?.lastSuccess?.runId).toBe('a1');
+      airflow.put('a', 'a1', 'running', 1);
+      await next();
+      expect((await store.read('a')).history?.lastSuccess?.runId).toBe('a0');
+    });
+
+    it('reads the failed tasks of a failed run once', async () => {
+      airflow.tasks.set('a2', [{ taskId: 'train', state: 'failed', mapIndex: -1 }]);
+      await start(['a']);
+      airflow.put('a', 'a2', 'failed', 2);
+      await next();
+      await next();
+      expect((await store.read('a')).history?.failedTasks).toEqual([{ taskId: 'train', state: 'failed', logUrl: 'ui/a/a2/train' }]);
+      expect(airflow.calls.filter((c) => c.startsWith('tasks:'))).toHaveLength(1);
+    });
+  });
+});

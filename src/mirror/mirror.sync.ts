@@ -1,0 +1,303 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AirflowBadResponseError, AirflowError, AirflowTimeoutError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import { AirflowRepository } from '../airflow/airflow.repository.js';
+import type { AirflowPageToken, DagAttributes } from '../airflow/airflow.types.js';
+import type { AllConfig } from '../config/config.type.js';
+import { selects, type MirrorConfig } from '../config/mirror.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { MirrorHistory } from './mirror.history.js';
+import { MirrorStore } from './mirror.store.js';
+
+/**
+ * How far back each sync reads before the last one began, on Airflow's clock: its `Date` header has
+ * 1 s resolution, and a run's `updated_at` is set before its transaction commits.
+ */
+export const SYNC_OVERLAP_MS = 5000;
+/** The longest a failing or slow Airflow pushes the next background sync away. */
+const MAX_BACKOFF_MS = 60_000;
+/** The background period when STATUS_CACHE_TTL_MS is 0 (every read then syncs first). */
+const UNCACHED_PERIOD_MS = 1000;
+const TICK = 'mirror-sync';
+
+/**
+ * Keeps the MirrorStore current at a cost that does not grow with the number of DAGs. Every
+ * STATUS_CACHE_TTL_MS one sync reads, across every DAG at once, only the runs created or changed
+ * since the previous one (`~/dagRuns?updated_at_gte=`, paged, on Airflow's clock with an overlap).
+ * Every DAG_LIST_PERIOD_MS it reads the DAG list (which DAGs are watched, paused, import errors,
+ * next run). DAGs are read whole only when they join (the first load, a new DAG), and one per sync
+ * for reconciliation, which catches what a changes feed cannot show: a deleted run. Whole reads run
+ * a few at a time (AIRFLOW_MAX_CONCURRENCY), one at a time once Airflow is slow; a failing or slow
+ * Airflow spaces syncs out instead of adding calls.
+ */
+@Injectable()
+export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MirrorSync.name);
+  private readonly config: MirrorConfig;
+  private readonly periodMs: number;
+  private readonly ttlMs: number;
+  private readonly concurrency: number;
+  private readonly explicitIds: readonly string[];
+  /** Airflow's clock (epoch ms) when the last sync's read of changes began; null before the first. */
+  private watermark: number | null = null;
+  private nextDagList = 0;
+  private flight: Promise<void> | null = null;
+  private failures = 0;
+  private stopped = false;
+  /** DAGs to read whole, in order; the first ones are those a reader waits for. */
+  private readonly queue: string[] = [];
+  private loadsInFlight = 0;
+  /** Down to 1 when a whole read times out: Airflow is slow, so the first load goes gently. */
+  private loadLimit: number;
+  private firstLoad: { started: number; dags: number; peak: number } | null = null;
+  private reconcileCursor = 0;
+  private warnedNoDate = false;
+
+  constructor(
+    private readonly store: MirrorStore,
+    private readonly history: MirrorHistory,
+    private readonly airflow: AirflowRepository,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.getOrThrow('mirror', { infer: true });
+    this.ttlMs = config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs;
+    this.periodMs = this.ttlMs > 0 ? this.ttlMs : UNCACHED_PERIOD_MS;
+    this.concurrency = config.getOrThrow('airflow', { infer: true }).maxConcurrency;
+    this.loadLimit = this.concurrency;
+    this.explicitIds = config.getOrThrow('dagStatus', { infer: true }).allowedDagIds;
+  }
+
+  onApplicationBootstrap(): void {
+    this.store.drive(
+      () => this.syncNow(),
+      (dagId) => this.loadFirst(dagId),
+    );
+    this.schedule(0);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.scheduler.doesExist('timeout', TICK)) this.scheduler.deleteTimeout(TICK);
+  }
+
+  /** One sync, shared by every caller while it runs; never rejects. */
+  syncNow(): Promise<void> {
+    this.flight ??= this.sync().finally(() => {
+      this.flight = null;
+    });
+    return this.flight;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.scheduler.doesExist('timeout', TICK)) this.scheduler.deleteTimeout(TICK);
+    const timer = setTimeout(() => {
+      this.scheduler.deleteTimeout(TICK);
+      void this.tick();
+    }, delayMs);
+    timer.unref();
+    this.scheduler.addTimeout(TICK, timer);
+  }
+
+  /** The background loop: a sync, reconciliation of one DAG, the next tick (later when failing or slow). */
+  private async tick(): Promise<void> {
+    const started = Date.now();
+    await this.syncNow();
+    if (this.failures === 0) this.reconcileOne();
+    const tookMs = Date.now() - started;
+    // Fewer calls, not more: failures back off exponentially, and a slow sync keeps Airflow at most half busy with us.
+    const backoff = this.failures === 0 ? this.periodMs : Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** this.failures);
+    this.schedule(Math.max(backoff, 2 * tookMs) - tookMs);
+  }
+
+  private async sync(): Promise<void> {
+    const started = new Date();
+    const timer = performance.now();
+    try {
+      if (this.watermark === null) this.watermark = (await this.clock()) - SYNC_OVERLAP_MS;
+      if (started.getTime() >= this.nextDagList) {
+        await this.readDagList();
+        this.nextDagList = started.getTime() + this.config.dagListPeriodMs;
+      }
+      const pages = await this.readChanges();
+      await this.store.completeSync(started, Date.now() + this.ttlMs);
+      this.metrics.recordMirrorSync('ok', (performance.now() - timer) / 1000, pages);
+      if (this.failures > 0) this.logger.log('Mirror sync works again');
+      this.failures = 0;
+    } catch (caught) {
+      if (!(caught instanceof AirflowError)) {
+        // A bug: said loudly, and the next sync tries again rather than the loop dying.
+        this.logger.error(
+          `Mirror sync failed unexpectedly: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`,
+        );
+        return;
+      }
+      if (this.failures === 0) this.logger.warn(`Mirror sync failed: ${caught.message}`);
+      this.failures += 1;
+      this.metrics.recordMirrorSync(caught.reason, (performance.now() - timer) / 1000, 0);
+      this.store.failSync(caught, started, Date.now() + this.ttlMs);
+    }
+    this.pump();
+  }
+
+  /** Airflow's clock now, from an empty read of changes (nothing changes in the future). */
+  private async clock(): Promise<number> {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const page = await this.airflow.listRunsChanged(future, null);
+    return this.serverTime(page.serverTime);
+  }
+
+  private serverTime(time: number | null): number {
+    if (time !== null) return time;
+    if (!this.warnedNoDate) {
+      this.warnedNoDate = true;
+      this.logger.warn("Airflow's answers carry no Date header: the mirror's watermark follows this host's clock");
+    }
+    return Date.now();
+  }
+
+  /**
+   * Every run changed since the watermark (less the overlap), all pages, into the store; the
+   * watermark moves to Airflow's clock at the first page. Airflow's clock going back (a restart on
+   * another host) is noticed and read from again.
+   * @returns the pages read
+   */
+  private async readChanges(): Promise<number> {
+    let since = (this.watermark ?? 0) - SYNC_OVERLAP_MS;
+    let page: AirflowPageToken | null = null;
+    let pages = 0;
+    let clockAtStart: number | null = null;
+    for (;;) {
+      const answer = await this.airflow.listRunsChanged(new Date(since).toISOString(), page);
+      pages += 1;
+      if (clockAtStart === null) {
+        clockAtStart = this.serverTime(answer.serverTime);
+        if (clockAtStart < since) {
+          this.logger.warn("Airflow's clock went back; reading changes again from its new time");
+          since = clockAtStart - SYNC_OVERLAP_MS;
+          continue;
+        }
+      }
+      for (const run of answer.items) this.store.applyRun(run);
+      if (answer.next === null) break;
+      page = answer.next;
+    }
+    this.watermark = clockAtStart;
+    return pages;
+  }
+
+  /** Which DAGs are watched, and their attributes: the whole list with WATCH_DAGS, else each listed DAG. */
+  private async readDagList(): Promise<void> {
+    const selector = this.config.selector;
+    if (selector === null) {
+      await this.pool(this.explicitIds, this.concurrency, async (dagId) => {
+        try {
+          this.store.setDag(dagId, await this.airflow.getDag(dagId));
+        } catch (caught) {
+          if (!(caught instanceof DagNotFoundError)) throw caught;
+          this.store.setDag(dagId, caught);
+        }
+      });
+      return;
+    }
+    const dags: DagAttributes[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const page = await this.airflow.listDags(offset);
+      dags.push(...page.items);
+      offset = page.next !== null && 'offset' in page.next ? page.next.offset : null;
+    }
+    const before = new Set(this.store.entryIds());
+    this.store.setDags(dags, (dag) => selects(selector, dag), true);
+    const joined = [...this.store.entryIds()].filter((dagId) => !before.has(dagId));
+    if (joined.length > 0 && before.size > this.explicitIds.length) this.logger.log(`${joined.length} DAG(s) joined the watched set`);
+  }
+
+  /** Queues every DAG still to be read whole and runs the reads, a few at a time. */
+  private pump(): void {
+    if (this.stopped || this.store.isSyncFailing()) return;
+    for (const dagId of this.store.entryIds()) {
+      if (this.store.needsLoad(dagId) && !this.queue.includes(dagId)) this.queue.push(dagId);
+    }
+    if (this.firstLoad === null && this.queue.length > 0) this.firstLoad = { started: performance.now(), dags: this.queue.length, peak: 0 };
+    while (this.loadsInFlight < this.loadLimit && this.queue.length > 0) {
+      const dagId = this.queue.shift()!;
+      if (!this.store.needsLoad(dagId)) continue;
+      void this.readWhole(dagId);
+    }
+    if (this.loadsInFlight === 0 && this.queue.length === 0 && this.firstLoad !== null && this.firstLoad.dags > 0) {
+      const seconds = (performance.now() - this.firstLoad.started) / 1000;
+      this.logger.log(
+        `Mirror loaded ${this.firstLoad.dags} DAG(s) in ${seconds.toFixed(1)} s (at most ${this.firstLoad.peak} reads at once)`,
+      );
+      this.metrics.recordMirrorLoad(seconds, this.firstLoad.dags);
+      this.firstLoad.dags = 0;
+    }
+  }
+
+  /** A reader waits for this DAG: it goes first. */
+  private loadFirst(dagId: string): void {
+    const at = this.queue.indexOf(dagId);
+    if (at >= 0) this.queue.splice(at, 1);
+    this.queue.unshift(dagId);
+    this.pump();
+  }
+
+  /** One DAG read whole into the store (first load, a new DAG, reconciliation). */
+  private async readWhole(dagId: string): Promise<void> {
+    this.loadsInFlight += 1;
+    if (this.firstLoad !== null) this.firstLoad.peak = Math.max(this.firstLoad.peak, this.loadsInFlight);
+    this.store.beginRead(dagId);
+    try {
+      await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
+    } catch (caught) {
+      // Slow: the rest goes one at a time.
+      if (caught instanceof AirflowTimeoutError) this.loadLimit = 1;
+      if (caught instanceof AirflowError) this.store.failRead(dagId, caught);
+      else {
+        // A bug: said loudly; the DAG shows an error and is read again at the next sync, and the process lives on.
+        this.logger.error(
+          `Reading ${dagId} failed unexpectedly: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`,
+        );
+        this.store.failRead(dagId, new AirflowBadResponseError(`Reading ${dagId} failed unexpectedly`));
+      }
+    } finally {
+      this.loadsInFlight -= 1;
+      this.pump();
+    }
+  }
+
+  /** Reads one more DAG whole, in turn, when nothing else is being read: deleted runs leave the mirror. */
+  private reconcileOne(): void {
+    if (this.loadsInFlight > 0 || this.queue.length > 0) return;
+    const ids = this.store.allowedDagIds;
+    for (let tried = 0; tried < ids.length; tried++) {
+      const dagId = ids[this.reconcileCursor++ % ids.length];
+      if (this.store.isLoaded(dagId)) {
+        void this.readWhole(dagId);
+        return;
+      }
+    }
+  }
+
+  /** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all settle. */
+  private async pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const failures: unknown[] = [];
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++];
+        try {
+          await work(item);
+        } catch (caught) {
+          failures.push(caught);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failures.length > 0) throw failures[0];
+  }
+}
