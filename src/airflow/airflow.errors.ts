@@ -5,6 +5,7 @@
 export const AIRFLOW_FAILURE_REASONS = [
   'airflow_unreachable',
   'airflow_timeout',
+  'airflow_overloaded',
   'airflow_auth_refused',
   'config_mismatch',
   'airflow_bad_response',
@@ -26,6 +27,12 @@ export class AirflowUnreachableError extends AirflowError {
 export class AirflowTimeoutError extends AirflowError {
   readonly reason = 'airflow_timeout';
   override name = 'AirflowTimeoutError';
+}
+
+/** Airflow answered that it is too busy (HTTP 429): it is up, and asked to be left alone for a while. */
+export class AirflowOverloadedError extends AirflowError {
+  readonly reason = 'airflow_overloaded';
+  override name = 'AirflowOverloadedError';
 }
 
 /** Airflow refused the configured credentials (or the user lacks the permission). */

@@ -9,6 +9,7 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import {
   AirflowAuthError,
   AirflowBadResponseError,
+  AirflowOverloadedError,
   AirflowTimeoutError,
   AirflowUnreachableError,
   DagNotFoundError,
@@ -134,6 +135,7 @@ describe('AirflowTransport', () => {
       [403, 'auth_refused'],
       [404, 'not_found'],
       [405, 'bad_response'],
+      [429, 'overloaded'],
       [500, 'bad_response'],
       [502, 'unreachable'],
       [503, 'unreachable'],
@@ -169,6 +171,12 @@ describe('AirflowTransport', () => {
       expect(() => transport.json(answer(404), 'get_dag', 'd')).toThrow(DagNotFoundError);
       expect(() => transport.json(answer(404, { detail: 'Not Found' }), 'auth_token')).toThrow(
         new AirflowBadResponseError('Airflow answered auth_token with HTTP 404'),
+      );
+    });
+
+    it('tells an overloaded Airflow (HTTP 429) apart from an unreachable one', () => {
+      expect(() => transport.json(answer(429), 'list_dag_runs_changed')).toThrow(
+        new AirflowOverloadedError('Airflow at http://airflow:8080 is overloaded (HTTP 429)'),
       );
     });
 

@@ -11,6 +11,7 @@ import {
   AirflowAuthError,
   AirflowBadResponseError,
   AirflowError,
+  AirflowOverloadedError,
   AirflowTimeoutError,
   AirflowUnreachableError,
   DagNotFoundError,
@@ -50,7 +51,7 @@ export type AirflowEndpoint =
 /** What everything waits on (token, version probe) and what readiness and failed-task links need: sockets of their own. */
 const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set(['auth_token', 'health', 'get_dag', 'list_task_instances']);
 
-type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'unreachable' | 'bad_response';
+type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'overloaded' | 'unreachable' | 'bad_response';
 
 /** One request to Airflow. */
 export interface AirflowExchange {
@@ -194,6 +195,7 @@ export class AirflowTransport implements OnApplicationShutdown {
       );
     }
     if (status === 404 && dagId !== undefined) throw this.noteFailure(new DagNotFoundError(dagId));
+    if (status === 429) throw this.noteFailure(new AirflowOverloadedError(`Airflow at ${this.config.baseUrl} is overloaded (HTTP 429)`));
     // Airflow's own text (or a proxy's) can echo the request, credentials included: it goes to the log, scrubbed, never into a message.
     const detail = errorDetail(response.data);
     if (detail !== null) this.logger.debug(`Airflow answered ${endpoint} with HTTP ${status}: ${this.scrub(detail)}`);
@@ -280,6 +282,7 @@ function outcomeOf(status: number): AirflowCallOutcome {
   if (status < 300) return 'ok';
   if (status === 401 || status === 403) return 'auth_refused';
   if (status === 404) return 'not_found';
+  if (status === 429) return 'overloaded';
   if (status >= 502 && status <= 504) return 'unreachable';
   return 'bad_response';
 }

@@ -62,6 +62,8 @@ export class EventsService implements BeforeApplicationShutdown {
   /** The one heartbeat timer of all the streams, running while any is open. */
   private heartbeat: NodeJS.Timeout | null = null;
   private lastId = ID_BASE;
+  /** The set of every watched DAG, shared by the streams that want them all. */
+  private everyDag: { ids: readonly string[]; set: ReadonlySet<string> } | null = null;
   private admitted = 0;
   private closing = false;
 
@@ -147,10 +149,10 @@ export class EventsService implements BeforeApplicationShutdown {
     const trimmed = lastEventId?.trim() ?? '';
     const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
     const missed = resumeFrom === undefined ? undefined : this.ring.after(resumeFrom, this.lastId);
-    const stream = new EventsStream(sink, dagIds);
+    const stream = new EventsStream(sink, this.setOf(dagIds));
     // An unknown resume point is forgotten (an empty id resets the client's); a known one is kept.
     sink.hello(missed === undefined ? '' : String(resumeFrom));
-    for (const event of missed ?? []) if (dagIds.includes(event.dagId)) sink.event(event);
+    for (const event of missed ?? []) if (stream.dagIds.has(event.dagId)) sink.event(event);
     if (this.closing) {
       sink.end();
       return () => undefined;
@@ -181,6 +183,13 @@ export class EventsService implements BeforeApplicationShutdown {
         this.heartbeat = null;
       }
     };
+  }
+
+  /** The DAGs a stream wants as a set: one set for every stream of every DAG (while the watched set stays as it is). */
+  private setOf(dagIds: readonly string[]): ReadonlySet<string> {
+    if (dagIds !== this.store.allowedDagIds) return new Set(dagIds);
+    if (this.everyDag?.ids !== dagIds) this.everyDag = { ids: dagIds, set: new Set(dagIds) };
+    return this.everyDag.set;
   }
 
   /** Ends every stream at once, so that none holds up the drain or the exit, and refuses new ones. */

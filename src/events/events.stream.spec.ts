@@ -52,7 +52,7 @@ describe('the frames of a stream', () => {
 describe('EventsStream', () => {
   it('sends the events of the DAGs it wants that are newer than what it has, once', () => {
     const out = sink();
-    const stream = new EventsStream(out, ['a', 'b']);
+    const stream = new EventsStream(out, new Set(['a', 'b']));
     stream.lastSent = 10;
     for (const e of [event(9, 'a'), event(11, 'a'), event(12, 'c'), event(11, 'a'), event(13, 'b')]) stream.offer(e);
     expect(out.sent).toEqual([11, 13]);
@@ -60,7 +60,7 @@ describe('EventsStream', () => {
 
   it("sends a starting channel's first overview whatever its id, and only that one out of turn", () => {
     const out = sink();
-    const stream = new EventsStream(out, ['a', 'b']);
+    const stream = new EventsStream(out, new Set(['a', 'b']));
     stream.lastSent = 10;
     stream.wait('b');
     // The channel restarted and found nothing new: its first overview keeps the old id.

@@ -54,7 +54,7 @@ export class EventsStream {
   constructor(
     readonly sink: EventsSink,
     /** The DAGs it wants (shared, for a stream of every DAG, by every such stream). */
-    readonly dagIds: readonly string[],
+    readonly dagIds: ReadonlySet<string>,
   ) {}
 
   /** Marks a DAG whose channel has not had its first overview yet. */
@@ -64,7 +64,7 @@ export class EventsStream {
 
   /** Sends the event if the stream wants it and does not have it. */
   offer(event: StatusEvent): void {
-    if (!this.dagIds.includes(event.dagId)) return;
+    if (!this.dagIds.has(event.dagId)) return;
     const waiting = this.waiting?.indexOf(event.dagId) ?? -1;
     if (waiting >= 0) {
       this.waiting!.splice(waiting, 1);

@@ -20,6 +20,7 @@ const REASONS: Partial<Record<number, string>> = {
 const AIRFLOW_STATUS: Record<AirflowFailureReason, HttpStatus> = {
   airflow_unreachable: HttpStatus.SERVICE_UNAVAILABLE,
   airflow_timeout: HttpStatus.GATEWAY_TIMEOUT,
+  airflow_overloaded: HttpStatus.SERVICE_UNAVAILABLE,
   // Our credentials, not the client's: the service is unavailable until an operator fixes them.
   airflow_auth_refused: HttpStatus.SERVICE_UNAVAILABLE,
   // Likewise our settings: unavailable until an operator changes them.

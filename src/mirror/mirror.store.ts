@@ -60,6 +60,8 @@ export class MirrorStore implements OnApplicationShutdown {
   private readonly config: DagStatusConfig;
   private readonly entries = new Map<string, Entry>();
   private readonly changes$ = new Subject<DagSnapshot>();
+  /** Per DAG, the watchers of its changes: a change reaches its own watchers, not every watcher of every DAG. */
+  private readonly watchers = new Map<string, Set<(snapshot: DagSnapshot) => void>>();
   private readonly explicitIds: readonly string[];
   private sorted: readonly string[] | null = null;
   private sync: SyncState;
@@ -152,10 +154,10 @@ export class MirrorStore implements OnApplicationShutdown {
         delivered.set(snapshot.dagId, snapshot.revision);
         subscriber.next(snapshot);
       };
-      const subscription = this.changes$.subscribe((snapshot) => {
-        if (wanted.has(snapshot.dagId)) deliver(snapshot);
-      });
       for (const dagId of wanted) {
+        let listeners = this.watchers.get(dagId);
+        if (listeners === undefined) this.watchers.set(dagId, (listeners = new Set()));
+        listeners.add(deliver);
         this.read(dagId).then(
           (snapshot) => {
             if (!subscriber.closed) deliver(snapshot);
@@ -163,7 +165,13 @@ export class MirrorStore implements OnApplicationShutdown {
           () => undefined,
         );
       }
-      return () => subscription.unsubscribe();
+      return () => {
+        for (const dagId of wanted) {
+          const listeners = this.watchers.get(dagId);
+          listeners?.delete(deliver);
+          if (listeners?.size === 0) this.watchers.delete(dagId);
+        }
+      };
     });
   }
 
@@ -368,7 +376,12 @@ export class MirrorStore implements OnApplicationShutdown {
     entry.snapshot = null;
     entry.error = new DagNotFoundError(entry.dagId);
     entry.revision += 1;
-    this.changes$.next(this.snapshotOf(entry));
+    this.announce(this.snapshotOf(entry));
+  }
+
+  private announce(snapshot: DagSnapshot): void {
+    this.changes$.next(snapshot);
+    for (const deliver of this.watchers.get(snapshot.dagId) ?? []) deliver(snapshot);
   }
 
   /** Counts the DAG's revision up and announces it when what it shows changed. */
@@ -382,7 +395,7 @@ export class MirrorStore implements OnApplicationShutdown {
     entry.revision += 1;
     const snapshot = this.snapshotOf(entry);
     if (snapshot.error === null) entry.lastGood = snapshot;
-    this.changes$.next(snapshot);
+    this.announce(snapshot);
   }
 
   /** Everything a reader shows of the DAG, apart from when it was read. */
