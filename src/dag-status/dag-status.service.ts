@@ -30,7 +30,8 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   other_state: 'The latest run has not succeeded.',
   stale: 'The last success is older than MAX_SUCCESS_AGE allows.',
   airflow_unreachable: 'Airflow cannot be reached, so the state of the DAG is unknown.',
-  airflow_timeout: 'Airflow did not answer in time (it is slow or overloaded, or the network drops packets), so the state of the DAG is unknown.',
+  airflow_timeout:
+    'Airflow did not answer in time (it is slow or overloaded, or the network drops packets), so the state of the DAG is unknown.',
   airflow_overloaded: 'Airflow is up but overloaded (it asked for fewer requests), so the state of the DAG is unknown.',
   airflow_auth_refused: 'Airflow refused the credentials this service uses, so the state of the DAG is unknown.',
   config_mismatch: "This service's Airflow settings do not fit the Airflow it talks to, so the state of the DAG is unknown.",
@@ -48,6 +49,8 @@ export class DagStatusService {
   readonly targetDagId: string;
   private readonly config: DagStatusConfig;
   private readonly representations = new WeakMap<DagSnapshot, StatusRepresentation>();
+  /** Per DAG, its overview at a revision. */
+  private readonly overviewCache = new Map<string, { revision: number; overview: DagOverviewDto }>();
 
   constructor(
     private readonly store: MirrorStore,
@@ -101,18 +104,29 @@ export class DagStatusService {
     return json;
   }
 
-  /** Every watched DAG, ALLOWED_DAG_IDS first in its order; an Airflow fault shows in that DAG's entry. */
+  /**
+   * Every watched DAG, ALLOWED_DAG_IDS first in its order; an Airflow fault shows in that DAG's
+   * entry. From memory once the mirror is fresh: an overview is made again only when its DAG's
+   * revision moved.
+   */
   async overviews(): Promise<DagOverviewDto[]> {
-    const overviews = await Promise.all(
-      this.store.allowedDagIds.map((dagId) =>
-        // A DAG that left the watched set meanwhile is not listed.
+    await this.store.fresh();
+    const overviews: Array<DagOverviewDto | Promise<DagOverviewDto | null>> = [];
+    for (const dagId of this.store.allowedDagIds) {
+      const snapshot = this.store.current(dagId);
+      if (snapshot !== undefined) {
+        overviews.push(this.describe(snapshot));
+        continue;
+      }
+      overviews.push(
+        // Not read yet: waits for its first read. One that left the watched set meanwhile is not listed.
         this.overview(dagId).catch((caught: unknown) => {
           if (caught instanceof DagNotFoundError && !this.store.isAllowed(dagId)) return null;
           throw caught;
         }),
-      ),
-    );
-    return overviews.filter((overview) => overview !== null);
+      );
+    }
+    return (await Promise.all(overviews)).filter((overview) => overview !== null);
   }
 
   /**
@@ -132,8 +146,24 @@ export class DagStatusService {
     return this.store.watch(dagIds).pipe(map((snapshot) => this.describe(snapshot)));
   }
 
-  /** The overview of a DAG from one snapshot, judged now. */
-  describe(snapshot: DagSnapshot, now = new Date()): DagOverviewDto {
+  /**
+   * The overview of a DAG from one snapshot, judged now; reused while the DAG's revision stays
+   * (the mirror moves it when staleness flips), with the snapshot's own fetched_at.
+   */
+  describe(snapshot: DagSnapshot, now?: Date): DagOverviewDto {
+    const cached = now === undefined ? this.overviewCache.get(snapshot.dagId) : undefined;
+    if (cached?.revision === snapshot.revision) {
+      if (snapshot.error !== null || cached.overview.fetched_at === snapshot.fetchedAt) return cached.overview;
+      const overview = { ...cached.overview, fetched_at: snapshot.fetchedAt };
+      this.overviewCache.set(snapshot.dagId, { revision: snapshot.revision, overview });
+      return overview;
+    }
+    const overview = this.judgeOverview(snapshot, now ?? new Date());
+    this.overviewCache.set(snapshot.dagId, { revision: snapshot.revision, overview });
+    return overview;
+  }
+
+  private judgeOverview(snapshot: DagSnapshot, now: Date): DagOverviewDto {
     const verdict = this.judge(snapshot, now);
     const seen = snapshot.error === null ? snapshot : snapshot.lastKnown;
     return {

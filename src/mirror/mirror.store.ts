@@ -109,9 +109,7 @@ export class MirrorStore implements OnApplicationShutdown {
    */
   async read(dagId: string, runs = 1): Promise<DagSnapshot> {
     if (!this.entries.has(dagId)) throw new DagNotFoundError(dagId);
-    const expired = Date.now() >= this.sync.nextAt;
-    this.metrics.recordCacheLookup(!expired);
-    if (expired) await this.syncNow();
+    await this.fresh();
     const entry = this.entries.get(dagId);
     if (entry === undefined) throw new DagNotFoundError(dagId);
     if (entry.runs === null && entry.error === null && this.sync.error === null) await this.firstRead(entry);
@@ -123,6 +121,20 @@ export class MirrorStore implements OnApplicationShutdown {
       if (!(caught instanceof AirflowError)) throw caught;
       return { ...snapshot, runs: null, status: null, history: null, error: caught, lastKnown: snapshot, failingSince: snapshot.fetchedAt };
     }
+  }
+
+  /** Waits for a sync when the last one is older than STATUS_CACHE_TTL_MS (shared by every caller). */
+  async fresh(): Promise<void> {
+    const expired = Date.now() >= this.sync.nextAt;
+    this.metrics.recordCacheLookup(!expired);
+    if (expired) await this.syncNow();
+  }
+
+  /** The DAG's snapshot as the mirror holds it now, failures included; undefined while it has not been read yet (or is not watched). */
+  current(dagId: string): DagSnapshot | undefined {
+    const entry = this.entries.get(dagId);
+    if (entry === undefined || (entry.runs === null && entry.error === null && this.sync.error === null)) return undefined;
+    return this.snapshotOf(entry);
   }
 
   /** The DAG's current snapshot when it is fresh and was read without failure; never waits or reads. */
@@ -333,6 +345,13 @@ export class MirrorStore implements OnApplicationShutdown {
 
   /** A sync that failed: every DAG shows the failure, with what was last seen of it. */
   failSync(error: AirflowError, at: Date, nextAt: number): void {
+    if (this.sync.error === null) {
+      // What each DAG showed at the last sync that worked is what it shows as last seen.
+      for (const entry of this.entries.values()) {
+        entry.snapshot = null;
+        if (entry.runs !== null && entry.error === null) entry.lastGood = this.snapshotOf(entry);
+      }
+    }
     const since = this.sync.error !== null ? this.sync.failingSince : at.toISOString();
     this.sync = { at: at.toISOString(), nextAt, error, failingSince: since };
     for (const entry of this.entries.values()) {

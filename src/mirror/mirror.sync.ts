@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AirflowBadResponseError, AirflowError, AirflowTimeoutError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
-import type { AirflowPageToken, DagAttributes } from '../airflow/airflow.types.js';
+import type { AirflowPageToken, DagAttributes, DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { selects, type MirrorConfig } from '../config/mirror.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -170,6 +170,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     let page: AirflowPageToken | null = null;
     let pages = 0;
     let clockAtStart: number | null = null;
+    const changed: DagRun[] = [];
     for (;;) {
       const answer = await this.airflow.listRunsChanged(new Date(since).toISOString(), page);
       pages += 1;
@@ -181,10 +182,12 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
           continue;
         }
       }
-      for (const run of answer.items) this.store.applyRun(run);
+      changed.push(...answer.items);
       if (answer.next === null) break;
       page = answer.next;
     }
+    // Applied once every page is read: a sync that fails halfway shows nothing half-read.
+    for (const run of changed) this.store.applyRun(run);
     this.watermark = clockAtStart;
     return pages;
   }
