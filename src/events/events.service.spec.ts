@@ -68,6 +68,38 @@ describe('EventsService', () => {
     expect(first.got.map(([d, s]) => `${d}:${s}`)).toEqual(['b:success', 'a:failed', 'b:running']);
   });
 
+  it('sends a stream of every DAG the DAGs that join the watched set while it is open, and only to such streams', () => {
+    const ids = ['a'];
+    const subjects = new Map(['a', 'c'].map((d) => [d, new Subject<DagOverviewDto>()]));
+    const storeChanges = new Subject<{ dagId: string }>();
+    const status = { overviewChanges: ([d]: string[]) => subjects.get(d)!.asObservable() } as unknown as DagStatusService;
+    const store = {
+      get allowedDagIds() {
+        return ids;
+      },
+      isAllowed: (d: string) => ids.includes(d),
+      changes: storeChanges.asObservable(),
+    } as unknown as MirrorStore;
+    const config = { getOrThrow: () => ({ maxStreams: 5, heartbeatMs: 60_000 }) } as unknown as ConfigService<AllConfig, true>;
+    const events = new EventsService(status, store, config);
+    events.onModuleInit();
+    const everything = recorder();
+    const onlyA = recorder();
+    const close = events.open(events.dagIdsOf(undefined), undefined, everything);
+    events.open(['a'], undefined, onlyA);
+    subjects.get('a')!.next(overview('a', 'success'));
+    // The mirror discovers c: it joins the watched set and announces its first snapshot.
+    ids.push('c');
+    storeChanges.next({ dagId: 'c' });
+    subjects.get('c')!.next(overview('c', 'running'));
+    expect(everything.got.map(([d, st]) => `${d}:${st}`)).toEqual(['a:success', 'c:running']);
+    expect(onlyA.got.map(([d, st]) => `${d}:${st}`)).toEqual(['a:success']);
+    close();
+    subjects.get('c')!.next(overview('c', 'failed'));
+    expect(everything.got).toHaveLength(2);
+    events.onModuleDestroy();
+  });
+
   it('does not send a DAG again when a refresh tells nothing new', () => {
     const { events, emit } = service();
     const stream = recorder();

@@ -3,6 +3,8 @@ import {
   Injectable,
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
   type MessageEvent,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -52,7 +54,7 @@ interface Channel {
  * "Overview and fan-out"); a stream now holds one small object.
  */
 @Injectable()
-export class EventsService implements BeforeApplicationShutdown {
+export class EventsService implements BeforeApplicationShutdown, OnModuleInit, OnModuleDestroy {
   private readonly config: EventsConfig;
   private readonly ring = new EventsRing(RING_SIZE, ID_BASE);
   private readonly channels = new Map<string, Channel>();
@@ -62,8 +64,9 @@ export class EventsService implements BeforeApplicationShutdown {
   /** The one heartbeat timer of all the streams, running while any is open. */
   private heartbeat: NodeJS.Timeout | null = null;
   private lastId = ID_BASE;
-  /** The set of every watched DAG, shared by the streams that want them all. */
-  private everyDag: { ids: readonly string[]; set: ReadonlySet<string> } | null = null;
+  /** The streams that want every watched DAG, and the DAGs they follow (the set they share). */
+  private readonly every = { streams: new Set<EventsStream>(), dagIds: new Set<string>() };
+  private joined: Subscription | null = null;
   private admitted = 0;
   private closing = false;
 
@@ -149,7 +152,9 @@ export class EventsService implements BeforeApplicationShutdown {
     const trimmed = lastEventId?.trim() ?? '';
     const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
     const missed = resumeFrom === undefined ? undefined : this.ring.after(resumeFrom, this.lastId);
-    const stream = new EventsStream(sink, this.setOf(dagIds));
+    const every = dagIds === this.store.allowedDagIds;
+    if (every) this.followEvery(dagIds);
+    const stream = new EventsStream(sink, every ? this.every.dagIds : new Set(dagIds));
     // An unknown resume point is forgotten (an empty id resets the client's); a known one is kept.
     sink.hello(missed === undefined ? '' : String(resumeFrom));
     for (const event of missed ?? []) if (stream.dagIds.has(event.dagId)) sink.event(event);
@@ -163,7 +168,8 @@ export class EventsService implements BeforeApplicationShutdown {
     // start: a channel's first overview may come at once.
     stream.lastSent = this.lastId;
     this.streams.add(stream);
-    for (const dagId of dagIds) {
+    if (every) this.every.streams.add(stream);
+    for (const dagId of every ? [...this.every.dagIds] : dagIds) {
       const ready = this.channels.get(dagId)?.ready === true;
       const latest = ready && missed === undefined ? this.latest.get(dagId) : undefined;
       if (latest !== undefined) sink.event(latest);
@@ -177,7 +183,9 @@ export class EventsService implements BeforeApplicationShutdown {
       if (closed) return;
       closed = true;
       this.streams.delete(stream);
-      for (const dagId of dagIds) this.leave(dagId);
+      // A stream of every DAG also follows the DAGs that joined while it was open.
+      for (const dagId of every ? [...this.every.dagIds] : dagIds) this.leave(dagId);
+      if (every && this.every.streams.delete(stream) && this.every.streams.size === 0) this.every.dagIds.clear();
       if (this.streams.size === 0 && this.heartbeat !== null) {
         clearInterval(this.heartbeat);
         this.heartbeat = null;
@@ -185,11 +193,26 @@ export class EventsService implements BeforeApplicationShutdown {
     };
   }
 
-  /** The DAGs a stream wants as a set: one set for every stream of every DAG (while the watched set stays as it is). */
-  private setOf(dagIds: readonly string[]): ReadonlySet<string> {
-    if (dagIds !== this.store.allowedDagIds) return new Set(dagIds);
-    if (this.everyDag?.ids !== dagIds) this.everyDag = { ids: dagIds, set: new Set(dagIds) };
-    return this.everyDag.set;
+  /** Every DAG the streams of every DAG follow gets those streams on its channel: DAGs that joined the watched set since, too. */
+  private followEvery(dagIds: Iterable<string>): void {
+    for (const dagId of dagIds) {
+      if (this.every.dagIds.has(dagId)) continue;
+      this.every.dagIds.add(dagId);
+      for (let i = 0; i < this.every.streams.size; i++) this.join(dagId);
+    }
+  }
+
+  onModuleInit(): void {
+    // A DAG the mirror discovers reaches the streams of every DAG that are open.
+    this.joined = this.store.changes.subscribe((snapshot) => {
+      if (this.every.streams.size > 0 && !this.every.dagIds.has(snapshot.dagId) && this.store.isAllowed(snapshot.dagId)) {
+        this.followEvery([snapshot.dagId]);
+      }
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.joined?.unsubscribe();
   }
 
   /** Ends every stream at once, so that none holds up the drain or the exit, and refuses new ones. */
