@@ -4,7 +4,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowBadResponseError, DagNotFoundError } from './airflow.errors.js';
+import { AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
 import { AirflowRepository } from './airflow.repository.js';
 import type { AirflowApiCall, AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
@@ -81,6 +81,16 @@ describe('AirflowRepository', () => {
       expect(page.next).toEqual({ offset: 190 });
       send.mockResolvedValue(dated({ dag_runs: full.slice(0, 3), total_entries: 300 }));
       await expect(repository.listRunsChanged(null, { offset: 190 })).resolves.toMatchObject({ next: null });
+    });
+
+    it('names the Airflow 2 version it needs when the server refuses the updated_at filter', async () => {
+      version = 'v1';
+      send.mockResolvedValue(answer(400, { detail: 'Extra query parameter(s) updated_at_gte not in spec' }));
+      await expect(repository.listRunsChanged(null, null)).rejects.toThrow(
+        new AirflowConfigMismatchError(
+          'This Airflow 2 cannot list runs by updated_at (added in Airflow 2.6); the service needs Airflow 2.6 or later',
+        ),
+      );
     });
 
     it('has no clock without a Date header', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.type.js';
+import { AirflowConfigMismatchError } from './airflow.errors.js';
 import {
   parseDagAttributes,
   parseDagCollection,
@@ -113,6 +114,14 @@ export class AirflowRepository {
         params,
         deadline,
       });
+      if (version === 'v1' && response.status === 400) {
+        // Airflow 2 validates parameters strictly: before 2.6 it has no updated_at filter, the one thing a sync needs.
+        throw this.transport.noteFailure(
+          new AirflowConfigMismatchError(
+            'This Airflow 2 cannot list runs by updated_at (added in Airflow 2.6); the service needs Airflow 2.6 or later',
+          ),
+        );
+      }
       const { runs, nextCursor } = parseRunPage(version, this.transport.json(response, 'list_dag_runs_changed'));
       let next: AirflowPageToken | null = null;
       if (nextCursor !== undefined) next = nextCursor === null ? null : { cursor: nextCursor };
