@@ -48,8 +48,10 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   /** DAGs to read whole, in order; the first ones are those a reader waits for. */
   private readonly queue: string[] = [];
   private loadsInFlight = 0;
-  /** Down to 1 when a whole read times out: Airflow is slow, so the first load goes gently. */
+  /** Whole reads at once: halved when one times out (Airflow is slow), one more after each that works. */
   private loadLimit: number;
+  /** DAGs whose whole read failed, and when to try again (doubling per failure, a minute at most). */
+  private readonly retries = new Map<string, { at: number; failures: number }>();
   private firstLoad: { started: number; dags: number; peak: number } | null = null;
   private reconcileCursor = 0;
   private warnedNoDate = false;
@@ -222,8 +224,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   /** Queues every DAG still to be read whole and runs the reads, a few at a time. */
   private pump(): void {
     if (this.stopped || this.store.isSyncFailing()) return;
+    const now = Date.now();
     for (const dagId of this.store.entryIds()) {
-      if (this.store.needsLoad(dagId) && !this.queue.includes(dagId)) this.queue.push(dagId);
+      if (this.store.needsLoad(dagId) && (this.retries.get(dagId)?.at ?? 0) <= now && !this.queue.includes(dagId)) this.queue.push(dagId);
     }
     if (this.firstLoad === null && this.queue.length > 0) this.firstLoad = { started: performance.now(), dags: this.queue.length, peak: 0 };
     while (this.loadsInFlight < this.loadLimit && this.queue.length > 0) {
@@ -241,8 +244,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  /** A reader waits for this DAG: it goes first. */
+  /** A reader waits for this DAG: it goes first, whatever its backoff. */
   private loadFirst(dagId: string): void {
+    this.retries.delete(dagId);
     const at = this.queue.indexOf(dagId);
     if (at >= 0) this.queue.splice(at, 1);
     this.queue.unshift(dagId);
@@ -256,9 +260,13 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     this.store.beginRead(dagId);
     try {
       await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
+      this.retries.delete(dagId);
+      this.loadLimit = Math.min(this.concurrency, this.loadLimit + 1);
     } catch (caught) {
-      // Slow: the rest goes one at a time.
-      if (caught instanceof AirflowTimeoutError) this.loadLimit = 1;
+      // Slow: fewer at once. A DAG that fails is tried again later, not at every sync.
+      if (caught instanceof AirflowTimeoutError) this.loadLimit = Math.max(1, Math.floor(this.loadLimit / 2));
+      const failures = (this.retries.get(dagId)?.failures ?? 0) + 1;
+      this.retries.set(dagId, { at: Date.now() + Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** failures), failures });
       if (caught instanceof AirflowError) this.store.failRead(dagId, caught);
       else {
         // A bug: said loudly; the DAG shows an error and is read again at the next sync, and the process lives on.
