@@ -16,8 +16,8 @@ interface Entry {
   /** Listed in ALLOWED_DAG_IDS (watched whatever Airflow says), rather than selected by WATCH_DAGS. */
   explicit: boolean;
   attributes: DagAttributes | null;
-  /** The newest runs, newest first (at most RUNS_KEPT); null until the DAG has been read whole. */
-  runs: DagRun[] | null;
+  /** The newest runs, newest first (at most RUNS_KEPT); null until the DAG has been read whole. Replaced, never changed in place. */
+  runs: readonly DagRun[] | null;
   known: KnownHistory;
   history: DagHistory | null;
   /** A failure of this DAG alone (Airflow does not know it, or its first read failed). */
@@ -269,7 +269,7 @@ export class MirrorStore implements OnApplicationShutdown {
   async setRuns(dagId: string, runs: DagRun[]): Promise<void> {
     const entry = this.entries.get(dagId);
     if (entry === undefined) return;
-    entry.runs = runs.sort(newestFirst).slice(0, RUNS_KEPT);
+    entry.runs = [...runs].sort(newestFirst).slice(0, RUNS_KEPT);
     entry.error = null;
     entry.failingSince = null;
     entry.loading = false;
@@ -307,16 +307,14 @@ export class MirrorStore implements OnApplicationShutdown {
       return;
     }
     if (entry.runs === null) return;
-    const runs = entry.runs;
-    const at = runs.findIndex((kept) => kept.runId === run.runId);
+    // A new array, never one changed in place: snapshots made before share the old one.
+    const at = entry.runs.findIndex((kept) => kept.runId === run.runId);
     if (at >= 0) {
-      if (sameRun(runs[at], run)) return;
-      runs[at] = run;
-    } else if (runs.length < RUNS_KEPT || runOrder(run) > runOrder(runs[runs.length - 1])) {
-      runs.push(run);
+      if (sameRun(entry.runs[at], run)) return;
+      entry.runs = entry.runs.map((kept, i) => (i === at ? run : kept)).sort(newestFirst);
+    } else if (entry.runs.length < RUNS_KEPT || runOrder(run) > runOrder(entry.runs[entry.runs.length - 1])) {
+      entry.runs = [...entry.runs, run].sort(newestFirst).slice(0, RUNS_KEPT);
     }
-    runs.sort(newestFirst);
-    if (runs.length > RUNS_KEPT) runs.length = RUNS_KEPT;
     entry.known = {
       ...entry.known,
       lastSuccess: newer(entry.known.lastSuccess, run, 'success'),
@@ -471,7 +469,7 @@ export class MirrorStore implements OnApplicationShutdown {
       snapshot = {
         dagId,
         revision,
-        runs: entry.runs.slice(),
+        runs: entry.runs,
         error: null,
         status: { dagId, run: entry.runs[0] ?? null, fetchedAt: sync.at, history, stale: this.staleAt(dagId, history) },
         history,
