@@ -209,33 +209,38 @@ export function listDags(
   const order = dagOrder(v, q.all('order_by'));
   if (typeof order === 'string') return badRequest(v, order);
 
-  const matching = dagIds
-    .map((id) => model(id, attributesOf(id)))
-    .filter(
-      (d) =>
-        (!hideStale || !d.is_stale) &&
-        (paused === undefined || d.is_paused === paused) &&
-        (importErrors === undefined || d.has_import_errors === importErrors) &&
-        patterns.every((p) => p(d.dagId)) &&
-        (tags.length === 0 || (allTags ? tags.every((t) => d.tags.includes(t)) : tags.some((t) => d.tags.includes(t)))) &&
-        // DagModel.owners is one comma-joined string, matched with ILIKE '%owner%'.
-        (owners.length === 0 || owners.some((o) => d.owners.join(', ').toLowerCase().includes(o))),
+  const NONE: FakeDagAttributes = {};
+  const matching = dagIds.filter((id) => {
+    const a = attributesOf(id) ?? NONE;
+    const dagTags = a.tags ?? [];
+    return (
+      (!hideStale || !(a.is_stale ?? false)) &&
+      (paused === undefined || (a.is_paused ?? false) === paused) &&
+      (importErrors === undefined || (a.has_import_errors ?? false) === importErrors) &&
+      patterns.every((p) => p(id)) &&
+      (tags.length === 0 || (allTags ? tags.every((t) => dagTags.includes(t)) : tags.some((t) => dagTags.includes(t)))) &&
+      // DagModel.owners is one comma-joined string, matched with ILIKE '%owner%'.
+      (owners.length === 0 || owners.some((o) => (a.owners ?? ['airflow']).join(', ').toLowerCase().includes(o)))
     );
+  });
   // dagIds come sorted by id: the default order needs no sort.
   const sorted =
     q.all('order_by').length === 0
       ? matching
-      : [...matching].sort((a, b) => {
-          for (const { by, desc } of order) {
-            const x = by(a);
-            const y = by(b);
-            const c = x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
-            if (c !== 0) return desc ? -c : c;
-          }
-          return 0;
-        });
+      : matching
+          .map((id) => model(id, attributesOf(id)))
+          .sort((a, b) => {
+            for (const { by, desc } of order) {
+              const x = by(a);
+              const y = by(b);
+              const c = x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+              if (c !== 0) return desc ? -c : c;
+            }
+            return 0;
+          })
+          .map((d) => d.dagId);
   const page = sorted.slice(offset, offset + limit);
-  let bodies = page.map((d) => (v === 'v2' ? dagV2(d.dagId, attributesOf(d.dagId)) : dagV1(d.dagId, attributesOf(d.dagId))));
+  let bodies = page.map((id) => (v === 'v2' ? dagV2(id, attributesOf(id)) : dagV1(id, attributesOf(id))));
   // v1's `fields`: only those fields of each DAG (a list, comma-separated or repeated).
   const fields =
     v === 'v1'

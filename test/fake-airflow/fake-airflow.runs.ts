@@ -17,6 +17,8 @@ export interface RunRow {
   run: FakeDagRun;
   /** DagRun.updated_at, epoch ms on Airflow's clock. */
   updatedAt: number;
+  /** The run's times as epoch ms, parsed once for sorting (cleared when the run changes). */
+  times?: Record<'run_after' | 'logical_date' | 'execution_date' | 'start_date' | 'end_date', number | null>;
 }
 
 type SortValue = number | string | null;
@@ -29,6 +31,21 @@ interface SortKey {
 const time = (v: string | null): number | null => (v === null ? null : Date.parse(v));
 const byIdValue = (r: RunRow): SortValue => r.run.id;
 const byUpdatedValue = (r: RunRow): SortValue => r.updatedAt;
+/** A time of the run, parsed on first use. */
+function timeOf(field: keyof NonNullable<RunRow['times']>): (r: RunRow) => SortValue {
+  return (r) => {
+    const { run } = r;
+    r.times ??= {
+      run_after: time(run.run_after),
+      logical_date: time(run.logical_date),
+      // Airflow 2 has no run without execution date: its manual runs carry their trigger time.
+      execution_date: time(run.logical_date ?? run.run_after),
+      start_date: time(run.start_date),
+      end_date: time(run.end_date),
+    };
+    return r.times[field];
+  };
+}
 
 /**
  * The `order_by` attributes the fake sorts on, by the name Airflow resolves them to. Airflow answers 400 for
@@ -38,22 +55,21 @@ const byUpdatedValue = (r: RunRow): SortValue => r.updatedAt;
 const SORT_VALUES: Record<FakeApiVersion, Record<string, (row: RunRow) => SortValue>> = {
   v2: {
     id: byIdValue,
-    run_after: (r) => time(r.run.run_after),
-    logical_date: (r) => time(r.run.logical_date),
+    run_after: timeOf('run_after'),
+    logical_date: timeOf('logical_date'),
     updated_at: byUpdatedValue,
-    start_date: (r) => time(r.run.start_date),
-    end_date: (r) => time(r.run.end_date),
+    start_date: timeOf('start_date'),
+    end_date: timeOf('end_date'),
     dag_id: (r) => r.dagId,
     run_id: (r) => r.run.dag_run_id,
     state: (r) => r.run.state,
   },
-  // Airflow 2 has no run without execution date: its manual runs carry their trigger time.
   v1: {
     id: byIdValue,
-    execution_date: (r) => time(r.run.logical_date ?? r.run.run_after),
+    execution_date: timeOf('execution_date'),
     updated_at: byUpdatedValue,
-    start_date: (r) => time(r.run.start_date),
-    end_date: (r) => time(r.run.end_date),
+    start_date: timeOf('start_date'),
+    end_date: timeOf('end_date'),
     dag_id: (r) => r.dagId,
     run_id: (r) => r.run.dag_run_id,
     state: (r) => r.run.state,
@@ -175,16 +191,23 @@ function lowerBound<T>(items: readonly T[], below: (item: T) => boolean): number
 
 /** Whether two runs serve the same (the fake's id and updated_at, and the DAG's own fields aside). */
 function sameServed(served: FakeDagRun, next: FakeDagRun): boolean {
-  for (const k of new Set([...Object.keys(served), ...Object.keys(next)])) {
-    if (k === 'id' || k === 'updated_at' || k === 'dag_id' || k === 'dag_display_name') continue;
-    const a = (served as unknown as Record<string, unknown>)[k];
-    const b = (next as unknown as Record<string, unknown>)[k];
-    if (a !== b && (typeof a !== 'object' || typeof b !== 'object' || JSON.stringify(a) !== JSON.stringify(b))) return false;
+  const a = served as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  let keys = 0;
+  for (const k in b) {
+    if (k === 'updated_at') continue;
+    keys++;
+    if (k === 'id' || k === 'dag_id' || k === 'dag_display_name') continue;
+    const x = a[k];
+    const y = b[k];
+    if (x !== y && (typeof x !== 'object' || typeof y !== 'object' || JSON.stringify(x) !== JSON.stringify(y))) return false;
   }
-  return true;
+  // A field the new version lacks is a change too (served has no updated_at).
+  return keys === Object.keys(a).length;
 }
 
 function servedOf(dagId: string, run: FakeDagRun): FakeDagRun {
+  if (!('updated_at' in run)) return { ...run, dag_id: dagId, dag_display_name: dagId };
   const { updated_at: _updatedAt, ...served } = run;
   return { ...served, dag_id: dagId, dag_display_name: dagId };
 }
@@ -208,6 +231,8 @@ export class RunTable {
   /** Every row by (id, seq) and by (updated_at, id, seq); null until needed after a bulk change. */
   private idIndex: RunRow[] | null = null;
   private updatedIndex: RunRow[] | null = null;
+  /** Every row in the last other order asked across every DAG, until the next change. */
+  private otherOrder: { keys: string; rows: RunRow[] } | null = null;
   private lastSeq = 0;
 
   /**
@@ -234,7 +259,10 @@ export class RunTable {
           const changed = !sameServed(row.run, run);
           const idChanged = row.run.id !== run.id;
           const updatedAt = pinned ?? (changed ? now : row.updatedAt);
-          if (changed || idChanged) row.run = servedOf(dagId, run);
+          if (changed || idChanged) {
+            row.run = servedOf(dagId, run);
+            row.times = undefined;
+          }
           if (idChanged || updatedAt !== row.updatedAt) reorder = true;
           row.updatedAt = updatedAt;
         }
@@ -250,6 +278,7 @@ export class RunTable {
       this.idIndex = null;
       this.updatedIndex = null;
     }
+    this.otherOrder = null;
   }
 
   /** The rows of a DAG, in the order its array gives them; undefined for a DAG the table has not. */
@@ -263,6 +292,7 @@ export class RunTable {
 
   /** Replaces one run (found by its dag_run_id) or adds it at the end of its DAG, stamped `updatedAt`. */
   put(dagId: string, run: FakeDagRun, updatedAt: number): void {
+    this.otherOrder = null;
     const key = `${dagId}\u0000${run.dag_run_id}\u00000`;
     const row = this.rows.get(key);
     if (!row) {
@@ -279,6 +309,7 @@ export class RunTable {
     if (this.idIndex) removeSorted(this.idIndex, row, ID_KEYS);
     if (this.updatedIndex) removeSorted(this.updatedIndex, row, UPDATED_KEYS);
     row.run = servedOf(dagId, run);
+    row.times = undefined;
     row.updatedAt = updatedAt;
     if (this.idIndex) insertSorted(this.idIndex, row, ID_KEYS);
     if (this.updatedIndex) insertSorted(this.updatedIndex, row, UPDATED_KEYS);
@@ -357,9 +388,11 @@ export class RunTable {
       const from = floor === -Infinity ? 0 : lowerBound(index, (r) => r.updatedAt < floor);
       return walk(index, first.desc, match, from);
     }
-    return this.byId()
-      .filter(match)
-      .sort((a, b) => compareRows(q.keys, a, b));
+    const signature = q.keys.map((k) => (k.desc ? `-${k.name}` : k.name)).join();
+    if (this.otherOrder?.keys !== signature) {
+      this.otherOrder = { keys: signature, rows: [...this.byId()].sort((a, b) => compareRows(q.keys, a, b)) };
+    }
+    return this.otherOrder.rows.filter(match);
   }
 
   private byId(): RunRow[] {

@@ -42,17 +42,7 @@ import {
   taskInstanceV2,
 } from './fake-airflow.wire.js';
 
-export type {
-  FakeAirflowOptions,
-  FakeApiVersion,
-  FakeAuthMode,
-  FakeAuthScheme,
-  FakeCall,
-  FakeDagAttributes,
-  FakeDagRun,
-  FakeFault,
-  FakeTaskInstance,
-} from './fake-airflow.types.js';
+export type { FakeAirflowOptions, FakeCall, FakeDagAttributes, FakeDagRun } from './fake-airflow.types.js';
 
 const DEFAULTS: FakeAirflowOptions = {
   apiVersion: 'v2',
@@ -91,6 +81,9 @@ const V1_RUN_LIST_PARAMS = [
   'fields',
 ];
 
+/** Airflow 3's DagRunState values, and 'none' (a run without state), as its state filter takes them. */
+const DAG_RUN_STATES = ['queued', 'running', 'success', 'failed', 'none'];
+
 let lastRunId = 0;
 
 export class FakeAirflow {
@@ -114,7 +107,7 @@ export class FakeAirflow {
   private constructor(options: FakeAirflowOptions) {
     this.initial = options;
     this.options = options;
-    this.table.sync(options.dags, this.airflowNow());
+    this.useDags(options.dags);
   }
 
   static async start(options: Partial<FakeAirflowOptions> = {}): Promise<FakeAirflow> {
@@ -206,7 +199,7 @@ export class FakeAirflow {
    */
   setScenario(partial: Partial<FakeAirflowOptions>): void {
     this.options = { ...this.options, ...partial };
-    if (partial.dags) this.table.sync(this.options.dags, this.airflowNow());
+    if (partial.dags) this.useDags(partial.dags);
   }
 
   /**
@@ -238,7 +231,7 @@ export class FakeAirflow {
   /** Back to the options given to start() (runs diffed as by setScenario), with an empty call log. Tokens and the signing secret stay as they are. */
   reset(): void {
     this.options = this.initial;
-    this.table.sync(this.options.dags, this.airflowNow());
+    this.useDags(this.initial.dags);
     this.calls.length = 0;
   }
 
@@ -294,9 +287,15 @@ export class FakeAirflow {
     await this.listen(this.boundPort);
   }
 
+  /** Runs from the tests' `dags`, into a map of the fake's own that touchRun and addRun may change. */
+  private useDags(dags: FakeAirflowOptions['dags']): void {
+    this.options = { ...this.options, dags: { ...dags } };
+    this.table.sync(this.options.dags, this.airflowNow());
+  }
+
   private replaceRuns(dagId: string, runs: FakeDagRun[]): void {
-    // Copy on write: the arrays given to start() stay as they were, for reset().
-    this.options = { ...this.options, dags: { ...this.options.dags, [dagId]: runs } };
+    // The DAG's array is replaced, never changed: the tests' arrays stay as given (reset() goes back to them).
+    this.options.dags[dagId] = runs;
   }
 
   private stampOf(run: FakeDagRun): number {
@@ -471,6 +470,11 @@ export class FakeAirflow {
       lte: query.time('updated_at_lte'),
       lt: v === 'v2' ? query.time('updated_at_lt') : undefined,
     };
+    const states = query.all('state');
+    // Airflow 3 checks the states against DagRunState (a 422 whose detail is a string, unlike pydantic's).
+    if (v === 'v2' && states.some((s) => !DAG_RUN_STATES.includes(s))) {
+      return httpError(422, `Invalid value for state. Valid values are ${DAG_RUN_STATES.slice(0, -1).join(', ')}`);
+    }
     const all = dagId === '~';
     if (v === 'v2' && !all && !this.table.runsOf(dagId)) return httpError(404, `The Dag with ID: \`${dagId}\` was not found`);
     const keys = resolveRunOrder(v, query.all('order_by'));
@@ -478,7 +482,7 @@ export class FakeAirflow {
     const cursor = v === 'v2' && cursorPagination ? query.get('cursor') : undefined;
     const page = this.table.select(all ? null : dagId, {
       keys,
-      states: query.all('state'),
+      states,
       updated,
       limit,
       page: cursor === undefined ? { offset } : { cursor },

@@ -15,7 +15,7 @@ export type Reply =
 const AIRFLOW2_VERSION = '2.10.5';
 
 /** [api] fallback_page_limit: 50 on Airflow 3, 100 on Airflow 2. */
-export const DEFAULT_LIMIT: Record<FakeApiVersion, number> = { v2: 50, v1: 100 };
+const DEFAULT_LIMIT: Record<FakeApiVersion, number> = { v2: 50, v1: 100 };
 /** [api] maximum_page_limit, 100 on both. */
 const MAX_PAGE_LIMIT = 100;
 
@@ -97,10 +97,6 @@ export class Query {
     private readonly v: FakeApiVersion,
     readonly params: URLSearchParams,
   ) {}
-
-  has(name: string): boolean {
-    return this.params.has(name);
-  }
 
   get(name: string): string | undefined {
     return this.params.get(name) ?? undefined;
