@@ -1,98 +1,48 @@
 /**
  * A fake Apache Airflow REST API, for what the real one (scripts/airflow/airflow.sh) cannot easily be made to
  * do: hang, reset, answer garbage or 500, expire or invalidate tokens, not know a DAG, speak Airflow 2, answer
- * slowly. It serves only what the service calls:
+ * slowly, hold thousands of DAGs, skew its clock. It serves only what the service calls:
  *
  *   GET  /api/v2/monitor/health, /api/v1/health   version detection (no auth)
  *   POST /auth/token                              Airflow 3 login (absent on Airflow 2: 404)
- *   GET  /api/{v}/dags/{dag_id}                   readiness
- *   GET  /api/{v}/dags/{dag_id}/dagRuns?order_by=&limit=&state=   (state repeatable)
+ *   GET  /api/{v}/dags                            the DAG list (fake-airflow.dags.ts: filters, order, pages)
+ *   GET  /api/{v}/dags/{dag_id}                   one DAG (readiness)
+ *   GET  /api/{v}/dags/{dag_id}/dagRuns           a DAG's runs, or every DAG's for `~` (fake-airflow.runs.ts):
+ *        state (repeatable), updated_at_gte/_lte (v2 also _gt/_lt), order_by, limit, offset; v2 also `cursor`
  *   GET  /api/{v}/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances?state=&limit=
+ *
+ * Every answer carries a `Date` header on Airflow's clock (`now() + clockSkewMs`), as uvicorn and gunicorn
+ * send one. Runs keep an updated_at on that clock (not served, as Airflow serves none).
  *
  * v2 = Airflow 3.3 api-server: JWT, FastAPI `{"detail"}` errors; its bodies are checked against the OpenAPI
  * documents of the installed Airflow by fake-airflow.e2e-spec.ts. v1 = Airflow 2.10 webserver: HTTP basic,
- * RFC 7807 problem+json errors, written from its documented API (Airflow 3 ships no v1 spec to check them by).
+ * RFC 7807 problem+json errors, strict parameters, written from its documented API (Airflow 3 ships no v1
+ * spec to check them by).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { dagV1, dagV2, listDags } from './fake-airflow.dags.js';
+import { RunTable, resolveRunOrder, stampOf, TOTAL_ENTRIES_LIMIT } from './fake-airflow.runs.js';
+import type { FakeAirflowOptions, FakeAuthScheme, FakeCall, FakeDagAttributes, FakeDagRun } from './fake-airflow.types.js';
+import {
+  airflow2Time,
+  badRequest,
+  faultReply,
+  httpError,
+  iso,
+  json,
+  problem,
+  Query,
+  QueryError,
+  type Reply,
+  runV1,
+  runV2,
+  taskInstanceV1,
+  taskInstanceV2,
+} from './fake-airflow.wire.js';
 
-export type FakeApiVersion = 'v2' | 'v1';
-/**
- * The credentials accepted. Real Airflow 3 accepts only 'jwt' on /api/v2 ('basic' there stands for FAB's
- * basic-auth backend); on v1 every mode but 'none' and 'session' means HTTP basic, as on Airflow 2.
- * 'session' (v1 only): Airflow 2's default [api] auth_backends, session only, so HTTP basic is refused whatever the password.
- */
-export type FakeAuthMode = 'jwt' | 'basic' | 'jwt+basic' | 'none' | 'session';
-/**
- * What every request gets instead of its answer. 'echo' is a careless proxy (or server): a 400 whose `detail`
- * repeats the request, its Authorization header and body (the login's password) included.
- */
-export type FakeFault = 'none' | 'hang' | 'garbage' | 'http500' | 'reset' | 'echo';
-export type FakeAuthScheme = 'bearer' | 'basic' | 'none';
-
-/** A DAG run as Airflow 3's DAGRunResponse, plus its primary key `id` (the sort tie-breaker; not served). */
-export interface FakeDagRun {
-  id: number;
-  dag_run_id: string;
-  dag_id: string;
-  logical_date: string | null;
-  queued_at: string | null;
-  start_date: string | null;
-  end_date: string | null;
-  duration: number | null;
-  data_interval_start: string | null;
-  data_interval_end: string | null;
-  run_after: string;
-  last_scheduling_decision: string | null;
-  /** Only the run types both API versions have. */
-  run_type: 'scheduled' | 'manual' | 'backfill';
-  state: 'queued' | 'running' | 'success' | 'failed';
-  triggered_by: 'timetable' | 'rest_api' | 'backfill';
-  triggering_user_name: string | null;
-  conf: Record<string, unknown> | null;
-  note: string | null;
-  dag_versions: [];
-  bundle_version: string | null;
-  dag_display_name: string;
-  partition_key: string | null;
-  partition_date: string | null;
-}
-
-/** A task instance of a run: the fake fills in the rest of Airflow's TaskInstanceResponse. */
-export interface FakeTaskInstance {
-  task_id: string;
-  state: 'success' | 'failed' | 'upstream_failed' | 'running' | 'queued' | 'skipped' | null;
-  map_index?: number;
-}
-
-export interface FakeAirflowOptions {
-  apiVersion: FakeApiVersion;
-  auth: FakeAuthMode;
-  /** username -> password, for the token endpoint and HTTP basic. */
-  users: Record<string, string>;
-  /** Lifetime of the JWTs it issues ([api_auth] jwt_expiration_time). */
-  tokenTtlSeconds: number;
-  /** Runs per DAG, served as runs of the key's DAG. A DAG with [] exists and has no run; one not in the map is unknown. */
-  dags: Record<string, FakeDagRun[]>;
-  /** Task instances by run id (`dag_run_id`); a run not in the map has none. */
-  tasks: Record<string, FakeTaskInstance[]>;
-  fault: FakeFault;
-  /** Latency before every answer, faults included. */
-  delayMs: number;
-  /** DAGs whose requests (the DAG and its runs) never answer, whatever else does. */
-  hangDags: string[];
-  /** Clock (epoch ms) for the JWTs' iat and exp; a test may set it back. */
-  now: () => number;
-}
-
-export interface FakeCall {
-  path: string;
-  query: Record<string, string>;
-  /** null while unanswered, and for 'hang' and 'reset'. */
-  status: number | null;
-  authScheme: FakeAuthScheme;
-}
+export type { FakeAirflowOptions, FakeCall, FakeDagAttributes, FakeDagRun } from './fake-airflow.types.js';
 
 const DEFAULTS: FakeAirflowOptions = {
   apiVersion: 'v2',
@@ -100,51 +50,39 @@ const DEFAULTS: FakeAirflowOptions = {
   users: { airflow: 'airflow' },
   tokenTtlSeconds: 3600,
   dags: {},
+  dagAttributes: {},
   tasks: {},
   fault: 'none',
   delayMs: 0,
   hangDags: [],
+  cursorPagination: true,
   now: () => Date.now(),
+  clockSkewMs: 0,
 };
 
-/** [api] fallback_page_limit: 50 on Airflow 3, 100 on Airflow 2. */
-const DEFAULT_LIMIT: Record<FakeApiVersion, number> = { v2: 50, v1: 100 };
-/** [api] maximum_page_limit, 100 on both. */
-const MAX_PAGE_LIMIT = 100;
 /** Default run times count from here, an hour per run id, so later-built runs are later. */
 const RUN_BASE_MS = Date.UTC(2025, 0, 1);
 const HOUR_MS = 3_600_000;
-/** Airflow 2's problem `type` links name its version. */
-const AIRFLOW2_VERSION = '2.10.5';
 
-type SortValue = number | null;
-const time = (v: string | null): number | null => (v === null ? null : Date.parse(v));
-/**
- * The `order_by` attributes the fake sorts on: the ones the service uses, the default (`id`), and on v2 the
- * `logical_date` a service bug could pick instead of `run_after`. Airflow answers 400 for an attribute it does
- * not allow (v2 has no execution_date, v1 no run_after); the fake does too, and for any other it does not emulate.
- */
-const SORT_KEYS: Record<FakeApiVersion, Record<string, (run: FakeDagRun) => SortValue>> = {
-  v2: { id: (r) => r.id, run_after: (r) => time(r.run_after), logical_date: (r) => time(r.logical_date) },
-  // Airflow 2 has no run without execution date: its manual runs carry their trigger time.
-  v1: { id: (r) => r.id, execution_date: (r) => time(r.logical_date ?? r.run_after) },
-};
+/** The parameters Airflow 2.10's spec declares for GET /dags/{dag_id}/dagRuns (connexion refuses any other). */
+const V1_RUN_LIST_PARAMS = [
+  'limit',
+  'offset',
+  'execution_date_gte',
+  'execution_date_lte',
+  'start_date_gte',
+  'start_date_lte',
+  'end_date_gte',
+  'end_date_lte',
+  'updated_at_gte',
+  'updated_at_lte',
+  'state',
+  'order_by',
+  'fields',
+];
 
-/** Airflow's timestamp format: pydantic's (no fraction when zero, 'Z'). */
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
-/** Airflow 2's timestamp format (marshmallow's `+00:00`). */
-function airflow2Time(v: string | null): string | null {
-  return v === null ? null : v.replace(/Z$/, '+00:00');
-}
-
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; contentType?: string; headers?: Record<string, string> }
-  | { kind: 'text'; status: number; body: string; contentType: string }
-  | { kind: 'hang' }
-  | { kind: 'reset' };
+/** Airflow 3's DagRunState values, and 'none' (a run without state), as its state filter takes them. */
+const DAG_RUN_STATES = ['queued', 'running', 'success', 'failed', 'none'];
 
 let lastRunId = 0;
 
@@ -152,6 +90,9 @@ export class FakeAirflow {
   readonly calls: FakeCall[] = [];
   private options: FakeAirflowOptions;
   private readonly initial: FakeAirflowOptions;
+  private readonly table = new RunTable();
+  /** The DAG ids sorted (Airflow's default DAG order), for the `dags` object they were taken from. */
+  private sortedIds: { of: FakeAirflowOptions['dags']; ids: string[] } | undefined;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -166,6 +107,7 @@ export class FakeAirflow {
   private constructor(options: FakeAirflowOptions) {
     this.initial = options;
     this.options = options;
+    this.useDags(options.dags);
   }
 
   static async start(options: Partial<FakeAirflowOptions> = {}): Promise<FakeAirflow> {
@@ -217,18 +159,79 @@ export class FakeAirflow {
     };
   }
 
+  /**
+   * `n` DAGs (`<prefix>_0000`…, zero-padded so that id order is number order) of `runsPerDag` successful
+   * scheduled runs each, an hour apart from the base time, ready for start() or setScenario(). `tags` go to
+   * every DAG, or per DAG index when a function.
+   */
+  static manyDags(
+    n: number,
+    runsPerDag: number,
+    options: { prefix?: string; tags?: string[] | ((index: number) => string[]) } = {},
+  ): Pick<FakeAirflowOptions, 'dags' | 'dagAttributes'> {
+    const { prefix = 'dag', tags } = options;
+    const width = String(Math.max(n - 1, 0)).length;
+    const dags: Record<string, FakeDagRun[]> = {};
+    const dagAttributes: Record<string, FakeDagAttributes> = {};
+    for (let i = 0; i < n; i++) {
+      const dagId = `${prefix}_${String(i).padStart(width, '0')}`;
+      const runs: FakeDagRun[] = [];
+      for (let k = 0; k < runsPerDag; k++) runs.push(FakeAirflow.run({ dag_id: dagId, run_after: iso(RUN_BASE_MS + k * HOUR_MS) }));
+      dags[dagId] = runs;
+      const dagTags = typeof tags === 'function' ? tags(i) : tags;
+      if (dagTags) dagAttributes[dagId] = { tags: dagTags };
+    }
+    return { dags, dagAttributes };
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.boundPort}`;
   }
 
-  /** Changes behaviour from the next request on. */
-  setScenario(partial: Partial<FakeAirflowOptions>): void {
-    this.options = { ...this.options, ...partial };
+  /** Airflow's clock (epoch ms): ours plus the skew. */
+  airflowNow(): number {
+    return this.options.now() + this.options.clockSkewMs;
   }
 
-  /** Back to the options given to start(), with an empty call log. Tokens and the signing secret stay as they are. */
+  /**
+   * Changes behaviour from the next request on. Given `dags`, the runs are diffed with the previous ones by
+   * (DAG, dag_run_id): a new or changed run gets updated_at = Airflow's clock now, a missing one is deleted.
+   */
+  setScenario(partial: Partial<FakeAirflowOptions>): void {
+    this.options = { ...this.options, ...partial };
+    if (partial.dags) this.useDags(partial.dags);
+  }
+
+  /**
+   * Changes one run at Airflow's clock now, as a scheduler's write does: its fields from `partial`, its
+   * updated_at now (or `partial.updated_at`). Returns the run as it now stands. Throws for an unknown run.
+   */
+  touchRun(dagId: string, runId: string, partial: Partial<Omit<FakeDagRun, 'id' | 'dag_id' | 'dag_run_id'>> = {}): FakeDagRun {
+    const runs = Object.hasOwn(this.options.dags, dagId) ? this.options.dags[dagId] : undefined;
+    const i = runs?.findIndex((r) => r.dag_run_id === runId) ?? -1;
+    if (!runs || i < 0) throw new Error(`FakeAirflow.touchRun: DAG ${dagId} has no run ${runId}`);
+    // A touch is a write now: the pinned updated_at of the old version does not carry over.
+    const { updated_at: _pinned, ...before } = runs[i];
+    const run: FakeDagRun = { ...before, ...partial };
+    this.replaceRuns(dagId, runs.with(i, run));
+    this.table.put(dagId, run, this.stampOf(run));
+    return run;
+  }
+
+  /** Adds a run to a known DAG at Airflow's clock now (or at its own updated_at), as a scheduler creating it. */
+  addRun(dagId: string, run: FakeDagRun): void {
+    const runs = Object.hasOwn(this.options.dags, dagId) ? this.options.dags[dagId] : undefined;
+    if (!runs) throw new Error(`FakeAirflow.addRun: unknown DAG ${dagId} (add DAGs with setScenario)`);
+    if (runs.some((r) => r.dag_run_id === run.dag_run_id))
+      throw new Error(`FakeAirflow.addRun: DAG ${dagId} already has ${run.dag_run_id}`);
+    this.replaceRuns(dagId, [...runs, run]);
+    this.table.put(dagId, run, this.stampOf(run));
+  }
+
+  /** Back to the options given to start() (runs diffed as by setScenario), with an empty call log. Tokens and the signing secret stay as they are. */
   reset(): void {
     this.options = this.initial;
+    this.useDags(this.initial.dags);
     this.calls.length = 0;
   }
 
@@ -242,9 +245,15 @@ export class FakeAirflow {
     this.secret = randomBytes(32);
   }
 
-  /** Number of calls whose path starts with the prefix. */
+  /** Number of calls whose path starts with the prefix (`/api/v2/dags/~/dagRuns`: the reads across every DAG). */
   callsTo(pathPrefix: string): number {
     return this.calls.filter((c) => c.path.startsWith(pathPrefix)).length;
+  }
+
+  /** Number of calls whose path matches, e.g. /^\/api\/v2\/dags$/ for the DAG list alone. */
+  callsMatching(path: RegExp): number {
+    // search() ignores a /g regex's lastIndex.
+    return this.calls.filter((c) => c.path.search(path) >= 0).length;
   }
 
   clearCalls(): void {
@@ -278,6 +287,32 @@ export class FakeAirflow {
     await this.listen(this.boundPort);
   }
 
+  /** Runs from the tests' `dags`, into a map of the fake's own that touchRun and addRun may change. */
+  private useDags(dags: FakeAirflowOptions['dags']): void {
+    this.options = { ...this.options, dags: { ...dags } };
+    this.table.sync(this.options.dags, this.airflowNow());
+  }
+
+  private replaceRuns(dagId: string, runs: FakeDagRun[]): void {
+    // The DAG's array is replaced, never changed: the tests' arrays stay as given (reset() goes back to them).
+    this.options.dags[dagId] = runs;
+  }
+
+  private stampOf(run: FakeDagRun): number {
+    return stampOf(run) ?? this.airflowNow();
+  }
+
+  private dagIds(): string[] {
+    const { dags } = this.options;
+    if (this.sortedIds?.of !== dags) this.sortedIds = { of: dags, ids: Object.keys(dags).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) };
+    return this.sortedIds.ids;
+  }
+
+  private attributesOf(dagId: string): FakeDagAttributes | undefined {
+    const { dagAttributes } = this.options;
+    return Object.hasOwn(dagAttributes, dagId) ? dagAttributes[dagId] : undefined;
+  }
+
   // ---- server plumbing ----------------------------------------------------------------------
 
   private async listen(port: number): Promise<void> {
@@ -304,6 +339,7 @@ export class FakeAirflow {
     const call: FakeCall = {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      params: url.searchParams,
       status: null,
       authScheme: authSchemeOf(req.headers.authorization),
     };
@@ -343,7 +379,7 @@ export class FakeAirflow {
             ? this.route(req, url, body)
             : faultReply(fault);
     } catch (err) {
-      reply = httpError(500, `FakeAirflow bug: ${(err as Error).message}`);
+      reply = err instanceof QueryError ? err.reply : httpError(500, `FakeAirflow bug: ${(err as Error).message}`);
     }
     if (reply.kind === 'hang') return; // never answers; stop() destroys the socket
     if (reply.kind === 'reset') {
@@ -355,6 +391,8 @@ export class FakeAirflow {
     res.writeHead(reply.status, {
       'content-type': reply.contentType ?? 'application/json',
       'content-length': Buffer.byteLength(payload),
+      // Airflow's clock, in the HTTP date format (whole seconds); Node adds none when one is set.
+      date: new Date(this.airflowNow()).toUTCString(),
       ...(reply.kind === 'json' ? reply.headers : {}),
     });
     res.end(payload);
@@ -367,7 +405,7 @@ export class FakeAirflow {
     const path = url.pathname;
     if (v === 'v2' && path === '/auth/token' && req.method === 'POST') return this.login(body);
     const api = new RegExp(
-      `^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|dags/([^/]+)(?:(/dagRuns)(?:/([^/]+)/taskInstances)?)?)$`,
+      `^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|(dags)|dags/([^/]+)(?:(/dagRuns)(?:/([^/]+)/taskInstances)?)?)$`,
     ).exec(path);
     if (!api || req.method !== 'GET') {
       // Airflow 2's webserver answers paths it does not know (/api/v2/..., /auth/token) with its HTML 404 page.
@@ -380,56 +418,90 @@ export class FakeAirflow {
             body: '<!DOCTYPE html><h1>Airflow 404 = lots of circles</h1>',
           };
     }
-    if (api[1]) return { kind: 'json', status: 200, body: this.health() };
+    if (api[1]) return json(this.health());
     const refused = v === 'v2' ? this.authenticateV2(req) : this.authenticateV1(req);
     if (refused) return refused;
-    const dagId = decodeURIComponent(api[2]);
-    if (this.options.hangDags.includes(dagId)) return { kind: 'hang' };
-    if (api[4]) return this.taskInstances(dagId, decodeURIComponent(api[4]), url.searchParams);
-    if (api[3]) return v === 'v2' ? this.dagRunsV2(dagId, url.searchParams) : this.dagRunsV1(dagId, url.searchParams);
-    return v === 'v2' ? this.dagV2(dagId) : this.dagV1(dagId);
-  }
-
-  private runsOf(dagId: string, params?: URLSearchParams): FakeDagRun[] | undefined {
-    if (!Object.hasOwn(this.options.dags, dagId)) return undefined;
-    // `state` repeated is an OR of states, as Airflow filters.
-    const states = params?.getAll('state') ?? [];
-    return this.options.dags[dagId]
-      .filter((run) => states.length === 0 || states.includes(run.state))
-      .map((run) => ({ ...run, dag_id: dagId, dag_display_name: dagId }));
+    const query = new Query(v, url.searchParams);
+    if (api[2]) return listDags(v, this.dagIds(), (id) => this.attributesOf(id), query);
+    const dagId = decodeURIComponent(api[3]);
+    // `~` (every DAG) is not a DAG of its own: a hung DAG's runs still come in it.
+    if (dagId !== '~' && this.options.hangDags.includes(dagId)) return { kind: 'hang' };
+    if (api[5]) return this.taskInstances(dagId, decodeURIComponent(api[5]), query);
+    if (api[4]) return this.dagRuns(dagId, query);
+    if (!this.table.runsOf(dagId)) {
+      return v === 'v2'
+        ? httpError(404, `The Dag with ID: \`${dagId}\` was not found`)
+        : problem(404, 'DAG not found', `The DAG with dag_id: ${dagId} was not found`, 'NotFound');
+    }
+    return json(v === 'v2' ? dagV2(dagId, this.attributesOf(dagId)) : dagV1(dagId, this.attributesOf(dagId)));
   }
 
   /** A run's task instances in the `state`s asked (all when none), in both versions' shapes. */
-  private taskInstances(dagId: string, runId: string, params: URLSearchParams): Reply {
+  private taskInstances(dagId: string, runId: string, query: Query): Reply {
     const v = this.options.apiVersion;
-    const run = this.runsOf(dagId)?.find((r) => r.dag_run_id === runId);
+    const run = this.table.runsOf(dagId)?.find((r) => r.run.dag_run_id === runId)?.run;
     if (!run) {
       return v === 'v2'
         ? httpError(404, `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`)
         : problem(404, 'DAG Run not found', `DAG Run with run_id: ${runId} was not found`, 'NotFound');
     }
-    const states = params.getAll('state');
-    const limit = Math.min(Number(params.get('limit') ?? DEFAULT_LIMIT[v]), MAX_PAGE_LIMIT);
-    const tasks = (this.options.tasks[runId] ?? []).filter((t) => states.length === 0 || states.includes(String(t.state))).slice(0, limit);
+    const states = query.all('state');
+    const tasks = (this.options.tasks[runId] ?? [])
+      .filter((t) => states.length === 0 || states.includes(String(t.state)))
+      .slice(0, query.limit());
     const body = tasks.map((task, i) => (v === 'v2' ? taskInstanceV2(run, task, i) : taskInstanceV1(run, task)));
-    return { kind: 'json', status: 200, body: { task_instances: body, total_entries: body.length } };
+    return json({ task_instances: body, total_entries: body.length });
   }
 
-  /** The runs in `order_by` order (one attribute, '-' for descending), or the reason it is refused. */
-  private sorted(runs: FakeDagRun[], params: URLSearchParams): FakeDagRun[] | string {
-    const orderBy = params.get('order_by') ?? 'id';
-    const name = orderBy.replace(/^-/, '');
-    const key = SORT_KEYS[this.options.apiVersion][name];
-    if (!key) return `Ordering with '${name}' is disallowed or the attribute does not exist on the model`;
-    const sign = orderBy.startsWith('-') ? -1 : 1;
-    // ORDER BY without NULLS FIRST/LAST, as Airflow emits it, on SQLite (scripts/airflow): NULL is the smallest.
-    const compare = (x: SortValue, y: SortValue): number => (x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1);
-    const limit = Math.min(Number(params.get('limit') ?? DEFAULT_LIMIT[this.options.apiVersion]), MAX_PAGE_LIMIT);
-    return [...runs].sort((a, b) => sign * (compare(key(a), key(b)) || compare(a.id, b.id))).slice(0, limit);
+  /**
+   * GET .../dagRuns of one DAG or of every DAG (`~`), as get_dag_runs: parameters checked first (v2 422, v1
+   * 400), then the DAG (v2 404; Airflow 2 does not check, an unknown DAG has no runs), then order_by and cursor
+   * (400). Airflow 3.3 serves cursor pages when `cursor` is given ('' for the first page) and, either way,
+   * the cursor fields; `cursorPagination: false` answers as 3.0–3.2, which have neither.
+   */
+  private dagRuns(dagId: string, query: Query): Reply {
+    const { apiVersion: v, cursorPagination } = this.options;
+    query.onlyV1(V1_RUN_LIST_PARAMS);
+    const limit = query.limit();
+    const offset = query.int('offset', 0);
+    const updated = {
+      gte: query.time('updated_at_gte'),
+      gt: v === 'v2' ? query.time('updated_at_gt') : undefined,
+      lte: query.time('updated_at_lte'),
+      lt: v === 'v2' ? query.time('updated_at_lt') : undefined,
+    };
+    const states = query.all('state');
+    // Airflow 3 checks the states against DagRunState (a 422 whose detail is a string, unlike pydantic's).
+    if (v === 'v2' && states.some((s) => !DAG_RUN_STATES.includes(s))) {
+      return httpError(422, `Invalid value for state. Valid values are ${DAG_RUN_STATES.slice(0, -1).join(', ')}`);
+    }
+    const all = dagId === '~';
+    if (v === 'v2' && !all && !this.table.runsOf(dagId)) return httpError(404, `The Dag with ID: \`${dagId}\` was not found`);
+    const keys = resolveRunOrder(v, query.all('order_by'));
+    if (typeof keys === 'string') return badRequest(v, keys);
+    const cursor = v === 'v2' && cursorPagination ? query.get('cursor') : undefined;
+    const page = this.table.select(all ? null : dagId, {
+      keys,
+      states,
+      updated,
+      limit,
+      page: cursor === undefined ? { offset } : { cursor },
+    });
+    if (typeof page === 'string') return badRequest(v, page);
+    if (v === 'v1') return json({ dag_runs: page.runs.map(runV1), total_entries: page.total });
+    const dagRuns = page.runs.map(runV2);
+    if (!cursorPagination) return json({ dag_runs: dagRuns, total_entries: page.total });
+    return json({
+      dag_runs: dagRuns,
+      total_entries: page.total,
+      total_entries_limit: cursor === undefined ? null : TOTAL_ENTRIES_LIMIT,
+      next_cursor: page.nextCursor,
+      previous_cursor: page.previousCursor,
+    });
   }
 
   private health(): unknown {
-    const beat = new Date(Math.floor(this.options.now() / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+    const beat = new Date(Math.floor(this.airflowNow() / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
     return {
       metadatabase: { status: 'healthy' },
       scheduler: { status: 'healthy', latest_scheduler_heartbeat: beat },
@@ -445,13 +517,13 @@ export class FakeAirflow {
     try {
       fields = JSON.parse(raw) as typeof fields;
     } catch {
-      return { kind: 'json', status: 422, body: { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }] } };
+      return json({ detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }] }, 422);
     }
     const { username, password } = fields;
     if (typeof username !== 'string' || !Object.hasOwn(this.options.users, username) || this.options.users[username] !== password) {
       return httpError(401, 'Invalid credentials');
     }
-    const now = Math.floor(this.options.now() / 1000);
+    const now = Math.floor(this.airflowNow() / 1000);
     const claims = {
       sub: username,
       jti: String(++this.tokensIssued),
@@ -461,7 +533,7 @@ export class FakeAirflow {
       exp: now + this.options.tokenTtlSeconds,
     };
     const unsigned = `${b64url({ alg: 'HS512', typ: 'JWT' })}.${b64url(claims)}`;
-    return { kind: 'json', status: 201, body: { access_token: `${unsigned}.${this.sign(unsigned)}` } };
+    return json({ access_token: `${unsigned}.${this.sign(unsigned)}` }, 201);
   }
 
   private sign(input: string): string {
@@ -473,7 +545,7 @@ export class FakeAirflow {
     const [header, payload, signature] = token.split('.');
     if (signature === undefined || this.sign(`${header}.${payload}`) !== signature) return httpError(403, 'Invalid JWT token');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti: string; exp: number };
-    if (Number(claims.jti) <= this.expiredUpTo || claims.exp <= this.options.now() / 1000) return httpError(401, 'Token Expired');
+    if (Number(claims.jti) <= this.expiredUpTo || claims.exp <= this.airflowNow() / 1000) return httpError(401, 'Token Expired');
     return null;
   }
 
@@ -501,89 +573,6 @@ export class FakeAirflow {
     if (auth === 'none' || (auth !== 'session' && authSchemeOf(header) === 'basic' && this.checkBasic(header))) return null;
     return problem(401, 'Unauthorized', null, 'Unauthenticated', { 'www-authenticate': 'Basic' });
   }
-
-  // ---- v2 resources (Airflow 3.3) -----------------------------------------------------------
-
-  private dagV2(dagId: string): Reply {
-    if (!this.runsOf(dagId)) return httpError(404, `The Dag with ID: \`${dagId}\` was not found`);
-    const fileloc = `/opt/airflow/dags/${dagId}.py`;
-    return {
-      kind: 'json',
-      status: 200,
-      body: {
-        dag_id: dagId,
-        dag_display_name: dagId,
-        is_paused: false,
-        is_stale: false,
-        last_parsed_time: iso(RUN_BASE_MS),
-        last_parse_duration: 0.05,
-        last_expired: null,
-        bundle_name: 'dags-folder',
-        bundle_version: null,
-        relative_fileloc: `${dagId}.py`,
-        fileloc,
-        description: null,
-        timetable_summary: null,
-        timetable_description: 'Never, external triggers only',
-        timetable_partitioned: false,
-        timetable_periodic: false,
-        tags: [],
-        max_active_tasks: 16,
-        max_active_runs: 16,
-        max_consecutive_failed_dag_runs: 0,
-        has_task_concurrency_limits: false,
-        has_import_errors: false,
-        next_dagrun_logical_date: null,
-        next_dagrun_data_interval_start: null,
-        next_dagrun_data_interval_end: null,
-        next_dagrun_run_after: null,
-        allowed_run_types: null,
-        owners: ['airflow'],
-        is_backfillable: false,
-        file_token: Buffer.from(fileloc).toString('base64url'),
-      },
-    };
-  }
-
-  private dagRunsV2(dagId: string, params: URLSearchParams): Reply {
-    const runs = this.runsOf(dagId, params);
-    if (!runs) return httpError(404, `The Dag with ID: \`${dagId}\` was not found`);
-    const page = this.sorted(runs, params);
-    if (typeof page === 'string') return httpError(400, page);
-    return {
-      kind: 'json',
-      status: 200,
-      body: { dag_runs: page.map(({ id: _id, ...body }) => body), total_entries: runs.length },
-    };
-  }
-
-  // ---- v1 resources (Airflow 2.10, from its documented API) ---------------------------------
-
-  private dagV1(dagId: string): Reply {
-    if (!this.runsOf(dagId)) return problem(404, 'DAG not found', `The DAG with dag_id: ${dagId} was not found`, 'NotFound');
-    // Airflow 2's DAG schema has more fields; these are its identity and state.
-    return {
-      kind: 'json',
-      status: 200,
-      body: {
-        dag_id: dagId,
-        dag_display_name: dagId,
-        is_paused: false,
-        is_active: true,
-        fileloc: `/opt/airflow/dags/${dagId}.py`,
-        owners: ['airflow'],
-        tags: [],
-      },
-    };
-  }
-
-  private dagRunsV1(dagId: string, params: URLSearchParams): Reply {
-    // Airflow 2 does not check that the DAG exists here: an unknown DAG has no runs.
-    const runs = this.runsOf(dagId, params) ?? [];
-    const page = this.sorted(runs, params);
-    if (typeof page === 'string') return problem(400, 'Bad Request', page, 'BadRequest');
-    return { kind: 'json', status: 200, body: { dag_runs: page.map(runV1), total_entries: runs.length } };
-  }
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
@@ -595,112 +584,4 @@ function authSchemeOf(header: string | undefined): FakeAuthScheme {
 
 function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-/** FastAPI's error body (HTTPExceptionResponse). */
-function httpError(status: number, detail: string): Reply {
-  return { kind: 'json', status, body: { detail } };
-}
-
-/** Airflow 2's RFC 7807 error body. */
-function problem(status: number, title: string, detail: string | null, errorType: string, headers?: Record<string, string>): Reply {
-  const type = `https://airflow.apache.org/docs/apache-airflow/${AIRFLOW2_VERSION}/stable-rest-api-ref.html#section/Errors/${errorType}`;
-  return { kind: 'json', status, contentType: 'application/problem+json', headers, body: { detail, status, title, type } };
-}
-
-function faultReply(fault: Exclude<FakeFault, 'none' | 'echo'>): Reply {
-  switch (fault) {
-    case 'hang':
-      return { kind: 'hang' };
-    case 'reset':
-      return { kind: 'reset' };
-    case 'garbage':
-      return {
-        kind: 'text',
-        status: 200,
-        contentType: 'text/html; charset=utf-8',
-        body: '<html><h1>502 Bad Gateway</h1>not json {"dag_runs": [</html>',
-      };
-    case 'http500':
-      return httpError(500, 'Internal Server Error');
-  }
-}
-
-/** Airflow 2.10's DAGRun schema: always an execution (logical) date, `+00:00` times. */
-function runV1(run: FakeDagRun): unknown {
-  const logical = airflow2Time(run.logical_date ?? run.run_after);
-  return {
-    dag_run_id: run.dag_run_id,
-    dag_id: run.dag_id,
-    logical_date: logical,
-    execution_date: logical,
-    start_date: airflow2Time(run.start_date),
-    end_date: airflow2Time(run.end_date),
-    data_interval_start: logical,
-    data_interval_end: logical,
-    last_scheduling_decision: airflow2Time(run.last_scheduling_decision),
-    run_type: run.run_type,
-    state: run.state,
-    external_trigger: run.run_type === 'manual',
-    conf: run.conf ?? {},
-    note: run.note,
-  };
-}
-
-/** Airflow 3.3's TaskInstanceResponse for a task of `run`. */
-function taskInstanceV2(run: FakeDagRun, task: FakeTaskInstance, index: number): unknown {
-  const ended = task.state === 'success' || task.state === 'failed' || task.state === 'upstream_failed' || task.state === 'skipped';
-  return {
-    id: `0190a0a0-0000-7000-8000-${String(index).padStart(12, '0')}`,
-    task_id: task.task_id,
-    dag_id: run.dag_id,
-    dag_run_id: run.dag_run_id,
-    map_index: task.map_index ?? -1,
-    logical_date: run.logical_date,
-    run_after: run.run_after,
-    start_date: task.state === 'upstream_failed' ? null : run.start_date,
-    end_date: ended ? run.end_date : null,
-    duration: null,
-    state: task.state,
-    try_number: task.state === 'upstream_failed' ? 0 : 1,
-    max_tries: 0,
-    task_display_name: task.task_id,
-    dag_display_name: run.dag_display_name,
-    hostname: null,
-    unixname: null,
-    pool: 'default_pool',
-    pool_slots: 1,
-    queue: 'default',
-    priority_weight: 1,
-    operator: 'PythonOperator',
-    operator_name: 'PythonOperator',
-    queued_when: null,
-    scheduled_when: null,
-    pid: null,
-    executor: null,
-    executor_config: '{}',
-    note: null,
-    rendered_map_index: null,
-    rendered_fields: {},
-    trigger: null,
-    triggerer_job: null,
-    dag_version: null,
-  };
-}
-
-/** Airflow 2.10's TaskInstance schema, its identity and state. */
-function taskInstanceV1(run: FakeDagRun, task: FakeTaskInstance): unknown {
-  return {
-    task_id: task.task_id,
-    dag_id: run.dag_id,
-    dag_run_id: run.dag_run_id,
-    execution_date: airflow2Time(run.logical_date ?? run.run_after),
-    map_index: task.map_index ?? -1,
-    state: task.state,
-    try_number: 1,
-    start_date: airflow2Time(run.start_date),
-    end_date: airflow2Time(run.end_date),
-    operator: 'PythonOperator',
-    note: null,
-  };
 }
