@@ -67,6 +67,8 @@ export class MirrorStore implements OnApplicationShutdown {
   private sync: SyncState;
   /** Asks for a sync now and resolves when it is done; set by MirrorSync. */
   private syncNow: () => Promise<void> = () => Promise.resolve();
+  /** Whether a sync is under way; set by MirrorSync. */
+  private syncing: () => boolean = () => false;
   /** Loads one DAG now (a reader waits for it); set by MirrorSync. */
   private loadNow: (dagId: string) => void = () => undefined;
 
@@ -82,9 +84,10 @@ export class MirrorStore implements OnApplicationShutdown {
   }
 
   /** Wired by MirrorSync: how a reader asks for fresh data. */
-  drive(syncNow: () => Promise<void>, loadNow: (dagId: string) => void): void {
-    this.syncNow = syncNow;
-    this.loadNow = loadNow;
+  drive(sync: { now: () => Promise<void>; running: () => boolean; load: (dagId: string) => void }): void {
+    this.syncNow = sync.now;
+    this.syncing = sync.running;
+    this.loadNow = sync.load;
   }
 
   /** The watched DAGs: ALLOWED_DAG_IDS in its order, then the DAGs WATCH_DAGS selects, by id. */
@@ -123,11 +126,22 @@ export class MirrorStore implements OnApplicationShutdown {
     }
   }
 
-  /** Waits for a sync when the last one is older than STATUS_CACHE_TTL_MS (shared by every caller). */
+  /**
+   * Waits for a sync when the last one is older than STATUS_CACHE_TTL_MS (shared by every caller),
+   * unless one is under way already and something was synced before: then what is held is served
+   * while it runs (stale by at most one sync's time), so readers do not queue behind every sync.
+   * With STATUS_CACHE_TTL_MS=0 every read waits for a sync of its own.
+   */
   async fresh(): Promise<void> {
-    const expired = Date.now() >= this.sync.nextAt;
-    this.metrics.recordCacheLookup(!expired);
-    if (expired) await this.syncNow();
+    if (Date.now() < this.sync.nextAt) {
+      this.metrics.recordCacheLookup(true);
+      return;
+    }
+    // A miss is a read that makes a sync start; one that joins a sync under way is a hit.
+    const joining = this.syncing();
+    this.metrics.recordCacheLookup(joining);
+    if (joining && this.config.cacheTtlMs > 0 && this.sync.nextAt > 0) return;
+    await this.syncNow();
   }
 
   /** The DAG's snapshot as the mirror holds it now, failures included; undefined while it has not been read yet (or is not watched). */

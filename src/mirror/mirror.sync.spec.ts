@@ -182,10 +182,11 @@ describe('MirrorSync and MirrorStore', () => {
     sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config);
     store.changes.subscribe((snapshot) => changes.push(snapshot));
     // The loop is driven by hand: syncs are called, not scheduled.
-    store.drive(
-      () => sync.syncNow(),
-      (dagId) => (sync as unknown as { loadFirst(id: string): void }).loadFirst(dagId),
-    );
+    store.drive({
+      now: () => sync.syncNow(),
+      running: () => false,
+      load: (dagId) => (sync as unknown as { loadFirst(id: string): void }).loadFirst(dagId),
+    });
     await sync.syncNow();
     await flush();
   };

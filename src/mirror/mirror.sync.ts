@@ -73,10 +73,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   onApplicationBootstrap(): void {
-    this.store.drive(
-      () => this.syncNow(),
-      (dagId) => this.loadFirst(dagId),
-    );
+    this.store.drive({ now: () => this.syncNow(), running: () => this.flight !== null, load: (dagId) => this.loadFirst(dagId) });
     this.schedule(0);
   }
 
