@@ -57,20 +57,22 @@ describe('what every status tells: last finished run, last success', () => {
     expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`)).toHaveLength(1);
   });
 
-  it('looks the last success up with one more read when the page does not hold it, and says null when there is none', async () => {
-    const success = endedAgo('success', 3 * H);
-    const failed = endedAgo('failed', 2 * H);
-    const http = await serve({ dags: { [DAG]: [success, failed], [OTHER]: [FakeAirflow.run({ state: 'failed' })] } });
+  it('looks the last success up with one more read when the runs kept do not hold it, and says null when there is none', async () => {
+    const success = endedAgo('success', 30 * H);
+    // Ten failed runs since: the mirror keeps ten runs per DAG, none of them a success.
+    const failures = Array.from({ length: 10 }, (_, i) => endedAgo('failed', (20 - i) * H));
+    const newest = failures.at(-1)!;
+    const http = await serve({ dags: { [DAG]: [success, ...failures], [OTHER]: [FakeAirflow.run({ state: 'failed' })] } });
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(status.body).toMatchObject({ state: 'failed', last_finished: { run_id: failed.dag_run_id }, last_success_at: success.end_date });
-    const runReads = airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`);
-    expect(runReads.map((c) => c.query)).toEqual([
-      { order_by: '-run_after', limit: '1' },
+    expect(status.body).toMatchObject({ state: 'failed', last_finished: { run_id: newest.dag_run_id }, last_success_at: success.end_date });
+    const runReads = () => airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`).map((c) => c.query);
+    expect(runReads()).toEqual([
+      { order_by: '-run_after', limit: '10' },
       { order_by: '-run_after', limit: '1', state: 'success' },
     ]);
-    // Cached with the page: no more reads within the TTL.
+    // Kept in the mirror: no more reads of the DAG after that.
     await http.get(`/api/dags/${DAG}/status`).expect(200);
-    expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`)).toHaveLength(2);
+    expect(runReads()).toHaveLength(2);
     const other = await http.get(`/api/dags/${OTHER}/status`).expect(200);
     expect(other.body).toMatchObject({ last_success_at: null, last_finished: { state: 'failed' } });
   });

@@ -20,6 +20,11 @@ const MAX_BACKOFF_MS = 60_000;
 /** The background period when STATUS_CACHE_TTL_MS is 0 (every read then syncs first). */
 const UNCACHED_PERIOD_MS = 1000;
 const TICK = 'mirror-sync';
+/**
+ * Reconciliation reads every DAG whole once in this long at least (one DAG per sync at most):
+ * a deleted run leaves within ten minutes with few DAGs, within DAGs × period with thousands.
+ */
+const RECONCILE_CYCLE_MS = 600_000;
 
 /**
  * Keeps the MirrorStore current at a cost that does not grow with the number of DAGs. Every
@@ -54,6 +59,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly retries = new Map<string, { at: number; failures: number }>();
   private firstLoad: { started: number; dags: number; peak: number } | null = null;
   private reconcileCursor = 0;
+  /** When the next DAG is read whole again; the first load reads them all, so not before one cycle. */
+  private nextReconcile = Date.now() + RECONCILE_CYCLE_MS;
   private warnedNoDate = false;
 
   constructor(
@@ -105,7 +112,10 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   private async tick(): Promise<void> {
     const started = Date.now();
     await this.syncNow();
-    if (this.failures === 0) this.reconcileOne();
+    if (this.failures === 0 && started >= this.nextReconcile) {
+      this.reconcileOne();
+      this.nextReconcile = started + Math.max(this.periodMs, RECONCILE_CYCLE_MS / Math.max(1, this.store.allowedDagIds.length));
+    }
     const tookMs = Date.now() - started;
     // Fewer calls, not more: failures back off exponentially, and a slow sync keeps Airflow at most half busy with us.
     const backoff = this.failures === 0 ? this.periodMs : Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** this.failures);
