@@ -5,7 +5,7 @@
  * Runs come from the tests' `dags` arrays, diffed by (dag_id, dag_run_id): a run is stamped with Airflow's
  * clock when it first appears and whenever a served field changes, as DagRun.updated_at's onupdate does.
  * Across every DAG (`~`) the listing walks indexes kept by id and by (updated_at, id), so a page at 50,000
- * runs costs one pass over the matching rows, never a sort of the table.
+ * runs costs one pass over the matching rows; another order sorts the table once per change, not per page.
  */
 import type { FakeApiVersion, FakeDagRun } from './fake-airflow.types.js';
 

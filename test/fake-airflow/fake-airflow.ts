@@ -56,6 +56,7 @@ const DEFAULTS: FakeAirflowOptions = {
   delayMs: 0,
   hangDags: [],
   cursorPagination: true,
+  updatedAtFilter: true,
   now: () => Date.now(),
   clockSkewMs: 0,
 };
@@ -64,7 +65,7 @@ const DEFAULTS: FakeAirflowOptions = {
 const RUN_BASE_MS = Date.UTC(2025, 0, 1);
 const HOUR_MS = 3_600_000;
 
-/** The parameters Airflow 2.10's spec declares for GET /dags/{dag_id}/dagRuns (connexion refuses any other). */
+/** The parameters Airflow 2.10's spec declares for GET /dags/{dag_id}/dagRuns (connexion refuses any other; before 2.6, updated_at_*). */
 const V1_RUN_LIST_PARAMS = [
   'limit',
   'offset',
@@ -460,8 +461,8 @@ export class FakeAirflow {
    * the cursor fields; `cursorPagination: false` answers as 3.0–3.2, which have neither.
    */
   private dagRuns(dagId: string, query: Query): Reply {
-    const { apiVersion: v, cursorPagination } = this.options;
-    query.onlyV1(V1_RUN_LIST_PARAMS);
+    const { apiVersion: v, cursorPagination, updatedAtFilter } = this.options;
+    query.onlyV1(updatedAtFilter ? V1_RUN_LIST_PARAMS : V1_RUN_LIST_PARAMS.filter((p) => !p.startsWith('updated_at_')));
     const limit = query.limit();
     const offset = query.int('offset', 0);
     const updated = {

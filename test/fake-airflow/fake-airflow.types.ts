@@ -105,6 +105,11 @@ export interface FakeAirflowOptions {
    * parameter) and run lists carry only `dag_runs` and `total_entries`. true (default): Airflow 3.3.
    */
   cursorPagination: boolean;
+  /**
+   * false emulates Airflow 2.0–2.5 on v1: its spec has no updated_at_gte/_lte on the run list (added in 2.6),
+   * so its strict parameter check refuses them (400). true (default): Airflow 2.10. Ignored on v2.
+   */
+  updatedAtFilter: boolean;
   /** Our clock (epoch ms): the test's side. Airflow's clock is `now() + clockSkewMs`. */
   now: () => number;
   /**
