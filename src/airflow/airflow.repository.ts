@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.type.js';
 import { AirflowConfigMismatchError } from './airflow.errors.js';
 import {
+  errorDetail,
   parseDagAttributes,
   parseDagCollection,
   parseRunCollection,
@@ -114,7 +115,7 @@ export class AirflowRepository {
         params,
         deadline,
       });
-      if (version === 'v1' && response.status === 400) {
+      if (version === 'v1' && response.status === 400 && /updated_at/.test(errorDetail(response.data) ?? '')) {
         // Airflow 2 validates parameters strictly: before 2.6 it has no updated_at filter, the one thing a sync needs.
         throw this.transport.noteFailure(
           new AirflowConfigMismatchError(
@@ -153,10 +154,11 @@ export class AirflowRepository {
 
   /**
    * A DAG's details; proves at once that Airflow is reachable, accepts our
-   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness).
+   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness)
+   * unless `background` (the mirror's refresh of a listed DAG's attributes, on the shared sockets).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
-  async getDag(dagId: string): Promise<DagAttributes> {
+  async getDag(dagId: string, background = false): Promise<DagAttributes> {
     return this.transport.withinDeadline(async (deadline) => {
       const version = await this.session.apiVersion();
       const response = await this.session.send({
@@ -164,6 +166,7 @@ export class AirflowRepository {
         path: `/dags/${encodeURIComponent(dagId)}`,
         endpoint: 'get_dag',
         deadline,
+        priority: !background,
       });
       return parseDagAttributes(version, this.transport.json(response, 'get_dag', dagId));
     });

@@ -49,7 +49,15 @@ export type AirflowEndpoint =
   'list_dag_runs' | 'list_dag_runs_changed' | 'list_dags' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
 
 /** What everything waits on (token, version probe) and what readiness and failed-task links need: sockets of their own. */
-const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set(['auth_token', 'health', 'get_dag', 'list_task_instances']);
+const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set([
+  'auth_token',
+  'health',
+  'get_dag',
+  'list_task_instances',
+  // The mirror's sync (one call at a time, every DAG's freshness hangs on it) never queues behind whole reads.
+  'list_dag_runs_changed',
+  'list_dags',
+]);
 
 type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'overloaded' | 'unreachable' | 'bad_response';
 
@@ -141,7 +149,7 @@ export class AirflowTransport implements OnApplicationShutdown {
       data: exchange.data,
       headers: { Accept: 'application/json', ...exchange.headers },
     };
-    const priority = exchange.priority === true || PRIORITY_ENDPOINTS.has(exchange.endpoint);
+    const priority = exchange.priority ?? PRIORITY_ENDPOINTS.has(exchange.endpoint);
     const deadline = exchange.deadline ?? performance.now() + this.config.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();

@@ -9,6 +9,8 @@ import { FINAL_STATES, isFinished, type DagHistory, type FailedTask } from './mi
 
 /** Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does. */
 export const RUNS_KEPT = 10;
+/** What a read beyond the runs kept asks for: Airflow's largest page, the run list route's maximum. */
+const MORE_RUNS = 100;
 /** Task states that name what broke a failed run. */
 const FAILED_TASK_STATES = ['failed', 'upstream_failed'] as const;
 
@@ -34,7 +36,7 @@ export const UNKNOWN_HISTORY: KnownHistory = { lastFinished: undefined, lastSucc
 @Injectable()
 export class MirrorHistory {
   private readonly ttlMs: number;
-  private readonly longReads = new Map<string, { size: number; flight: SingleFlight<DagRun[]> }>();
+  private readonly longReads = new Map<string, SingleFlight<DagRun[]>>();
 
   constructor(
     private readonly airflow: AirflowRepository,
@@ -48,15 +50,14 @@ export class MirrorHistory {
     return this.airflow.listRuns(dagId, RUNS_KEPT);
   }
 
-  /** The newest `count` runs (more than the mirror keeps), one shared read per DAG per TTL. @throws AirflowError */
-  async moreRuns(dagId: string, count: number): Promise<DagRun[]> {
-    let read = this.longReads.get(dagId);
-    if (read === undefined || read.size < count) {
-      read = { size: count, flight: new SingleFlight<DagRun[]>(this.ttlMs) };
-      this.longReads.set(dagId, read);
-    }
-    const size = read.size;
-    return read.flight.run(() => this.airflow.listRuns(dagId, size));
+  /**
+   * The newest runs beyond the ones the mirror keeps: one read of Airflow's largest page (100, the
+   * routes' maximum), shared per DAG per TTL whatever `limit`s clients ask. @throws AirflowError
+   */
+  async moreRuns(dagId: string): Promise<DagRun[]> {
+    let flight = this.longReads.get(dagId);
+    if (flight === undefined) this.longReads.set(dagId, (flight = new SingleFlight<DagRun[]>(this.ttlMs)));
+    return flight.run(() => this.airflow.listRuns(dagId, MORE_RUNS));
   }
 
   /**

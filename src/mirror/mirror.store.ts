@@ -119,7 +119,7 @@ export class MirrorStore implements OnApplicationShutdown {
     const snapshot = this.snapshotOf(entry);
     if (runs <= RUNS_KEPT || snapshot.runs === null || snapshot.runs.length < RUNS_KEPT) return snapshot;
     try {
-      return { ...snapshot, runs: await this.history.moreRuns(dagId, runs) };
+      return { ...snapshot, runs: await this.history.moreRuns(dagId) };
     } catch (caught) {
       if (!(caught instanceof AirflowError)) throw caught;
       return { ...snapshot, runs: null, status: null, history: null, error: caught, lastKnown: snapshot, failingSince: snapshot.fetchedAt };

@@ -205,14 +205,16 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   private async readDagList(): Promise<void> {
     const selector = this.config.selector;
     if (selector === null) {
-      await this.pool(this.explicitIds, this.concurrency, async (dagId) => {
+      // Each listed DAG on its own, beside the syncs (a DAG that hangs holds up neither them nor the others); a
+      // DAG Airflow does not know is also found by its whole read.
+      void this.pool(this.explicitIds, this.concurrency, async (dagId) => {
         try {
-          this.store.setDag(dagId, await this.airflow.getDag(dagId));
+          this.store.setDag(dagId, await this.airflow.getDag(dagId, true));
         } catch (caught) {
-          if (!(caught instanceof DagNotFoundError)) throw caught;
-          this.store.setDag(dagId, caught);
+          if (caught instanceof DagNotFoundError) this.store.setDag(dagId, caught);
+          else if (!(caught instanceof AirflowError)) throw caught;
         }
-      });
+      }).catch((caught: unknown) => this.logger.error(`Reading the DAGs' attributes failed unexpectedly: ${String(caught)}`));
       return;
     }
     const dags: DagAttributes[] = [];
