@@ -164,7 +164,13 @@ describe('AirflowRepository', () => {
       send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
       send.mockResolvedValueOnce(answer(404, { title: 'DAG not found' }));
       await expect(repository.listRuns('gone', 1)).rejects.toThrow(new DagNotFoundError('gone'));
-      expect(send).toHaveBeenLastCalledWith({ method: 'GET', path: '/dags/gone', endpoint: 'get_dag', deadline: expect.any(Number) });
+      expect(send).toHaveBeenLastCalledWith({
+        method: 'GET',
+        path: '/dags/gone',
+        endpoint: 'get_dag',
+        deadline: expect.any(Number),
+        priority: true,
+      });
       send.mockResolvedValueOnce(answer(200, { dag_runs: [], total_entries: 0 }));
       send.mockResolvedValueOnce(answer(200, { dag_id: 'idle', is_paused: false }));
       await expect(repository.listRuns('idle', 1)).resolves.toEqual([]);
@@ -237,7 +243,13 @@ describe('AirflowRepository', () => {
     it('reads whether the DAG is paused', async () => {
       send.mockResolvedValue(answer(200, { dag_id: 'my.dag', is_paused: true }));
       await expect(repository.getDag('my.dag')).resolves.toMatchObject({ dagId: 'my.dag', isPaused: true });
-      expect(send).toHaveBeenCalledWith({ method: 'GET', path: '/dags/my.dag', endpoint: 'get_dag', deadline: expect.any(Number) });
+      expect(send).toHaveBeenCalledWith({
+        method: 'GET',
+        path: '/dags/my.dag',
+        endpoint: 'get_dag',
+        deadline: expect.any(Number),
+        priority: true,
+      });
     });
 
     it('says when Airflow does not know the DAG', async () => {
