@@ -134,7 +134,6 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       const pages = await this.readChanges();
       await this.store.completeSync(started, Date.now() + this.ttlMs);
       this.metrics.recordMirrorSync('ok', (performance.now() - timer) / 1000, pages);
-      if (this.failures > 0) this.logger.log('Mirror sync works again');
       this.failures = 0;
     } catch (caught) {
       if (!(caught instanceof AirflowError)) {
@@ -144,7 +143,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
         );
         return;
       }
-      if (this.failures === 0) this.logger.warn(`Mirror sync failed: ${caught.message}`);
+      // Said once by the Airflow boundary, which logs the link's changes of state ("Airflow became unavailable").
       this.failures += 1;
       this.metrics.recordMirrorSync(caught.reason, (performance.now() - timer) / 1000, 0);
       this.store.failSync(caught, started, Date.now() + this.ttlMs);

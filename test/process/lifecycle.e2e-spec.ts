@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, jest } from '@jest/globals';
+import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
 import { processesAgainstFakeAirflow } from '../support/process-harness.js';
 import { isPortFree, servingInstanceOn, type ServiceProcess, until } from '../support/service-process.js';
 
@@ -226,16 +227,20 @@ describe('stopping', () => {
 
   it('the stop command reports an instance that outlives its deadline, and kills it only with --force', async () => {
     // The service may drain for a minute; the stop command is told to wait 3.2 s (200 ms + its 3 s margin).
-    const slowService = { STATUS_CACHE_TTL_MS: '0', SHUTDOWN_TIMEOUT_MS: '60000', AIRFLOW_TIMEOUT_MS: '60000' };
+    const slowService = { STATUS_CACHE_TTL_MS: '60000', SHUTDOWN_TIMEOUT_MS: '60000', AIRFLOW_TIMEOUT_MS: '60000' };
     const stopEnv = { PATH: process.env.PATH ?? '', ...env({ SHUTDOWN_TIMEOUT_MS: '200' }) };
-    harness.fake.setScenario({ delayMs: 30_000 });
+    // More runs than the mirror keeps: a request for 50 of them makes a read of its own.
+    const runs = Array.from({ length: 12 }, () => FakeAirflow.run({ dag_id: DAG }));
     const stuck = async () => {
+      await fetch(`http://127.0.0.1:${harness.port}/api/dags/${DAG}/status`); // the mirror holds the DAG
+      harness.fake.setScenario({ delayMs: 30_000 });
       harness.fake.clearCalls();
-      void fetch(`http://127.0.0.1:${harness.port}/api/dags/${DAG}/status`).catch(() => undefined);
-      // Its first call to Airflow (whichever: version probe, token or runs) now hangs for 30 s.
-      await until('the request to reach Airflow', async () => (harness.fake.callsTo('/') > 0 ? true : null));
+      void fetch(`http://127.0.0.1:${harness.port}/api/dags/${DAG}/runs?limit=50`).catch(() => undefined);
+      // Its read of the DAG's runs now hangs for 30 s.
+      await until('the request to reach Airflow', async () => (harness.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`) > 0 ? true : null));
     };
 
+    harness.fake.setScenario({ delayMs: 0, dags: { [DAG]: runs } });
     const a = start(slowService);
     await serves(a);
     await stuck();
@@ -246,6 +251,7 @@ describe('stopping', () => {
     a.kill('SIGKILL');
     await a.exited();
 
+    harness.fake.setScenario({ delayMs: 0 });
     const b = start(slowService);
     await serves(b);
     await stuck();

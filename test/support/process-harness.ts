@@ -64,7 +64,9 @@ export function processesAgainstFakeAirflow(dagId: string, defaults: Record<stri
       harness.fake.setScenario({ delayMs });
       harness.fake.clearCalls();
       const answer = fetch(`http://127.0.0.1:${port}/api/dags/${dagId}/status`);
-      await until('the request to reach Airflow', async () => (harness.fake.callsTo(`/api/v2/dags/${dagId}/dagRuns`) > 0 ? true : null));
+      // The request waits for a sync of the mirror (or, cold, the DAG's first read), which now takes delayMs.
+      const reading = () => harness.fake.callsTo('/api/v2/dags/~/dagRuns') + harness.fake.callsTo(`/api/v2/dags/${dagId}/dagRuns`);
+      await until('the request to reach Airflow', async () => (reading() > 0 ? true : null));
       return { answer };
     },
   };
