@@ -11,7 +11,7 @@ export class ErrorDto {
   @ApiProperty({
     example: 'airflow_unreachable',
     description:
-      'Stable machine-readable cause: bad_request, unauthorized, not_found, dag_not_found, airflow_unreachable, airflow_timeout, airflow_auth_refused, config_mismatch, airflow_bad_response, internal_error, ...',
+      'Stable machine-readable cause: bad_request, not_found, dag_not_found, airflow_unreachable, airflow_timeout, airflow_auth_refused, config_mismatch, airflow_bad_response, internal_error, ...',
   })
   reason!: string;
 
