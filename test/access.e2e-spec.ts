@@ -204,12 +204,15 @@ describe('access control with ACCESS_TOKENS', () => {
     await serve(TOKENS);
     const doc = JSON.parse((await get('/docs-json', bearer(TOKEN))).body) as {
       security: unknown;
-      components: { securitySchemes: Record<string, unknown> };
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
       paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
     };
     expect(doc.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) as unknown });
     expect(doc.security).toEqual([{ bearer: [] }]);
-    expect(doc.paths['/api/dags/{dagId}/status'].get.responses['401']).toBeDefined();
+    expect(doc.paths['/api/dags/{dagId}/status'].get.responses['401']).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDto' } } },
+    });
+    expect(doc.components.schemas.ErrorDto).toBeDefined();
     expect(doc.paths['/api/dags/{dagId}/status'].get.security).toBeUndefined();
     expect(doc.paths['/api/dags/{dagId}/badge.svg'].get.responses['401']).toBeDefined();
     for (const probe of PROBES) {

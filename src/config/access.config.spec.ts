@@ -54,6 +54,8 @@ describe('access configuration', () => {
     ['a run of one character', 'x'.repeat(40)],
     ['a repeated pattern', 'Ab3$'.replace('$', '-').repeat(10)],
     ['a repeated longer pattern', '0123456789abcdef'.repeat(2)],
+    ['a placeholder repeated', 'password-password-password-password'],
+    ['a word repeated inside', 'my-changeme-token-changeme-please-9'],
     ['too few different characters', 'ababababcdcdcdcdababababcdcdcdcdefef'],
     ['a space inside', `${A.slice(0, 20)} ${A.slice(20)}`],
     ['a character a header cannot carry', `${A}é`],
