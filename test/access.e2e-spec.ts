@@ -133,8 +133,9 @@ describe('access control with ACCESS_TOKENS', () => {
   it('refuses every route without credentials, the JSON error with its challenge', async () => {
     await serve(TOKENS);
     for (const path of [...PROTECTED, ...DOCS_VARIANTS, ...BADGES]) expectRefused(await get(path), path);
-    const body = JSON.parse((await get(STATUS)).body) as Record<string, unknown>;
-    expect(body).toMatchObject({ path: STATUS, message: expect.stringContaining('Bearer') as string });
+    const body = JSON.parse((await get(STATUS)).body) as { path: string; message: string };
+    expect(body.path).toBe(STATUS);
+    expect(body.message).toContain('Authorization: Bearer');
   });
 
   it('serves every route with either token (rotation), refuses a wrong one', async () => {
@@ -253,7 +254,14 @@ describe('access control with ACCESS_TRUSTED_HEADER', () => {
 
   it('refuses one without it, with an empty value, or with a bearer token (none is configured)', async () => {
     await serve(PROXY);
-    for (const headers of [{}, { 'X-Forwarded-User': '' }, { 'X-Forwarded-User': ' ' }, { 'X-Forwarded-Email': 'alice' }, bearer(TOKEN)]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'X-Forwarded-User': '' },
+      { 'X-Forwarded-User': ' ' },
+      { 'X-Forwarded-Email': 'alice' },
+      bearer(TOKEN),
+    ];
+    for (const headers of attempts) {
       for (const path of [STATUS, '/api/events', '/dags', '/docs-json']) expectRefused(await get(path, headers), path);
     }
     for (const path of PROBES) expectServed(await get(path), path);
