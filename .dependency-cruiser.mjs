@@ -5,7 +5,8 @@
 //   only through what its Nest modules export. The allowed targets are read from the modules
 //   themselves, below: the *.module.ts files, the files that declare the classes listed in their
 //   `exports: [...]`, and the feature's contract files (*.types.ts, *.errors.ts, *.dto.ts,
-//   *.tokens.ts, *.constants.ts: the types, errors and tokens that come with those providers).
+//   *.tokens.ts, *.constants.ts, *.decorator.ts: the types, errors, tokens and decorators that come
+//   with those providers).
 //   Anything else in the folder (controllers, pipes, parsers, helpers) is private to it;
 // - a *shared* folder is one under src/ with no *.module.ts (src/config today): anyone may import
 //   any of its files, and it imports no feature, so that it stays at the bottom;
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const SRC = 'src';
-const CONTRACT_FILE = /\.(types|errors|dto|tokens|constants)\.ts$/;
+const CONTRACT_FILE = /\.(types|errors|dto|tokens|constants|decorator)\.ts$/;
 
 /** `import { A, B as C } from './x.js'` → Map { 'A' => 'src/f/x.ts', 'C' => … } for relative imports. */
 function importedNames(file, source) {

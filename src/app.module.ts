@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccessModule } from './access/access.module.js';
 import { AirflowModule } from './airflow/airflow.module.js';
 import { BadgesModule } from './badges/badges.module.js';
+import accessConfig from './config/access.config.js';
 import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
@@ -28,13 +30,14 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig, httpConfig],
+      load: [portGuardConfig, appConfig, accessConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig, httpConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),
     LifecycleModule,
     LoggingModule,
     MetricsModule,
+    AccessModule,
     HttpEdgeModule,
     AirflowModule,
     DagStatusModule,

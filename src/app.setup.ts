@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { BEARER_SCHEME, documentAccess } from './access/access.openapi.js';
+import { AccessPolicy } from './access/access.policy.js';
 import { installHttpEdge } from './http/http-edge.install.js';
 
 /**
@@ -33,6 +35,18 @@ function docsPage(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
+/** Swagger's page, its assets and documents (/docs, /docs/*, /docs-json, /docs-yaml), as Express matches them: in any case. */
+const SWAGGER_PATH = /^\/docs(?:$|[/-])/i;
+
+/** Swagger's routes are Express's, outside Nest's guards: the access policy is applied to them here. */
+function docsAccess(policy: AccessPolicy) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // Handed to Nest's error handler, which answers the one JSON error shape.
+    if (SWAGGER_PATH.test(req.path) && !policy.allows(req.headers)) next(policy.refusal(res));
+    else next();
+  };
+}
+
 /**
  * What every instance of the app gets, in main.ts and in tests alike: the HTTP
  * edge (request ids, logs and metrics, common headers, the fast lane), Swagger
@@ -40,16 +54,21 @@ function docsPage(req: Request, res: Response, next: NextFunction): void {
  */
 export function setupApp(app: INestApplication): void {
   installHttpEdge(app);
+  const access = app.get(AccessPolicy);
+  (app as NestExpressApplication).use(docsAccess(access));
   (app as NestExpressApplication).use(docsPage);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('airflow-status-api')
-      .setDescription(
-        'An HTTP face for an Apache Airflow DAG: status pages for people, JSON for REST clients and dashboards, probes for Kubernetes.',
-      )
-      .setVersion('0.1.0')
-      .build(),
-  );
+  const builder = new DocumentBuilder()
+    .setTitle('airflow-status-api')
+    .setDescription(
+      'An HTTP face for an Apache Airflow DAG: status pages for people, JSON for REST clients and dashboards, probes for Kubernetes.',
+    )
+    .setVersion('0.1.0');
+  // "Authorize" in Swagger UI: a token of ACCESS_TOKENS, sent with every call tried from /docs.
+  if (access.acceptsTokens) {
+    builder
+      .addBearerAuth({ type: 'http', bearerFormat: 'a token of ACCESS_TOKENS', description: 'Access control is on' }, BEARER_SCHEME)
+      .addSecurityRequirements(BEARER_SCHEME);
+  }
+  const document = documentAccess(SwaggerModule.createDocument(app, builder.build()), access);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -23,7 +23,8 @@ async function bootstrap(): Promise<void> {
   });
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const { logLevel } = config.getOrThrow('app', { infer: true });
-  app.useLogger(new AppLogger(logLevel, [config.getOrThrow('airflow', { infer: true }).password]));
+  const secrets = [config.getOrThrow('airflow', { infer: true }).password, ...config.getOrThrow('access', { infer: true }).tokens];
+  app.useLogger(new AppLogger(logLevel, secrets));
   app.flushLogs();
   // Before anything slow, so that a stop signal during start-up is a clean stop too.
   app.get(LifecycleService).manage(app);

@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { PublicBadge } from '../access/access.decorator.js';
 import { DagIdPipe } from '../dag-status/dag-id.pipe.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { ErrorDto } from '../http/error.dto.js';
@@ -34,6 +35,7 @@ const LABEL_QUERY = {
 } as const;
 
 /** Status badges for READMEs and wikis: always an answer while the DAG is allowed, "unknown" while Airflow cannot be read. */
+@PublicBadge()
 @ApiTags('Badges')
 @ApiBadRequestResponse({ description: 'The DAG id or label is malformed', type: ErrorDto })
 @ApiNotFoundResponse({ description: 'The DAG is not in ALLOWED_DAG_IDS', type: ErrorDto })

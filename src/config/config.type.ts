@@ -1,3 +1,4 @@
+import type { AccessConfig } from './access.config.js';
 import type { AirflowConfig } from './airflow.config.js';
 import type { AppConfig } from './app.config.js';
 import type { DagStatusConfig } from './dag-status.config.js';
@@ -8,6 +9,7 @@ import type { PortGuardConfig } from './port-guard.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
 export interface AllConfig {
+  access: AccessConfig;
   app: AppConfig;
   airflow: AirflowConfig;
   dagStatus: DagStatusConfig;

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { UNAVAILABLE_HEADERS } from '../http/error.dto.js';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '../access/access.decorator.js';
 import { AirflowHealthIndicator } from '../airflow/airflow.health.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { InstanceIdentity } from '../lifecycle/instance.identity.js';
@@ -10,8 +11,10 @@ import { LifecycleService } from '../lifecycle/lifecycle.service.js';
 /**
  * Probes. Liveness answers from the process alone, so an Airflow outage never
  * gets this service restarted; readiness asks Airflow, so traffic is only sent
- * here while the status can actually be read.
+ * here while the status can actually be read. Open whatever the access settings:
+ * kubelets and the port guard call them without credentials.
  */
+@Public()
 @ApiTags('Health')
 @Controller('health')
 export class HealthController {

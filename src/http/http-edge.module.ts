@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AccessModule } from '../access/access.module.js';
 import { LoggingModule } from '../logging/logging.module.js';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 import { HttpFastLane } from './http.fast-lane.js';
@@ -11,7 +12,7 @@ import { HttpTelemetry } from './http.telemetry.js';
  * `installHttpEdge` at bootstrap.
  */
 @Module({
-  imports: [LoggingModule],
+  imports: [LoggingModule, AccessModule],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpTelemetry, HttpFastLane],
   exports: [HttpTelemetry, HttpFastLane],
 })

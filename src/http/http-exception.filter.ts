@@ -8,6 +8,7 @@ import { hasErrorBodyExtension, type ErrorDto } from './error.dto.js';
 
 const REASONS: Partial<Record<number, string>> = {
   400: 'bad_request',
+  401: 'unauthorized',
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
+import { AccessPolicy } from '../access/access.policy.js';
 import { HttpTelemetry } from './http.telemetry.js';
 
 /**
@@ -50,7 +51,8 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
  * answer from memory, and everything else — errors, 304s, validation, reads
  * of Airflow — stays Nest's. A stream route (FastStreamRoute) takes over a
  * request whose answer goes on for long, which on the Nest path would hold a
- * request's whole state in flight for as long (EventsHotPath).
+ * request's whole state in flight for as long (EventsHotPath). A request the
+ * access policy does not let in goes to Nest too, whose guard refuses it.
  */
 @Injectable()
 export class HttpFastLane {
@@ -58,7 +60,10 @@ export class HttpFastLane {
   private readonly streamRoutes: FastStreamRoute[] = [];
   private readonly common: readonly string[];
 
-  constructor(private readonly telemetry: HttpTelemetry) {
+  constructor(
+    private readonly telemetry: HttpTelemetry,
+    private readonly access: AccessPolicy,
+  ) {
     this.common = telemetry.headers.flat();
   }
 
@@ -91,6 +96,7 @@ export class HttpFastLane {
   /** Answers the request when a route can; false leaves it to Express. */
   answer(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' || req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) return false;
+    if (!this.access.allows(req.headers)) return false;
     const url = req.url ?? '';
     for (const route of this.routes) {
       const answer = route.answer(url);

@@ -72,6 +72,9 @@ describe('helm', () => {
       ['config.logLevel=loud', /logLevel/],
       ['config.airflowWebserver=ftp://airflow', /airflowWebserver/],
       ['airflow.password=secret', /additional properties 'password'/],
+      ['access.tokens=secret', /additional properties 'tokens'/],
+      ['config.accessTrustedHeader=X Forwarded User', /accessTrustedHeader/],
+      ['config.accessPublicBadges=yes', /accessPublicBadges/],
       ['image.pullPolicy=Sometimes', /pullPolicy/],
       ['terminationGracePeriodSeconds=9', /terminationGracePeriodSeconds \(9\) must be above/],
     ];
@@ -106,6 +109,10 @@ describe('the rendered manifests', () => {
     const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
     expect(spec.selector.matchLabels).toEqual((service.spec as { selector: Record<string, string> }).selector);
     expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    // With access control on, Prometheus sends a bearer token read from a Secret.
+    expect(spec.endpoints[0]).toMatchObject({
+      authorization: { type: 'Bearer', credentials: { name: 'airflow-status-api-access', key: 'scrape-token' } },
+    });
   });
 
   it.each(['defaults', 'all-on'])('pass checkov (%s) with no failed check; each skipped one has its reason in the chart', async (name) => {
@@ -157,6 +164,27 @@ describe('the Deployment', () => {
     const withSecret = deploymentOf(renders['all-on'].manifests).container.env.find((e) => e.name === 'AIRFLOW_PASSWORD');
     expect(withSecret).toEqual({ name: 'AIRFLOW_PASSWORD', valueFrom: { secretKeyRef: { name: 'airflow-status-api', key: 'password' } } });
     for (const render of Object.values(renders)) expect(render.manifests.map((m) => m.kind)).not.toContain('Secret');
+  });
+
+  it('takes ACCESS_TOKENS only from an existing Secret; access control is off by default, the probes stay public', () => {
+    const byDefault = deploymentOf(renders.defaults.manifests).container.env;
+    expect(byDefault.filter((e) => e.name.startsWith('ACCESS_'))).toEqual([{ name: 'ACCESS_PUBLIC_BADGES', value: 'false' }]);
+    const { container } = deploymentOf(renders['all-on'].manifests);
+    expect(container.env.find((e) => e.name === 'ACCESS_TOKENS')).toEqual({
+      name: 'ACCESS_TOKENS',
+      valueFrom: { secretKeyRef: { name: 'airflow-status-api-access', key: 'tokens' } },
+    });
+    expect(container.env.find((e) => e.name === 'ACCESS_TRUSTED_HEADER')).toEqual({
+      name: 'ACCESS_TRUSTED_HEADER',
+      value: 'X-Forwarded-User',
+    });
+    // The kubelet sends no credentials: the probes are the routes that stay open (@Public).
+    const probes = container as unknown as Record<string, { httpGet: { path: string } }>;
+    expect(['startupProbe', 'livenessProbe', 'readinessProbe'].map((probe) => probes[probe].httpGet.path)).toEqual([
+      '/health/live',
+      '/health/live',
+      '/health/ready',
+    ]);
   });
 
   it('is locked down: non-root, read-only root filesystem, no capabilities, no escalation, seccomp, no API token', () => {

@@ -53,7 +53,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 The checkov checks this chart does not meet, each with its reason (checkov reads these
 `checkov.io/skipN` annotations; test/deploy/helm-chart.e2e-spec.ts fails on any other failed check):
   - CKV_K8S_35 (secrets as files): the service reads its configuration from the environment only
-    (README, "Configuration"); AIRFLOW_PASSWORD comes from an existing Secret by reference, never a value.
+    (README, "Configuration"); AIRFLOW_PASSWORD and ACCESS_TOKENS come from existing Secrets by reference,
+    never a value.
   - CKV_K8S_43 (image by digest), unless image.digest is set: a tag by default, so that an install
     needs no digest; set image.digest to pin the exact image.
   - CKV_K8S_15 (pullPolicy Always), unless set: IfNotPresent (helm create's default) with versioned,
@@ -62,7 +63,7 @@ The checkov checks this chart does not meet, each with its reason (checkov reads
     because its selectors must match the cluster's Airflow and DNS; the README says how to turn it on.
 */}}
 {{- define "airflow-status-api.checkovSkips" -}}
-checkov.io/skip1: CKV_K8S_35=The service reads its settings from the environment only; the password comes from an existing Secret by reference
+checkov.io/skip1: CKV_K8S_35=The service reads its settings from the environment only; the password and access tokens come from existing Secrets by reference
 {{- if not .Values.image.digest }}
 checkov.io/skip2: CKV_K8S_43=Tag by default so that an install needs no digest; set image.digest to pin the image
 {{- end }}
