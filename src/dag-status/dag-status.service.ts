@@ -111,22 +111,27 @@ export class DagStatusService {
    */
   async overviews(): Promise<DagOverviewDto[]> {
     await this.store.fresh();
-    const overviews: Array<DagOverviewDto | Promise<DagOverviewDto | null>> = [];
+    const overviews: Array<DagOverviewDto | null> = [];
+    const pending: Array<Promise<void>> = [];
     for (const dagId of this.store.allowedDagIds) {
       const snapshot = this.store.current(dagId);
       if (snapshot !== undefined) {
         overviews.push(this.describe(snapshot));
         continue;
       }
-      overviews.push(
-        // Not read yet: waits for its first read. One that left the watched set meanwhile is not listed.
-        this.overview(dagId).catch((caught: unknown) => {
-          if (caught instanceof DagNotFoundError && !this.store.isAllowed(dagId)) return null;
-          throw caught;
-        }),
+      // Not read yet: waits for its first read. One that left the watched set meanwhile is not listed.
+      const at = overviews.push(null) - 1;
+      pending.push(
+        this.overview(dagId).then(
+          (overview) => void (overviews[at] = overview),
+          (caught: unknown) => {
+            if (!(caught instanceof DagNotFoundError) || this.store.isAllowed(dagId)) throw caught;
+          },
+        ),
       );
     }
-    return (await Promise.all(overviews)).filter((overview) => overview !== null);
+    await Promise.all(pending);
+    return overviews.filter((overview) => overview !== null);
   }
 
   /**
