@@ -36,7 +36,7 @@ export class AirflowRest {
   /** Triggers a manual run with no logical date, as the Airflow UI does (Airflow 2 always gives one: now). */
   async trigger(dagId, conf = {}) {
     const v1 = (await this.apiVersion()) === 'v1';
-    return this.request('POST', `/dags/${dagId}/dagRuns`, v1 ? { conf } : { logical_date: null, conf });
+    return this.request('POST', `/dags/${encodeURIComponent(dagId)}/dagRuns`, v1 ? { conf } : { logical_date: null, conf });
   }
 
   getRun(dagId, runId) {
@@ -49,13 +49,13 @@ export class AirflowRest {
   }
 
   async taskState(dagId, runId, taskId) {
-    return (await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${taskId}`)).state;
+    return (await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`)).state;
   }
 
   /** The messages a task instance's current try has logged so far (the whole log, one string per line). */
   async taskLog(dagId, runId, taskId) {
-    const ti = await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${taskId}`);
-    const logPath = `${runPath(dagId, runId)}/taskInstances/${taskId}/logs/${ti.try_number}?full_content=true`;
+    const ti = await this.request('GET', `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`);
+    const logPath = `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${ti.try_number}?full_content=true`;
     if ((await this.apiVersion()) === 'v1') {
       // Airflow 2's JSON form is a Python repr of (host, text) pairs; its text form is the log itself.
       return (await this.request('GET', logPath, undefined, 'text/plain')).split('\n');
@@ -134,8 +134,9 @@ export class AirflowRest {
   }
 }
 
+/** A DAG id may hold any letters (entraînement_modèle): encoded like the run id. */
 function runPath(dagId, runId) {
-  return `/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`;
+  return `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
 }
 
 /** Polls `probe` until it returns a value other than null, or fails after `timeoutMs` naming what it waited for. */

@@ -3,7 +3,7 @@
 # too, for `npm run compat`).
 #
 #   scripts/airflow/airflow.sh install            # venv in .airflow/venv (no-op when up to date)
-#   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and both DAGs are visible
+#   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and the DAGs are visible
 #   scripts/airflow/airflow.sh down   [--fab]     # stop everything `up` started
 #   scripts/airflow/airflow.sh status [--fab]
 #   scripts/airflow/airflow.sh logs   [--fab] [-f] [component...]
@@ -24,7 +24,7 @@
 #   AIRFLOW_STOP_TIMEOUT         seconds `down` waits after SIGTERM before SIGKILL (default 20)
 #   AIRFLOW_JWT_EXPIRATION_TIME  [api_auth] jwt_expiration_time in seconds (default 86400)
 #   AIRFLOW_WITH_TRIGGERER=1     also run `airflow triggerer` (not needed by the repo's DAGs)
-#   AIRFLOW_WAIT_DAGS            comma-separated DAG ids `up` waits for (default Airflow_Lab2,Airflow_Lab2_Flask)
+#   AIRFLOW_WAIT_DAGS            comma-separated DAG ids `up` waits for (default: the three of dags/)
 #   AIRFLOW_WEBSERVER / AIRFLOW_USERNAME / AIRFLOW_PASSWORD
 #                                exported to the scheduler (and so to tasks); default to this instance
 set -euo pipefail
@@ -285,7 +285,7 @@ session_pids() {
 
 # Healthy, logged in, and the DAGs visible: prints what is missing otherwise.
 py_ready() {
-  "$VENV/bin/python" "$CHECKS" ready "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask}" "$(airflow_major)"
+  "$VENV/bin/python" "$CHECKS" ready "$BASE_URL" "$MODE" "${AIRFLOW_WAIT_DAGS:-Airflow_Lab2,Airflow_Lab2_Flask,entraînement_modèle}" "$(airflow_major)"
 }
 
 is_healthy() { py_ready >/dev/null 2>&1; }

@@ -16,6 +16,7 @@ import base64
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 # apache-airflow-providers-fab requires >= 3.11; Airflow 3.3 supports up to 3.13.
@@ -85,7 +86,8 @@ def ready(base: str, mode: str, dag_list: str, major: str = "3") -> int:
         else:
             print(f"/auth/token {status} {body[:200]}")
             return 1
-        missing = [d for d in dags if _request(base, "GET", f"{api}/dags/{d}", headers=auth)[0] != 200]
+        # Quoted: a DAG id may be any letters (entraînement_modèle), and a request line is ASCII.
+        missing = [d for d in dags if _request(base, "GET", f"{api}/dags/{urllib.parse.quote(d, safe='')}", headers=auth)[0] != 200]
         if missing:
             print("DAGs not visible yet: " + ", ".join(missing))
             return 1

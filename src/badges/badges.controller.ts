@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PublicBadge } from '../access/access.decorator.js';
-import { DagIdPipe } from '../dag-status/dag-id.pipe.js';
+import { DAG_ID_PARAM, DagIdPipe } from '../dag-status/dag-id.pipe.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { BADGE_LABEL_MAX, BadgeLabelPipe } from './badge-label.pipe.js';
@@ -21,11 +21,6 @@ import { ShieldsEndpointDto } from './badges.dto.js';
 /** Image proxies (GitHub's camo) and browsers keep a badge this long: briefly, so a README follows the DAG. */
 const BADGE_CACHE_CONTROL = 'max-age=10';
 
-const DAG_ID_PARAM = {
-  name: 'dagId',
-  description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
-  example: 'Airflow_Lab2',
-};
 const LABEL_QUERY = {
   name: 'label',
   required: false,

@@ -67,6 +67,20 @@ describe('configuration', () => {
     });
   });
 
+  it('takes the DAG ids Airflow takes, in any script, wherever a setting names one', () => {
+    const env = {
+      TARGET_DAG_ID: 'entraînement_modèle',
+      ALLOWED_DAG_IDS: 'データ_パイプライン,Airflow_Lab2',
+      MAX_SUCCESS_AGE: '26h,entraînement_modèle=90m',
+    };
+    expect(parseAirflowConfig(env).priorityDagIds).toEqual(['entraînement_modèle']);
+    expect(parseDagStatusConfig(env)).toMatchObject({
+      targetDagId: 'entraînement_modèle',
+      allowedDagIds: ['entraînement_modèle', 'データ_パイプライン', 'Airflow_Lab2'],
+      maxSuccessAge: { defaultMs: 26 * 3_600_000, perDag: { entraînement_modèle: 90 * 60_000 } },
+    });
+  });
+
   it('keeps a password exactly as given, spaces included', () => {
     expect(parseAirflowConfig({ AIRFLOW_PASSWORD: ' s3cret ' }).password).toBe(' s3cret ');
   });
@@ -80,7 +94,11 @@ describe('configuration', () => {
     [{ AIRFLOW_API_VERSION: 'v3' }, 'AIRFLOW_API_VERSION', parseAirflowConfig],
     [{ AIRFLOW_TIMEOUT_MS: '5s' }, 'AIRFLOW_TIMEOUT_MS', parseAirflowConfig],
     [{ TARGET_DAG_ID: 'bad id' }, 'TARGET_DAG_ID', parseDagStatusConfig],
+    // A combining accent (decomposed "modèle") is not a letter: Airflow refuses it too.
+    [{ TARGET_DAG_ID: 'mode\u0300le' }, 'TARGET_DAG_ID', parseDagStatusConfig],
+    [{ TARGET_DAG_ID: 'é'.repeat(251) }, 'TARGET_DAG_ID', parseAirflowConfig],
     [{ ALLOWED_DAG_IDS: 'ok,<script>' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
+    [{ MAX_SUCCESS_AGE: '26h,bad id=90m' }, 'MAX_SUCCESS_AGE', parseDagStatusConfig],
     [{ ALLOWED_DAG_IDS: ' , ' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
     [{ STATUS_CACHE_TTL_MS: '1.5' }, 'STATUS_CACHE_TTL_MS', parseDagStatusConfig],
     [{ STATUS_CACHE_TTL_MS: '3600001' }, 'STATUS_CACHE_TTL_MS', parseAirflowConfig],

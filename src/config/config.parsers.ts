@@ -1,3 +1,5 @@
+import { DAG_ID_RULE, isDagId } from './dag-id.rule.js';
+
 /**
  * Parsers for environment variables. Every failure names the variable, so a
  * bad setting stops the process with a one-line message an operator can act on.
@@ -93,13 +95,10 @@ export function readHttpUrl(env: Env, name: string, fallback: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** Airflow's own rule for DAG ids: letters, digits, '_', '.', '-', at most 250 characters. */
-export const DAG_ID_PATTERN = /^[A-Za-z0-9_.-]{1,250}$/;
-
 export function readDagId(env: Env, name: string, fallback: string): string {
   const value = readString(env, name, fallback);
-  if (!DAG_ID_PATTERN.test(value)) {
-    throw new ConfigValidationError(name, `is not a valid DAG id (letters, digits, '_', '.', '-'; at most 250 characters): "${value}"`);
+  if (!isDagId(value)) {
+    throw new ConfigValidationError(name, `is not a valid DAG id (${DAG_ID_RULE}): "${value}"`);
   }
   return value;
 }
@@ -113,8 +112,8 @@ export function readDagIdList(env: Env, name: string, fallback: string[]): strin
     .filter((id) => id !== '');
   if (ids.length === 0) throw new ConfigValidationError(name, 'must list at least one DAG id');
   for (const id of ids) {
-    if (!DAG_ID_PATTERN.test(id)) {
-      throw new ConfigValidationError(name, `contains an invalid DAG id: "${id}"`);
+    if (!isDagId(id)) {
+      throw new ConfigValidationError(name, `contains an invalid DAG id (${DAG_ID_RULE}): "${id}"`);
     }
   }
   return [...new Set(ids)];

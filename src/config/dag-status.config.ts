@@ -1,13 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import {
-  ConfigValidationError,
-  readDagId,
-  readDagIdList,
-  readEnum,
-  readStatusCacheTtlMs,
-  DAG_ID_PATTERN,
-  type Env,
-} from './config.parsers.js';
+import { ConfigValidationError, readDagId, readDagIdList, readEnum, readStatusCacheTtlMs, type Env } from './config.parsers.js';
+import { DAG_ID_RULE, isDagId } from './dag-id.rule.js';
 
 /** Which run decides the verdict: the newest one (the seed's rule), or the newest finished one. */
 export type VerdictBasis = 'latest' | 'last_finished';
@@ -62,7 +55,7 @@ function readMaxSuccessAge(env: Env, name: string): MaxSuccessAge {
       continue;
     }
     const dagId = part.slice(0, eq).trim();
-    if (!DAG_ID_PATTERN.test(dagId)) throw new ConfigValidationError(name, `names an invalid DAG id: "${dagId}"`);
+    if (!isDagId(dagId)) throw new ConfigValidationError(name, `names an invalid DAG id (${DAG_ID_RULE}): "${dagId}"`);
     if (Object.hasOwn(perDag, dagId)) throw new ConfigValidationError(name, `names ${dagId} twice`);
     perDag[dagId] = readAge(
       name,

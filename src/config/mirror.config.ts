@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { ConfigValidationError, DAG_ID_PATTERN, readInt, type Env } from './config.parsers.js';
+import { ConfigValidationError, readInt, type Env } from './config.parsers.js';
+import { isDagId } from './dag-id.rule.js';
 
 /**
  * WATCH_DAGS: which DAGs the service discovers from Airflow's DAG list, besides ALLOWED_DAG_IDS.
@@ -74,7 +75,7 @@ export function selects(selector: DagSelector, dag: { dagId: string; tags: reado
   if (selector.ids.length > 0 && !selector.ids.some((glob) => glob.test(dag.dagId))) return false;
   if (selector.tags.length > 0 && !selector.tags.some((tag) => dag.tags.includes(tag))) return false;
   if (selector.owners.length > 0 && !selector.owners.some((owner) => dag.owners.includes(owner))) return false;
-  return DAG_ID_PATTERN.test(dag.dagId);
+  return isDagId(dag.dagId);
 }
 
 export default registerAs('mirror', () => parseMirrorConfig(process.env));

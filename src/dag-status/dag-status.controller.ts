@@ -13,19 +13,11 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ERROR_HEADERS, ErrorDto, UNAVAILABLE_HEADERS } from '../http/error.dto.js';
-import { DagIdPipe } from './dag-id.pipe.js';
+import { DAG_ID_PARAM, DagIdPipe } from './dag-id.pipe.js';
 import { DagRunDto, DagRunsDto, DagStatusDto, StatusUnavailableDto } from './dag-status.dto.js';
 import { DagStatusService } from './dag-status.service.js';
 import { cacheControlFor } from './dag-status.cache.js';
 import { RunsLimitPipe } from './runs-limit.pipe.js';
-
-const DAG_ID_PARAM = {
-  name: 'dagId',
-  description: "An allowed DAG id (ALLOWED_DAG_IDS): letters, digits, '_', '.', '-', at most 250 characters",
-  example: 'Airflow_Lab2',
-  // Airflow's own rule (DAG_ID_PATTERN), which DagIdPipe enforces with a 400.
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,250}$', minLength: 1, maxLength: 250 },
-} as const;
 
 /** What a cacheable JSON answer carries. */
 const CACHE_HEADERS = {

@@ -5,10 +5,15 @@ import { RunsLimitPipe } from './runs-limit.pipe.js';
 
 describe('DagIdPipe', () => {
   const pipe = new DagIdPipe();
-  it.each(['Airflow_Lab2', 'a.b-c_d', 'x'.repeat(250)])('accepts %s', (id) => expect(pipe.transform(id)).toBe(id));
-  it.each(['', 'a b', 'a/b', '../etc', 'é', 'x'.repeat(251), 'a%2Fb', '<script>'])('rejects %j', (id) => {
-    expect(() => pipe.transform(id)).toThrow(BadRequestException);
-  });
+  it.each(['Airflow_Lab2', 'a.b-c_d', 'x'.repeat(250), 'entraînement_modèle', 'データ_パイプライン', 'é'.repeat(250)])('accepts %s', (id) =>
+    expect(pipe.transform(id)).toBe(id),
+  );
+  it.each(['', 'a b', 'a/b', '../etc', 'mode\u0300le', 'x'.repeat(251), 'é'.repeat(251), 'a%2Fb', '<script>', '🙂', ['a'], undefined])(
+    'rejects %j',
+    (id) => {
+      expect(() => pipe.transform(id)).toThrow(BadRequestException);
+    },
+  );
 });
 
 describe('RunsLimitPipe', () => {

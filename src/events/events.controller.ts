@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
+import { DAG_ID_RULE, DAG_ID_SCHEMA } from '../config/dag-id.rule.js';
 import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { EventsService } from './events.service.js';
@@ -51,9 +52,11 @@ export class EventsController {
   @ApiQuery({
     name: 'dag_id',
     required: false,
-    isArray: true,
-    description: 'An allowed DAG id (repeatable); without it, every DAG of ALLOWED_DAG_IDS',
-    example: 'Airflow_Lab2',
+    description: `An allowed DAG id (repeatable; ${DAG_ID_RULE}); without it, every DAG of ALLOWED_DAG_IDS`,
+    schema: { type: 'array', items: DAG_ID_SCHEMA },
+    style: 'form',
+    explode: true,
+    example: ['Airflow_Lab2'],
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received, to resume after it' })
   @ApiOkResponse({

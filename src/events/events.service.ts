@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Injectable,
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
@@ -10,9 +9,9 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { Observable, type Subscription } from 'rxjs';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
-import { DAG_ID_PATTERN } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { EventsConfig } from '../config/events.config.js';
+import { DagIdPipe } from '../dag-status/dag-id.pipe.js';
 import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
@@ -20,6 +19,8 @@ import { EventsRing, type StatusEvent } from './events.ring.js';
 import { EventsStream, GREETING, HEARTBEAT, RETRY_MS, STATUS_EVENT, statusFrame, type EventsSink } from './events.stream.js';
 
 const HEARTBEAT_MESSAGE: MessageEvent = { comment: HEARTBEAT };
+/** The routes' DAG-id check (400), for the query's ids. */
+const DAG_ID_PIPE = new DagIdPipe();
 
 /** Events kept for resuming: minutes of changes across many DAGs, a few hundred kB at most. */
 const RING_SIZE = 1024;
@@ -93,11 +94,9 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
     const values = Array.isArray(query) ? query : [query];
     const ids: string[] = [];
     for (const value of values) {
-      if (typeof value !== 'string' || !DAG_ID_PATTERN.test(value)) {
-        throw new BadRequestException("Invalid DAG id: use letters, digits, '_', '.' and '-' only, at most 250 characters");
-      }
-      if (!this.store.isAllowed(value)) throw new DagNotFoundError(value);
-      if (!ids.includes(value)) ids.push(value);
+      const id = DAG_ID_PIPE.transform(value);
+      if (!this.store.isAllowed(id)) throw new DagNotFoundError(id);
+      if (!ids.includes(id)) ids.push(id);
     }
     return ids;
   }

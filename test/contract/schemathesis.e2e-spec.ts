@@ -16,6 +16,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCHEMATHESIS = resolve(ROOT, '.contract/venv/bin/schemathesis');
 const CONFIG = resolve(ROOT, 'scripts/contract/schemathesis.toml');
 const DAG = 'Airflow_Lab2';
+const UNICODE_DAG = 'entraînement_modèle';
 // Several schemathesis runs against a real process on a possibly loaded machine.
 jest.setTimeout(900_000);
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
   fake = await FakeAirflow.start({
     dags: {
       [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'failed' }), FakeAirflow.run({ dag_id: DAG, state: 'success' })],
+      [UNICODE_DAG]: [FakeAirflow.run({ dag_id: UNICODE_DAG, state: 'success' })],
       Empty_DAG: [],
       Busy_DAG: Array.from({ length: 30 }, (_, i) => FakeAirflow.run({ dag_id: 'Busy_DAG', state: i % 2 ? 'running' : 'success' })),
     },
@@ -35,8 +37,8 @@ beforeAll(async () => {
   ({ service, base } = await ServiceProcess.serve({
     AIRFLOW_WEBSERVER: fake.url,
     TARGET_DAG_ID: DAG,
-    // Known, empty, busy, and one Airflow does not know.
-    ALLOWED_DAG_IDS: `${DAG},Empty_DAG,Busy_DAG,Unknown_DAG`,
+    // Known, not in ASCII, empty, busy, and one Airflow does not know (the dictionary of schemathesis.toml).
+    ALLOWED_DAG_IDS: `${DAG},${UNICODE_DAG},Empty_DAG,Busy_DAG,Unknown_DAG`,
     // Short, so that a fault is met soon and runs see fresh reads as well as cached ones.
     STATUS_CACHE_TTL_MS: '200',
     AIRFLOW_TIMEOUT_MS: '300',

@@ -20,6 +20,7 @@ import {
   run,
   TOOL,
 } from './deploy-support.js';
+import { DAG_ID_SCHEMA } from '../../src/config/dag-id.rule.js';
 
 // helm, kubernetes-validate and checkov are separate programs (checkov takes ~10 s a run on this machine).
 jest.setTimeout(180_000);
@@ -69,6 +70,7 @@ describe('helm', () => {
     const cases: [string, RegExp][] = [
       ['config.airflowAuth=oauth', /airflowAuth/],
       ['config.flaskPort=70000', /flaskPort/],
+      ['config.targetDagId=bad id', /targetDagId/],
       ['config.logLevel=loud', /logLevel/],
       ['config.airflowWebserver=ftp://airflow', /airflowWebserver/],
       ['airflow.password=secret', /additional properties 'password'/],
@@ -156,6 +158,38 @@ describe('the Deployment', () => {
     for (const variable of variables) expect(all).toContain(variable);
     const values = readFileSync(path.join(CHART, 'values.yaml'), 'utf8');
     for (const variable of variables) expect(values).toContain(variable);
+  });
+
+  it("takes the DAG ids the service takes (Airflow's rule, any script) and refuses the others at install", async () => {
+    type Property = { pattern: string };
+    const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as {
+      properties: { config: { properties: Record<'targetDagId' | 'allowedDagIds', Property> } };
+    };
+    const { targetDagId, allowedDagIds } = schema.properties.config.properties;
+    // The service's one rule (src/config/dag-id.rule.ts), copied into JSON: it must not drift.
+    expect(targetDagId.pattern).toBe(DAG_ID_SCHEMA.pattern);
+    const id = DAG_ID_SCHEMA.pattern.slice(1, -1);
+    expect(allowedDagIds.pattern).toBe(`^(${id}(\\s*,\\s*${id})*)?$`);
+    const { container } = deploymentOf(
+      (
+        await renderChart(
+          [],
+          [
+            'config.targetDagId=entraînement_modèle',
+            'config.allowedDagIds=データ_パイプライン',
+            'config.maxSuccessAge=26h\\,entraînement_modèle=90m',
+          ],
+        )
+      ).manifests,
+    );
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'TARGET_DAG_ID', value: 'entraînement_modèle' },
+        { name: 'ALLOWED_DAG_IDS', value: 'データ_パイプライン' },
+        { name: 'MAX_SUCCESS_AGE', value: '26h,entraînement_modèle=90m' },
+      ]),
+    );
+    await expect(renderChart([], ['config.targetDagId=mode\u0300le'])).rejects.toThrow(/targetDagId/);
   });
 
   it('takes AIRFLOW_PASSWORD only from an existing Secret, never as a value', () => {

@@ -29,5 +29,5 @@ export async function airflowSh(command: 'install' | 'up' | 'down' | 'status', w
 
 /** Where the Airflow 3 UI shows a task's log: the link the service must give for a failed task (worked out here, not by the code under test). */
 export function taskLogUrl(which: LocalAirflow, dagId: string, runId: string, taskId: string): string {
-  return `${which.url}/dags/${dagId}/runs/${encodeURIComponent(runId)}/tasks/${taskId}`;
+  return `${which.url}/dags/${encodeURIComponent(dagId)}/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}`;
 }
