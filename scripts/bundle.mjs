@@ -4,7 +4,7 @@
 // ~1.5 s start on the benchmark VM (BENCHMARKS.md), against a 1.5 s target and the probes of
 // whoever launches it. tsc's unbundled entry stays as dist/main.unbundled.js, which
 // bench/profile.mjs runs so that a profile can tell the packages apart.
-// Usage: node scripts/bundle.mjs   (npm run build runs it after tsc)
+// Usage: node scripts/bundle.mjs   (npm run build runs it after `nest build`, tsc as nest-cli.json says)
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist/main.js');
 const unbundled = path.join(root, 'dist/main.unbundled.js');
 const BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
-if (!existsSync(entry)) throw new Error('dist/main.js is missing: run tsc first (npm run build)');
+if (!existsSync(entry)) throw new Error('dist/main.js is missing: run npm run build');
 // Bundling the bundle would lose the unbundled entry: only ever bundle what tsc just wrote.
 if (readFileSync(entry, 'utf8').startsWith(BANNER)) throw new Error('dist/main.js is already bundled: run npm run build');
 copyFileSync(entry, unbundled);

@@ -67,6 +67,12 @@ describe('Dockerfile', () => {
     const ignore = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8');
     expect(ignore).toMatch(/^\*$/m);
     for (const kept of ['package.json', 'package-lock.json', 'src/']) expect(ignore).toContain(`!${kept}`);
+    // Every file a stage copies from the context (the last argument is the destination).
+    const copied = dockerfileStages()
+      .flat()
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    for (const source of copied) expect(ignore.split('\n')).toContain(`!${source}`);
   });
 });
 
