@@ -12,7 +12,7 @@ import {
 type Test = (overview: DagOverviewDto) => boolean;
 
 /** An entry's state as `?state=` names it. */
-export function stateFilterOf(overview: DagOverviewDto): string {
+function stateFilterOf(overview: DagOverviewDto): string {
   return overview.state ?? 'none';
 }
 
@@ -44,7 +44,7 @@ function startOf(all: readonly DagOverviewDto[], cursor: OverviewCursor | null):
 }
 
 /** How many DAGs hold each verdict, state and reason (every key present, zeros included). */
-export function countOverviews(all: readonly DagOverviewDto[]): OverviewCounts {
+function countOverviews(all: readonly DagOverviewDto[]): OverviewCounts {
   const counts: OverviewCounts = {
     all: all.length,
     outcome: { success: 0, failure: 0 },
