@@ -3,12 +3,15 @@
  * finished run, last success, failed tasks, freshness, verdict basis, last known state), the
  * overview and the badges.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import request from 'supertest';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { fleet } from './support/many-dags.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+
+// Hundreds of DAGs read from the fake Airflow take a few seconds on a busy 2-core machine.
+jest.setTimeout(30_000);
 
 const DAG = 'Airflow_Lab2';
 const OTHER = 'Other_DAG';

@@ -192,7 +192,7 @@ const TALLIES: readonly Tally[] = [
   { label: 'stale', glyph: '⌛', css: 'wait', filter: { reasons: ['stale'] }, count: byReason(['stale']), always: false },
   { label: 'other state', glyph: '•', css: 'none', filter: { reasons: ['other_state'] }, count: byReason(['other_state']), always: false },
   {
-    label: 'unknown (Airflow not read)',
+    label: 'unknown',
     glyph: '⚠',
     css: 'unknown',
     filter: { reasons: AIRFLOW_FAILURE_REASONS },
@@ -267,7 +267,9 @@ function selectionNote(selection: OverviewSelection, query: OverviewQuery): stri
 function pager(selection: OverviewSelection, query: OverviewQuery): string {
   const links: string[] = [];
   if (query.cursor !== null) links.push(`<a href="${esc(hrefOf(query))}">First page</a>`);
-  if (selection.next !== null) links.push(`<a href="${esc(hrefOf(query, selection.next))}">Next ${query.limit ?? ''} DAGs</a>`);
+  if (selection.next !== null) {
+    links.push(`<a href="${esc(hrefOf(query, selection.next))}">${query.limit === null ? 'Next page' : `Next ${query.limit} DAGs`}</a>`);
+  }
   return `<p class="pager" data-live-region="pager">${links.join(' · ')}</p>`;
 }
 

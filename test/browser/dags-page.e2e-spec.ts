@@ -188,7 +188,7 @@ describe('/dags with 300 DAGs in a real browser', () => {
         '▶ running 50',
         '⏳ queued 50',
         '– no run 50',
-        '⚠ unknown (Airflow not read) 50',
+        '⚠ unknown 50',
       ]);
       await expect(page.locator('nav a[aria-current="page"]').textContent()).resolves.toContain('All');
       await expect(axeViolations(page)).resolves.toEqual([]);

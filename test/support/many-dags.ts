@@ -12,7 +12,7 @@ export interface Fleet {
   kindOf: (dagId: string) => FleetKind;
   /** The fake Airflow's DAGs and runs (the `unknown` ones absent: Airflow does not know them). */
   dags: FakeAirflowOptions['dags'];
-  /** ALLOWED_DAG_IDS and TARGET_DAG_ID for the service. */
+  /** ALLOWED_DAG_IDS, TARGET_DAG_ID and a deadline for the service. */
   env: ServiceEnv;
 }
 
@@ -36,6 +36,7 @@ export function fleet(count: number): Fleet {
     ids,
     kindOf: (dagId) => kinds.get(dagId)!,
     dags,
-    env: { ALLOWED_DAG_IDS: ids.join(','), TARGET_DAG_ID: ids[0] },
+    // Today's store reads every DAG at once: on a busy 2-core machine some of hundreds of reads take longer than the default 5 s.
+    env: { ALLOWED_DAG_IDS: ids.join(','), TARGET_DAG_ID: ids[0], AIRFLOW_TIMEOUT_MS: '60000' },
   };
 }
