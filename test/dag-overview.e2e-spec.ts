@@ -3,11 +3,15 @@
  * finished run, last success, failed tasks, freshness, verdict basis, last known state), the
  * overview and the badges.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import request from 'supertest';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { fleet } from './support/many-dags.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+
+// Hundreds of DAGs read from the fake Airflow take a few seconds on a busy 2-core machine.
+jest.setTimeout(30_000);
 
 const DAG = 'Airflow_Lab2';
 const OTHER = 'Other_DAG';
@@ -303,6 +307,155 @@ describe('GET /api/dags', () => {
     });
     // The overview reads a page of 10 runs, once.
     expect(airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`).map((c) => c.query.limit)).toEqual(['10']);
+  });
+});
+
+describe('GET /api/dags with many DAGs: filters and pages', () => {
+  // 300 DAGs, 50 of each kind: success, failed, running, queued, no run, unknown to Airflow.
+  const many = fleet(300);
+  const serveMany = () => serve({ dags: many.dags }, many.env);
+  type Entry = { dag_id: string; outcome: string; state: string | null; reason: string | null };
+  const ids = (body: { dags: Entry[] }) => body.dags.map((d) => d.dag_id);
+
+  it('answers exactly the original shape, every DAG in order, without a query parameter (or with only unknown ones)', async () => {
+    const http = await serveMany();
+    const { body } = await http.get('/api/dags').expect(200);
+    expect(Object.keys(body)).toEqual(['dags']);
+    expect(ids(body)).toEqual(many.ids);
+    const ignored = await http.get('/api/dags?_=1732800000&foo=bar').expect(200);
+    expect(Object.keys(ignored.body)).toEqual(['dags']);
+    expect(ids(ignored.body)).toEqual(many.ids);
+  });
+
+  it('counts the whole set by outcome, state and reason, whatever the filter', async () => {
+    const http = await serveMany();
+    const { body } = await http.get('/api/dags?q=nightly&limit=1').expect(200);
+    expect(body.counts).toEqual({
+      all: 300,
+      outcome: { success: 50, failure: 250 },
+      // "none": no run, and the DAGs Airflow does not know (never read).
+      state: { success: 50, failed: 50, running: 50, queued: 50, none: 100 },
+      reason: {
+        no_run: 50,
+        queued: 50,
+        running: 50,
+        failed: 50,
+        other_state: 0,
+        stale: 0,
+        airflow_unreachable: 0,
+        airflow_timeout: 0,
+        airflow_auth_refused: 0,
+        config_mismatch: 0,
+        airflow_bad_response: 0,
+        dag_not_found: 50,
+      },
+    });
+  });
+
+  it('filters by outcome, state (repeatable, none: no run), reason and a case-insensitive piece of the id, all together', async () => {
+    const http = await serveMany();
+    const expectIds = (body: { dags: Entry[]; total: number; next: unknown }, keep: (id: string, kind: string) => boolean) => {
+      const wanted = many.ids.filter((id) => keep(id, many.kindOf(id)));
+      expect(ids(body)).toEqual(wanted);
+      expect(body.total).toBe(wanted.length);
+      expect(body.next).toBeNull();
+    };
+    const failing = await http.get('/api/dags?outcome=failure').expect(200);
+    expectIds(failing.body, (_id, kind) => kind !== 'success');
+    expect(failing.body.dags.every((d: Entry) => d.outcome === 'failure')).toBe(true);
+
+    const states = await http.get('/api/dags?state=failed&state=running').expect(200);
+    expectIds(states.body, (_id, kind) => kind === 'failed' || kind === 'running');
+
+    const none = await http.get('/api/dags?state=none').expect(200);
+    expectIds(none.body, (_id, kind) => kind === 'no_run' || kind === 'unknown');
+
+    const reasons = await http.get('/api/dags?reason=dag_not_found&reason=queued').expect(200);
+    expectIds(reasons.body, (_id, kind) => kind === 'unknown' || kind === 'queued');
+
+    const text = await http.get('/api/dags?q=NIGHTLY').expect(200);
+    expectIds(text.body, (id) => id.startsWith('Sales.Nightly'));
+    const dotted = await http.get(`/api/dags?q=${encodeURIComponent('s.n')}`).expect(200);
+    expectIds(dotted.body, (id) => id.startsWith('Sales.Nightly'));
+
+    const all = await http.get('/api/dags?q=nightly&outcome=failure&state=failed&state=queued').expect(200);
+    expectIds(all.body, (id, kind) => id.startsWith('Sales.Nightly') && (kind === 'failed' || kind === 'queued'));
+
+    const nothing = await http.get('/api/dags?q=no-such-dag').expect(200);
+    expect(nothing.body).toMatchObject({ dags: [], total: 0, next: null, counts: { all: 300 } });
+  });
+
+  it('pages with limit and the opaque `next` cursor: every matching DAG once, in order, `total` on every page', async () => {
+    const http = await serveMany();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: Record<string, string> = { limit: '40', outcome: 'failure' };
+      if (cursor !== null) query.cursor = cursor;
+      const { body } = await http.get('/api/dags').query(query).expect(200);
+      expect(body.total).toBe(250);
+      expect(body.dags.length).toBeLessThanOrEqual(40);
+      seen.push(...ids(body));
+      cursor = body.next;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    expect(pages).toBe(7);
+    expect(seen).toEqual(many.ids.filter((id) => many.kindOf(id) !== 'success'));
+
+    // A page of exactly what is left ends the walk: no cursor to an empty page.
+    const first = await http.get('/api/dags?limit=290').expect(200);
+    const rest = await http.get('/api/dags').query({ limit: '10', cursor: first.body.next }).expect(200);
+    expect(ids(rest.body)).toEqual(many.ids.slice(290));
+    expect(rest.body.next).toBeNull();
+    // Without a limit, a cursor gives everything after it.
+    const after = await http.get('/api/dags').query({ cursor: first.body.next }).expect(200);
+    expect(ids(after.body)).toEqual(many.ids.slice(290));
+  });
+
+  it('serves every filtered or paged answer from what the store holds: no Airflow call per request', async () => {
+    const http = await serveMany();
+    await http.get('/api/dags').expect(200);
+    const calls = airflow.fake.calls.length;
+    for (const path of ['/api/dags?limit=100', '/api/dags?outcome=failure', '/api/dags?q=hourly&state=none', '/api/dags?reason=stale']) {
+      await http.get(path).expect(200);
+    }
+    expect(airflow.fake.calls.length).toBe(calls);
+  });
+
+  it.each([
+    ['limit=0', 'limit must be a whole number from 1 to 1000'],
+    ['limit=1001', 'limit must be a whole number from 1 to 1000'],
+    ['limit=ten', 'limit must be a whole number from 1 to 1000'],
+    ['limit=', 'limit must be a whole number from 1 to 1000'],
+    ['limit=5&limit=6', 'limit must be given once'],
+    ['outcome=maybe', 'outcome must be one of success, failure (repeat it for several)'],
+    ['state=up_for_retry', 'state must be one of success, failed, running, queued, none (repeat it for several)'],
+    ['state=failed,running', 'state must be one of success, failed, running, queued, none (repeat it for several)'],
+    [
+      'reason=broken',
+      expect.stringContaining('reason must be one of no_run, queued, running, failed, other_state, stale, airflow_unreachable'),
+    ],
+    ['cursor=abc', 'cursor must be the `next` of an earlier answer'],
+    [`q=${'x'.repeat(251)}`, 'q must be at most 250 characters'],
+    ['q=a&q=b', 'q must be given once'],
+  ])('answers 400, never a 500, for %s', async (query, message) => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const res = await http.get(`/api/dags?${query}`).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, reason: 'bad_request', message, path: '/api/dags' });
+    // Refused before anything is read.
+    expect(airflow.fake.calls.filter((c) => c.path.includes('/dagRuns'))).toEqual([]);
+  });
+
+  it('documents the parameters and the added fields in the OpenAPI document', async () => {
+    const http = await serve({ dags: { [DAG]: [] } });
+    const { body } = await http.get('/docs-json').expect(200);
+    const operation = body.paths['/api/dags'].get;
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursor', 'outcome', 'state', 'reason', 'q']);
+    expect(operation.responses['400']).toBeDefined();
+    const schema = body.components.schemas.OverviewDto;
+    expect(Object.keys(schema.properties)).toEqual(['dags', 'total', 'next', 'counts']);
+    expect(schema.required).toEqual(['dags']);
   });
 });
 

@@ -1,17 +1,24 @@
+import { AIRFLOW_FAILURE_REASONS } from '../airflow/airflow.errors.js';
 import type { DagOverviewDto, RunBriefDto } from '../dag-status/dag-status.dto.js';
+import type { NotSuccessReason } from '../dag-status/dag-status.types.js';
+import type { OverviewCounts, OverviewQuery, OverviewSelection } from '../overview/overview.types.js';
 
-/** Scripts only from our own origin (/assets/live.js), which may only talk back to us; inline styles only. */
+/** Scripts only from our own origin (/assets/live.js), which may only talk back to us; inline styles; the filter form submits to us. */
 export const DAGS_PAGE_CSP =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const PAGE_PATH = '/dags';
 
 /** Where the pages' script is served. */
 const LIVE_SCRIPT_PATH = '/assets/live.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escapes text for HTML content and quoted attribute values. */
+const NEEDS_ESCAPE = /[&<>"']/;
+
+/** Escapes text for HTML content and quoted attribute values (most text has nothing to escape: kept as it is). */
 function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : value;
 }
 
 /** An upstream URL as an href, or null when it is not plain http(s) (a javascript: link from a hostile Airflow stays text). */
@@ -25,8 +32,12 @@ function safeHref(url: string | null | undefined): string | null {
   }
 }
 
+/** A UTC timestamp as Airflow writes them, which needs no Date to be shown: a page of 1,000 rows formats ~15,000. */
+const PLAIN_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)$/;
+
 function time(iso: string | null): string {
   if (!iso) return '—';
+  if (PLAIN_UTC.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
@@ -47,14 +58,14 @@ function span(ms: number): string {
 
 function ago(iso: string | null, now: Date): string {
   if (!iso) return '';
-  const at = new Date(iso).getTime();
+  const at = Date.parse(iso);
   return Number.isNaN(at) ? '' : ` (${span(now.getTime() - at)} ago)`;
 }
 
 function duration(start: string | null, end: string | null, now: Date): string {
   if (!start) return '—';
-  const from = new Date(start).getTime();
-  const to = end ? new Date(end).getTime() : now.getTime();
+  const from = Date.parse(start);
+  const to = end ? Date.parse(end) : now.getTime();
   if (Number.isNaN(from) || Number.isNaN(to) || to < from) return '—';
   return span(to - from) + (end ? '' : ' so far');
 }
@@ -130,7 +141,7 @@ function row(o: DagOverviewDto, now: Date): string {
     ['Last success', o.last_success_at ? `${time(o.last_success_at)}${ago(o.last_success_at, now)}` : 'never'],
   ];
   const dl = fields.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('');
-  return `<li class="dag" data-dag-id="${esc(o.dag_id)}" data-state="${esc(fault ? 'unknown' : (o.state ?? 'none'))}" data-live-region="dag:${esc(o.dag_id)}">
+  return `<li class="dag" data-dag-id="${esc(o.dag_id)}" data-state="${esc(fault ? 'unknown' : (o.state ?? 'none'))}" data-outcome="${esc(o.outcome)}" data-live-region="dag:${esc(o.dag_id)}">
       <div class="head"><h2>${name}</h2><p class="state">${chip}</p></div>
       <p class="why">${esc(o.explanation)}${o.stale ? ' <strong>(stale)</strong>' : ''}</p>
       ${faultNote}
@@ -141,10 +152,135 @@ function row(o: DagOverviewDto, now: Date): string {
     </li>`;
 }
 
-/** GET /dags: every allowed DAG, one row each, everything escaped; live.js keeps it current. */
-export function renderDagsPage(overviews: readonly DagOverviewDto[], now = new Date()): string {
-  const bad = overviews.filter((o) => o.outcome !== 'success').length;
-  const title = bad === 0 ? `All ${overviews.length} DAGs succeeded` : `${bad} of ${overviews.length} DAGs not a success`;
+/** A link to this page with `query`'s filters (and page), in one canonical order. */
+function hrefOf(query: Partial<OverviewQuery>, cursor: string | null = null): string {
+  const params = new URLSearchParams();
+  for (const outcome of query.outcomes ?? []) params.append('outcome', outcome);
+  for (const state of query.states ?? []) params.append('state', state);
+  for (const reason of query.reasons ?? []) params.append('reason', reason);
+  if (query.text) params.set('q', query.text);
+  if (query.limit != null) params.set('limit', String(query.limit));
+  if (cursor !== null) params.set('cursor', cursor);
+  const search = params.toString();
+  return search === '' ? PAGE_PATH : `${PAGE_PATH}?${search}`;
+}
+
+/** One link of the counts at the top: the DAGs of a verdict or reason, by what their row shows. */
+interface Tally {
+  label: string;
+  glyph: string;
+  css: string;
+  filter: Partial<OverviewQuery>;
+  count: (counts: OverviewCounts) => number;
+  /** Shown even at 0: the states every Airflow has. */
+  always: boolean;
+}
+
+const byReason = (reasons: readonly NotSuccessReason[]) => (counts: OverviewCounts) =>
+  reasons.reduce((sum, r) => sum + counts.reason[r], 0);
+
+/**
+ * The counts at the top, one partition of every DAG by its verdict (as `outcome` and `reason` say,
+ * so each link shows exactly its count): success, then each reason not to be one.
+ */
+const TALLIES: readonly Tally[] = [
+  { label: 'success', ...STATES.success, filter: { outcomes: ['success'] }, count: (c) => c.outcome.success, always: true },
+  { label: 'failed', ...STATES.failed, filter: { reasons: ['failed'] }, count: byReason(['failed']), always: true },
+  { label: 'running', ...STATES.running, filter: { reasons: ['running'] }, count: byReason(['running']), always: true },
+  { label: 'queued', ...STATES.queued, filter: { reasons: ['queued'] }, count: byReason(['queued']), always: true },
+  { label: 'no run', glyph: '–', css: 'none', filter: { reasons: ['no_run'] }, count: byReason(['no_run']), always: true },
+  { label: 'stale', glyph: '⌛', css: 'wait', filter: { reasons: ['stale'] }, count: byReason(['stale']), always: false },
+  { label: 'other state', glyph: '•', css: 'none', filter: { reasons: ['other_state'] }, count: byReason(['other_state']), always: false },
+  {
+    label: 'unknown',
+    glyph: '⚠',
+    css: 'unknown',
+    filter: { reasons: AIRFLOW_FAILURE_REASONS },
+    count: byReason(AIRFLOW_FAILURE_REASONS),
+    always: false,
+  },
+];
+
+/** The filters of `query` alone (no page), as a link: to tell which tally is the one shown. */
+function filterHref(query: OverviewQuery): string {
+  return hrefOf({ outcomes: query.outcomes, states: query.states, reasons: query.reasons, text: query.text });
+}
+
+function tallies(counts: OverviewCounts, query: OverviewQuery): string {
+  const current = filterHref(query);
+  const link = (href: string, body: string, css = '') =>
+    `<li><a class="tally${css ? ` chip ${css}` : ''}" href="${esc(href)}"${href === current ? ' aria-current="page"' : ''}>${body}</a></li>`;
+  const items = [
+    link(PAGE_PATH, `All <strong>${counts.all}</strong>`),
+    link(hrefOf({ outcomes: ['failure'] }), `Not a success <strong>${counts.outcome.failure}</strong>`),
+    ...TALLIES.filter((t) => t.always || t.count(counts) > 0).map((t) =>
+      link(hrefOf(t.filter), `<span aria-hidden="true">${t.glyph}</span> ${esc(t.label)} <strong>${t.count(counts)}</strong>`, t.css),
+    ),
+  ];
+  return `<nav aria-label="DAGs by state" data-live-region="counts"><ul class="tallies">${items.join('')}</ul></nav>`;
+}
+
+/** The filters of `query` in words, or '' when there is none. */
+function filterWords(query: OverviewQuery): string {
+  const parts: string[] = [];
+  if (query.text) parts.push(`id contains “${query.text}”`);
+  if (query.outcomes.length) parts.push(query.outcomes.map((o) => (o === 'success' ? 'a success' : 'not a success')).join(' or '));
+  if (query.states.length) parts.push(`latest run ${query.states.map((s) => (s === 'none' ? 'no run' : s)).join(' or ')}`);
+  if (query.reasons.length) parts.push(`reason ${query.reasons.join(' or ')}`);
+  return parts.join('; ');
+}
+
+/** The text filter and "only what is not a success": a plain GET form, so it works without JavaScript. */
+function filterForm(query: OverviewQuery): string {
+  const failingOnly = query.outcomes.includes('failure');
+  const hidden = [
+    ...query.outcomes.filter((o) => o !== 'failure').map((o) => ['outcome', o]),
+    ...query.states.map((s) => ['state', s]),
+    ...query.reasons.map((r) => ['reason', r]),
+    ...(query.limit === null ? [] : [['limit', String(query.limit)]]),
+  ]
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${esc(value)}">`)
+    .join('');
+  return `<form class="filter" method="get" action="${PAGE_PATH}" role="search" data-live-filter>
+      <label for="dag-filter">DAG id contains</label>
+      <input id="dag-filter" type="search" name="q" value="${esc(query.text)}" maxlength="250" autocomplete="off" spellcheck="false">
+      <label class="check"><input type="checkbox" name="outcome" value="failure"${failingOnly ? ' checked' : ''}> Only what is not a success</label>
+      ${hidden}<button type="submit">Filter</button>
+    </form>`;
+}
+
+/** What the list holds, in words, and the way back to every DAG. */
+function selectionNote(selection: OverviewSelection, query: OverviewQuery): string {
+  const words = filterWords(query);
+  const all = selection.counts.all;
+  const page = selection.dags.length < selection.total ? ` Showing ${selection.dags.length} of them here.` : '';
+  const text = words
+    ? selection.total === 0
+      ? `No DAG of ${all} matches: ${esc(words)}.`
+      : `${selection.total} of ${all} DAGs match: ${esc(words)}.${page}`
+    : `${all} DAGs.${page}`;
+  const back = words || query.cursor !== null ? ` <a href="${PAGE_PATH}">Show every DAG</a>` : '';
+  return `<p class="selection" data-live-region="selection">${text}${back}</p>`;
+}
+
+/** Links to the next page, and back to the first, when the list is paged. */
+function pager(selection: OverviewSelection, query: OverviewQuery): string {
+  const links: string[] = [];
+  if (query.cursor !== null) links.push(`<a href="${esc(hrefOf(query))}">First page</a>`);
+  if (selection.next !== null) {
+    links.push(`<a href="${esc(hrefOf(query, selection.next))}">${query.limit === null ? 'Next page' : `Next ${query.limit} DAGs`}</a>`);
+  }
+  return `<p class="pager" data-live-region="pager">${links.join(' · ')}</p>`;
+}
+
+/**
+ * GET /dags: the counts of every DAG (each a link to its rows), a filter, and one row per DAG that
+ * matches `query`, everything escaped; live.js keeps it current. Linear in the number of rows.
+ */
+export function renderDagsPage(selection: OverviewSelection, query: OverviewQuery, now = new Date()): string {
+  const { counts } = selection;
+  const bad = counts.outcome.failure;
+  const title = bad === 0 ? `All ${counts.all} DAGs succeeded` : `${bad} of ${counts.all} DAGs not a success`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -183,6 +319,16 @@ export function renderDagsPage(overviews: readonly DagOverviewDto[], now = new D
     dt { color: var(--muted); font-size: .8rem; } dd { margin: 0; font-family: ui-monospace, monospace; word-break: break-all; }
     ol.strip { display: flex; gap: 3px; list-style: none; padding: 0; margin: .5rem 0; }
     .cell { width: 1.4rem; height: 1.4rem; border-radius: 3px; display: flex; align-items: center; justify-content: center; font-size: .75rem; }
+    ul.tallies { display: flex; flex-wrap: wrap; gap: .4rem; list-style: none; padding: 0; margin: .5rem 0; }
+    .tally { display: inline-block; border-radius: 999px; padding: .15rem .65rem; text-decoration: none; border: 1px solid var(--line); }
+    .tally.chip { font-weight: 400; border-color: transparent; }
+    .tally[aria-current] { outline: 2px solid var(--fg); outline-offset: 1px; }
+    .tally:hover, .tally:focus-visible { text-decoration: underline; }
+    form.filter { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; margin: .75rem 0; }
+    form.filter input[type="search"] { font: inherit; padding: .2rem .4rem; min-width: 14rem; max-width: 100%; }
+    form.filter button { font: inherit; }
+    .selection { margin: .5rem 0; }
+    ol.dags:focus { outline: none; }
     .vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   </style>
 </head>
@@ -190,9 +336,13 @@ export function renderDagsPage(overviews: readonly DagOverviewDto[], now = new D
   <main data-live-events="/api/events">
     <h1 data-live-region="title">${esc(title)}</h1>
     <p class="live" data-live-bar>Live updates need JavaScript; reload the page to see changes.</p>
-    <ol class="dags">
-    ${overviews.map((o) => row(o, now)).join('\n    ')}
+    ${tallies(counts, query)}
+    ${filterForm(query)}
+    ${selectionNote(selection, query)}
+    <ol class="dags" tabindex="-1" aria-label="DAGs" data-live-list="dags">
+    ${selection.dags.map((o) => row(o, now)).join('\n    ')}
     </ol>
+    ${pager(selection, query)}
     <p class="muted"><a href="/success">Status of the target DAG</a> · <a href="/api/dags">JSON</a> · <a href="/api/events">Event stream</a> · <a href="/docs">API docs</a></p>
   </main>
   <script src="${LIVE_SCRIPT_PATH}" defer></script>

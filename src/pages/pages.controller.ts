@@ -1,7 +1,11 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DagStatusService } from '../dag-status/dag-status.service.js';
+import { ERROR_HEADERS, ErrorDto } from '../http/error.dto.js';
+import { OverviewQueryPipe } from '../overview/overview-query.pipe.js';
+import { ApiOverviewQuery } from '../overview/overview.dto.js';
+import { OverviewService } from '../overview/overview.service.js';
+import { EVERY_DAG, OVERVIEW_LIMIT_MAX, type OverviewQuery } from '../overview/overview.types.js';
 import { DAGS_PAGE_CSP, renderDagsPage } from './dags-page.renderer.js';
 import { LIVE_SCRIPT } from './pages.live-script.js';
 
@@ -9,23 +13,28 @@ import { LIVE_SCRIPT } from './pages.live-script.js';
 @ApiTags('Status pages')
 @Controller()
 export class PagesController {
-  constructor(private readonly status: DagStatusService) {}
+  constructor(private readonly overviews: OverviewService) {}
 
   @Get('dags')
   @ApiOperation({
     summary: 'Every allowed DAG at a glance (HTML)',
     description:
-      'One row per DAG of ALLOWED_DAG_IDS: its state in words and colour, the latest run, when it started and ended, its duration, ' +
+      'The counts of every DAG by verdict (each a link to its rows), a filter, and one row per DAG of ALLOWED_DAG_IDS that matches the query ' +
+      '(the parameters of GET /api/dags): its state in words and colour, the latest run, when it started and ended, its duration, ' +
       'the last success, its last 10 runs and links to Airflow; while Airflow cannot be read, the last known state and since when. ' +
-      'Updates in place from GET /api/events.',
+      'Updates in place from GET /api/events; a DAG that starts or stops matching the filter joins or leaves the list.',
   })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'The page' })
-  async dags(@Res() res: Response): Promise<void> {
-    const overviews = await this.status.overviews();
+  @ApiOverviewQuery()
+  // HTML on success only: a 400 is the JSON error of every route.
+  @ApiOkResponse({ description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiBadRequestResponse({ description: 'A query parameter is malformed', type: ErrorDto, headers: ERROR_HEADERS })
+  async dags(@Query(OverviewQueryPipe) query: OverviewQuery | undefined, @Res() res: Response): Promise<void> {
+    const asked = query ?? EVERY_DAG;
+    // Past 1,000 rows the page is paged even unasked: 5,000 rows weigh ~18 MB, fetched again on every change.
+    const selection = await this.overviews.select({ ...asked, limit: asked.limit ?? OVERVIEW_LIMIT_MAX });
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', DAGS_PAGE_CSP);
-    res.status(200).type('html').send(renderDagsPage(overviews));
+    res.status(200).type('html').send(renderDagsPage(selection, asked));
   }
 
   @Get('assets/live.js')

@@ -5,6 +5,7 @@ import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { FakeAirflow, type FakeDagRun } from '../fake-airflow/fake-airflow.js';
 import { inBrowserAgainstFakeAirflow } from '../support/browser.js';
+import { fleet } from '../support/many-dags.js';
 
 const DAG = 'Airflow_Lab2';
 const OTHER = 'Nightly_Report';
@@ -146,6 +147,127 @@ describe('/dags in a real browser', () => {
     } finally {
       await page.close();
       await h.fake.restart();
+    }
+  });
+});
+
+/** What the tests read of a page's DOM (the project compiles without the DOM's types). */
+interface Attributed {
+  getAttribute(name: string): string | null;
+}
+interface BrowserGlobals {
+  document: { querySelectorAll(selector: string): { length: number }; activeElement: Attributed | null };
+}
+
+describe('/dags with 300 DAGs in a real browser', () => {
+  // 50 of each kind: success, failed, running, queued, no run, unknown to Airflow; every third id is "Sales.Nightly_…".
+  const many = fleet(300);
+  const m = inBrowserAgainstFakeAirflow({ ...many.env, STATUS_CACHE_TTL_MS: '2000' }, { dags: many.dags });
+  const nightly = many.ids.filter((id) => id.startsWith('Sales.Nightly'));
+  const rowCount = (page: Page) => page.locator('li.dag').count();
+  /** Until the list holds `count` rows (the server's answer for the filter has been swapped in). */
+  const rowsBecome = (page: Page, count: number) =>
+    page.waitForFunction((n) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('li.dag').length === n, count, {
+      timeout: 20_000,
+    });
+
+  it('renders every row with the counts at the top, and has no accessibility violation', async () => {
+    const page = await m.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await page.goto(`${m.base}/dags`);
+      await live(page);
+      await expect(rowCount(page)).resolves.toBe(300);
+      const tallies = (await page.locator('nav .tallies a').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      expect(tallies).toEqual([
+        'All 300',
+        'Not a success 250',
+        '✔ success 50',
+        '✘ failed 50',
+        '▶ running 50',
+        '⏳ queued 50',
+        '– no run 50',
+        '⚠ unknown 50',
+      ]);
+      await expect(page.locator('nav a[aria-current="page"]').textContent()).resolves.toContain('All');
+      await expect(axeViolations(page)).resolves.toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('narrows as the reader types and ticks "only what is not a success", keeping the filter in the URL', async () => {
+    const page = await m.browser.newPage();
+    try {
+      await page.goto(`${m.base}/dags`);
+      await live(page);
+      await page.locator('#dag-filter').fill('NIGHTLY');
+      await rowsBecome(page, nightly.length);
+      expect(new URL(page.url()).searchParams.get('q')).toBe('NIGHTLY');
+      await page.getByLabel('Only what is not a success').check();
+      const failing = nightly.filter((id) => many.kindOf(id) !== 'success');
+      await rowsBecome(page, failing.length);
+      await expect(
+        page.locator('li.dag').evaluateAll((rows: Attributed[]) => rows.map((r) => r.getAttribute('data-dag-id'))),
+      ).resolves.toEqual(failing);
+      expect(new URL(page.url()).searchParams.getAll('outcome')).toEqual(['failure']);
+      await expect(page.locator('.selection').textContent()).resolves.toContain(`${failing.length} of 300 DAGs match`);
+      await expect(axeViolations(page)).resolves.toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('filters without JavaScript: the form and the count links are plain GETs', async () => {
+    const context = await m.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${m.base}/dags`);
+      await expect(page.locator('[data-live-bar]').textContent()).resolves.toContain('Live updates need JavaScript');
+      await page.locator('#dag-filter').fill('nightly');
+      await page.getByLabel('Only what is not a success').check();
+      await Promise.all([page.waitForURL(/q=nightly/), page.getByRole('button', { name: 'Filter' }).click()]);
+      expect(new URL(page.url()).searchParams.getAll('outcome')).toEqual(['failure']);
+      await expect(rowCount(page)).resolves.toBe(nightly.filter((id) => many.kindOf(id) !== 'success').length);
+      await Promise.all([page.waitForURL(/reason=failed/), page.locator('nav .tallies a', { hasText: 'failed' }).click()]);
+      await expect(rowCount(page)).resolves.toBe(50);
+      await expect(page.locator('nav a[aria-current="page"]').textContent()).resolves.toContain('failed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps a filtered list live: a DAG that starts matching joins in its place, one that stops leaves, focus goes to the list', async () => {
+    const page = await m.browser.newPage();
+    const [fixed, broken] = [many.ids[1], many.ids[0]]; // failed -> success; success -> failed
+    try {
+      await page.goto(`${m.base}/dags?outcome=failure`);
+      await live(page);
+      await expect(rowCount(page)).resolves.toBe(250);
+      await page.evaluate(() => ((globalThis as { mark?: number }).mark = 7));
+      // The reader is on a link of the row that is about to leave.
+      await page.locator(`li.dag[data-dag-id="${fixed}"] a`).first().focus();
+      m.fake.setScenario({
+        dags: {
+          ...many.dags,
+          [fixed]: [...many.dags[fixed], FakeAirflow.run({ dag_id: fixed, state: 'success' })],
+          [broken]: [...many.dags[broken], FakeAirflow.run({ dag_id: broken, state: 'failed' })],
+        },
+      });
+      await page.locator(`li.dag[data-dag-id="${broken}"]`).waitFor({ timeout: 20_000 });
+      await page.locator(`li.dag[data-dag-id="${fixed}"]`).waitFor({ state: 'detached', timeout: 20_000 });
+      await expect(page.locator('li.dag').first().getAttribute('data-dag-id')).resolves.toBe(broken);
+      await expect(rowCount(page)).resolves.toBe(250);
+      await expect(page.evaluate(() => (globalThis as { mark?: number }).mark)).resolves.toBe(7);
+      await expect(
+        page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.getAttribute('data-live-list') ?? null),
+      ).resolves.toBe('dags');
+      await expect(page.locator('nav a[href="/dags?outcome=success"]').textContent()).resolves.toMatch(/success 50$/);
+    } finally {
+      await page.close();
+      m.fake.setScenario({ dags: many.dags });
     }
   });
 });
