@@ -23,6 +23,7 @@ function overview(partial: Partial<DagOverviewDto>): DagOverviewDto {
     explanation: '',
     airflow_url: '',
     recent_runs: [],
+    tags: [],
     airflow_error: null,
     ...partial,
   };

@@ -256,6 +256,9 @@ export class DagOverviewDto extends DagStatusDto {
   @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
   recent_runs!: RunBriefDto[];
 
+  @ApiProperty({ type: [String], description: "The DAG's Airflow tags, from Airflow's DAG list ([] until it has been read)" })
+  tags!: string[];
+
   @ApiProperty({ type: AirflowFaultDto, nullable: true, description: 'Set while Airflow cannot be read for this DAG' })
   airflow_error!: AirflowFaultDto | null;
 }

@@ -176,6 +176,7 @@ export class DagStatusService {
       recent_runs: (seen?.runs ?? [])
         .slice(0, RECENT_RUNS)
         .map((r) => ({ run_id: r.runId, state: r.state, start_date: r.startDate, end_date: r.endDate })),
+      tags: [...(snapshot.attributes?.tags ?? [])],
     };
   }
 
@@ -253,7 +254,7 @@ export class DagStatusService {
 }
 
 /** The fields a verdict and an overview share: the verdict's own JSON. */
-function overviewFields(verdict: StatusVerdict): Omit<DagOverviewDto, 'recent_runs'> {
+function overviewFields(verdict: StatusVerdict): Omit<DagOverviewDto, 'recent_runs' | 'tags'> {
   return StatusVerdictDto.fromVerdict(verdict);
 }
 

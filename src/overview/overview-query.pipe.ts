@@ -4,7 +4,9 @@ import { decodeCursor } from './overview.cursor.js';
 import { OUTCOMES, OVERVIEW_LIMIT_MAX, OVERVIEW_TEXT_MAX, RUN_STATE_FILTERS, type OverviewQuery } from './overview.types.js';
 
 /** The query parameters the overview reads; any other is ignored, as before they existed. */
-const PARAMS = ['limit', 'cursor', 'outcome', 'state', 'reason', 'q'] as const;
+const PARAMS = ['limit', 'cursor', 'outcome', 'state', 'reason', 'q', 'tag'] as const;
+/** At most this many `tag`s in one query. */
+const TAGS_MAX = 50;
 
 type Params = Record<string, unknown>;
 
@@ -22,6 +24,20 @@ function many<T extends string>(params: Params, name: string, allowed: readonly 
   const values = Array.isArray(value) ? (value as unknown[]) : [value];
   if (!values.every((v): v is T => typeof v === 'string' && (allowed as readonly string[]).includes(v))) {
     throw new BadRequestException(`${name} must be one of ${allowed.join(', ')} (repeat it for several)`);
+  }
+  return [...new Set(values)];
+}
+
+/** `?tag=`, repeatable: any text a tag may be (Airflow's tags are free text), of sane length. */
+function tagsOf(params: Params): string[] {
+  const value = params.tag;
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (
+    values.length > TAGS_MAX ||
+    !values.every((v): v is string => typeof v === 'string' && v !== '' && [...v].length <= OVERVIEW_TEXT_MAX)
+  ) {
+    throw new BadRequestException(`tag must be 1 to ${OVERVIEW_TEXT_MAX} characters, at most ${TAGS_MAX} of them`);
   }
   return [...new Set(values)];
 }
@@ -56,6 +72,7 @@ export class OverviewQueryPipe implements PipeTransform<unknown, OverviewQuery |
       states: many(params, 'state', RUN_STATE_FILTERS),
       reasons: many(params, 'reason', NOT_SUCCESS_REASONS),
       text,
+      tags: tagsOf(params),
     };
   }
 }

@@ -109,5 +109,13 @@ export function ApiOverviewQuery(): MethodDecorator {
       description: 'Only DAGs whose id contains this text, in any case',
       schema: { type: 'string', maxLength: OVERVIEW_TEXT_MAX },
     }),
+    ApiQuery({
+      name: 'tag',
+      required: false,
+      description: "Only DAGs with this Airflow tag (exactly, as the DAG's tags field lists it); repeatable: any of them",
+      style: 'form',
+      explode: true,
+      schema: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: OVERVIEW_TEXT_MAX } },
+    }),
   );
 }

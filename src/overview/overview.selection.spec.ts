@@ -33,6 +33,18 @@ describe('selectOverviews', () => {
     expect(ids(selectOverviews(withoutAnchor, page({ limit: 2, cursor })).dags)).toEqual(['c', 'd']);
   });
 
+  it('keeps the DAGs with any of the tags asked, exactly as Airflow lists them, and refuses an empty or huge tag', () => {
+    const tagged = [
+      { ...entry('sales'), tags: ['finance', 'daily'] },
+      { ...entry('hr'), tags: ['people'] },
+      { ...entry('ml'), tags: ['ML'] },
+    ];
+    expect(ids(selectOverviews(tagged, page({ tags: ['finance', 'ml'] })).dags)).toEqual(['sales']);
+    expect(new OverviewQueryPipe().transform({ tag: ['finance', 'finance', 'people'] })?.tags).toEqual(['finance', 'people']);
+    expect(() => new OverviewQueryPipe().transform({ tag: '' })).toThrow(BadRequestException);
+    expect(() => new OverviewQueryPipe().transform({ tag: 'x'.repeat(251) })).toThrow(BadRequestException);
+  });
+
   it('pages over the matching entries only, counting them all in total', () => {
     const mixed = [entry('a'), entry('b', 'failed'), entry('c'), entry('d', 'failed'), entry('e', 'failed')];
     const first = selectOverviews(mixed, page({ limit: 2, outcomes: ['failure'] }));

@@ -32,7 +32,7 @@ function matcherOf(query: OverviewQuery): Test {
     const text = query.text.toLowerCase();
     tests.push((o) => o.dag_id.toLowerCase().includes(text));
   }
-  // A `tag` filter joins here once an overview carries its DAG's tags (issue #17): one more query field, one more test.
+  if (query.tags.length > 0) tests.push((o) => o.tags.some((tag) => query.tags.includes(tag)));
   return (o) => tests.every((test) => test(o));
 }
 

@@ -32,10 +32,12 @@ export interface OverviewQuery {
   states: readonly RunStateFilter[];
   reasons: readonly NotSuccessReason[];
   text: string;
+  /** Airflow tags: an entry matches when it has any of them. */
+  tags: readonly string[];
 }
 
 /** No filter, no paging: every DAG. */
-export const EVERY_DAG: OverviewQuery = { limit: null, cursor: null, outcomes: [], states: [], reasons: [], text: '' };
+export const EVERY_DAG: OverviewQuery = { limit: null, cursor: null, outcomes: [], states: [], reasons: [], text: '', tags: [] };
 
 /** How many DAGs of the whole set hold each verdict, state and reason. */
 export interface OverviewCounts {
