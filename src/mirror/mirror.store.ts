@@ -31,6 +31,8 @@ interface Entry {
   snapshot: DagSnapshot | null;
   lastGood: DagSnapshot | null;
   failingSince: string | null;
+  /** When its own error was last met (epoch ms). */
+  errorAt: number;
   /** Waiters for the DAG's first whole read. */
   loaded: Array<() => void> | null;
   /** Whether a whole read is in flight: changes that come meanwhile wait in `pending` and are applied after it. */
@@ -115,7 +117,11 @@ export class MirrorStore implements OnApplicationShutdown {
     await this.fresh();
     const entry = this.entries.get(dagId);
     if (entry === undefined) throw new DagNotFoundError(dagId);
-    if (entry.runs === null && entry.error === null && this.sync.error === null) await this.firstRead(entry);
+    if (entry.runs === null && this.sync.error === null) {
+      // Never read, or a listed DAG Airflow did not know when last asked longer than a TTL ago: asked (again) now.
+      const notFoundAt = entry.error instanceof DagNotFoundError ? entry.errorAt : null;
+      if (entry.error === null || (notFoundAt !== null && Date.now() - notFoundAt >= this.config.cacheTtlMs)) await this.firstRead(entry);
+    }
     const snapshot = this.snapshotOf(entry);
     if (runs <= RUNS_KEPT || snapshot.runs === null || snapshot.runs.length < RUNS_KEPT) return snapshot;
     try {
@@ -222,6 +228,11 @@ export class MirrorStore implements OnApplicationShutdown {
   isLoaded(dagId: string): boolean {
     const entry = this.entries.get(dagId);
     return entry !== undefined && entry.runs !== null && !entry.loading;
+  }
+
+  /** Whether a whole read of the DAG is in flight. */
+  isReading(dagId: string): boolean {
+    return this.entries.get(dagId)?.loading === true;
   }
 
   /** A whole read of the DAG starts: changes that come until it ends are kept for after it. */
@@ -390,6 +401,7 @@ export class MirrorStore implements OnApplicationShutdown {
   private fail(entry: Entry, error: AirflowError): void {
     if (entry.error === null) entry.failingSince = new Date().toISOString();
     entry.error = error;
+    entry.errorAt = Date.now();
     entry.loading = false;
     entry.pending.length = 0;
     if (error instanceof DagNotFoundError) entry.runs = null;
@@ -514,6 +526,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     snapshot: null,
     lastGood: null,
     failingSince: null,
+    errorAt: 0,
     loaded: null,
     loading: false,
     pending: [],

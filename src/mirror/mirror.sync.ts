@@ -57,6 +57,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   private loadLimit: number;
   /** DAGs whose whole read failed, and when to try again (doubling per failure, a minute at most). */
   private readonly retries = new Map<string, { at: number; failures: number }>();
+  /** DAGs a reader waits for, read whatever their state. */
+  private readonly forced = new Set<string>();
   private firstLoad: { started: number; dags: number; peak: number } | null = null;
   private reconcileCursor = 0;
   /** When the next DAG is read whole again; the first load reads them all, so not before one cycle. */
@@ -239,7 +241,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.firstLoad === null && this.queue.length > 0) this.firstLoad = { started: performance.now(), dags: this.queue.length, peak: 0 };
     while (this.loadsInFlight < this.loadLimit && this.queue.length > 0) {
       const dagId = this.queue.shift()!;
-      if (!this.store.needsLoad(dagId)) continue;
+      // A DAG being read already is not read twice; its readers wait for that read.
+      if (this.store.isReading(dagId) || (!this.forced.delete(dagId) && !this.store.needsLoad(dagId))) continue;
       void this.readWhole(dagId);
     }
     if (this.loadsInFlight === 0 && this.queue.length === 0 && this.firstLoad !== null && this.firstLoad.dags > 0) {
@@ -252,9 +255,10 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  /** A reader waits for this DAG: it goes first, whatever its backoff. */
+  /** A reader waits for this DAG: it goes first, whatever its backoff, even when Airflow did not know it last time. */
   private loadFirst(dagId: string): void {
     this.retries.delete(dagId);
+    this.forced.add(dagId);
     const at = this.queue.indexOf(dagId);
     if (at >= 0) this.queue.splice(at, 1);
     this.queue.unshift(dagId);
