@@ -103,7 +103,7 @@ describe('GET /dags with many DAGs', () => {
       { href: '/dags?reason=queued', current: false, text: '⏳ queued 50' },
       { href: '/dags?reason=no_run', current: false, text: '– no run 50' },
       {
-        href: '/dags?reason=airflow_unreachable&reason=airflow_timeout&reason=airflow_auth_refused&reason=config_mismatch&reason=airflow_bad_response&reason=dag_not_found',
+        href: '/dags?reason=airflow_unreachable&reason=airflow_timeout&reason=airflow_overloaded&reason=airflow_auth_refused&reason=config_mismatch&reason=airflow_bad_response&reason=dag_not_found',
         current: false,
         text: '⚠ unknown 50',
       },
