@@ -6,7 +6,7 @@
 # The Node version is the LTS the project is tested on (package.json: engines and the `node` devDependency).
 ARG NODE_VERSION=24.21.0
 
-# Build: the TypeScript sources → dist/ (dist/main.js bundled by scripts/bundle.mjs). Install scripts
+# Build: the TypeScript sources → dist/ (dist/server.js bundled by scripts/bundle.mjs). Install scripts
 # are not needed here: they would only fetch the `node` devDependency's binary, which the image has.
 FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
