@@ -10,7 +10,7 @@
 //   Anything else in the folder (controllers, pipes, parsers, helpers) is private to it;
 // - a *shared* folder is one under src/ with no *.module.ts (src/config today): anyone may import
 //   any of its files, and it imports no feature, so that it stays at the bottom;
-// - src/*.ts (main.ts, app.module.ts, app.setup.ts) is the composition root and may import any
+// - src/*.ts (main.ts, server.ts, app.module.ts, app.setup.ts) is the composition root and may import any
 //   feature file, except that AppModule imports only modules (and the config namespaces it loads);
 //   so is a CLI entry point (src/<feature>/*.command.ts), which runs without Nest's injector and so
 //   cannot be handed providers through a module.

@@ -6,7 +6,7 @@
 # The Node version is the LTS the project is tested on (package.json: engines and the `node` devDependency).
 ARG NODE_VERSION=24.21.0
 
-# Build: the TypeScript sources → dist/ (dist/main.js bundled by scripts/bundle.mjs). Install scripts
+# Build: the TypeScript sources → dist/ (dist/server.js bundled by scripts/bundle.mjs). Install scripts
 # are not needed here: they would only fetch the `node` devDependency's binary, which the image has.
 FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
@@ -50,9 +50,7 @@ STOPSIGNAL SIGTERM
 # the fetch built into Node, so the image needs no curl.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.FLASK_PORT || 5555) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# V8's heap kept near what the service uses: young generation of 8 MB semi-spaces, old generation grown
-# by half its live size after a full GC instead of V8's up to 4 ×. Under mixed load with Airflow failing,
-# Node's defaults add ~80 MB to the idle RSS; these ~35 MB, at no cost to the cached status's
-# throughput (BENCHMARKS.md, "Memory under mixed load"). Flags of the command line, because
-# NODE_OPTIONS does not accept --heap-growing-percent; `npm run bench` runs the service with them.
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/main.js"]
+# As every start: dist/main.js starts Node again, in the same process, with the service's V8 heap flags
+# (src/config/node-flags.ts: 8 MB semi-spaces, old generation grown by half its live size), which keep
+# RSS under mixed load ~40 MB lower (BENCHMARKS.md, "Memory under mixed load").
+CMD ["node", "dist/main.js"]

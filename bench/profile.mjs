@@ -1,5 +1,5 @@
-// Profiles the built service under load: starts the stand-in Airflow and `node --cpu-prof
-// dist/main.unbundled.js` (the same code as the shipped bundle, dist/main.js, but loaded as
+// Profiles the built service under load: starts the stand-in Airflow and `node [the entry's flags] --cpu-prof
+// dist/server.unbundled.js` (the same code as the shipped bundle, dist/server.js, but loaded as
 // separate modules, so that each sample can be charged to its package), drives one route with wrk (bench/load.mjs, own process) for BENCH_PROFILE_S seconds
 // (default 10), stops the service so V8 writes the profile, then summarises it.
 // Usage: node bench/profile.mjs [path=/api/dags/Airflow_Lab2/status]   env: LOG_LEVEL, BENCH_SERVICE_DIR
@@ -33,15 +33,18 @@ const port = 20000 + Math.floor(Math.random() * 20000);
 const log = openSync(path.join(dir, 'service.log'), 'w');
 const env = { ...process.env, FLASK_PORT: String(port), HOST: '127.0.0.1', AIRFLOW_WEBSERVER: `http://127.0.0.1:${airflowPort}` };
 const spawnedAt = performance.now();
+// The flags dist/main.js would start it with (the unbundled server is loaded directly, without the entry).
+const { NODE_FLAGS } = await import(path.join(SERVICE_DIR, 'dist/config/node-flags.js'));
 const svc = run(
   process.execPath,
   [
+    ...NODE_FLAGS,
     '--cpu-prof',
     '--cpu-prof-dir',
     dir,
     '--import',
     path.join(BENCH, 'prof-exit-hook.mjs'),
-    path.join(SERVICE_DIR, 'dist/main.unbundled.js'),
+    path.join(SERVICE_DIR, 'dist/server.unbundled.js'),
   ],
   { cwd: SERVICE_DIR, env, stdio: ['ignore', log, log] },
 );

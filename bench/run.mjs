@@ -31,6 +31,7 @@ async function runScenarios(ctx) {
   if (want('starts')) scenarios.starts = await measureStarts(ctx);
   // One service at the default LOG_LEVEL (log) serves the cached status, memory and routes scenarios.
   ctx.service = await startService(ctx, 'log');
+  ctx.serviceNodeFlags = ctx.service.nodeFlags;
   scenarios.cached = await measureCachedStatus(ctx);
   if (want('memory')) scenarios.memory = await measureMemory(ctx);
   scenarios.routes = await measureRoutes(ctx);
@@ -72,7 +73,10 @@ async function main() {
   );
 
   const airflow = await startStandInAirflow();
-  results.scenarios = await runScenarios({ airflow, airflowUrl: airflow.url, workDir });
+  const ctx = { airflow, airflowUrl: airflow.url, workDir };
+  results.scenarios = await runScenarios(ctx);
+  // The flags the service ran with, as its process showed them, rather than those it was given.
+  results.settings.serviceNodeFlags = ctx.serviceNodeFlags;
   results.airflowCallsByPath = await airflow.callsByPath();
   await stop(airflow.child);
   results.loadAverage.after = os.loadavg();

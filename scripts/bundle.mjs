@@ -1,22 +1,23 @@
-// Bundles the compiled service into one file, as `nest build --webpack` does: dist/main.js (from
-// tsc) and the ~1,700 modules it imports become dist/main.js again, self-contained. Why: Node 20
+// Bundles the compiled service into one file, as `nest build --webpack` does: dist/server.js (from
+// tsc) and the ~1,700 modules it imports become dist/server.js again, self-contained. Why: Node 20
 // has no compile cache, and finding, reading and linking that many modules took ~0.35 s of a
 // ~1.5 s start on the benchmark VM (BENCHMARKS.md), against a 1.5 s target and the probes of
-// whoever launches it. tsc's unbundled entry stays as dist/main.unbundled.js, which
-// bench/profile.mjs runs so that a profile can tell the packages apart.
-// Usage: node scripts/bundle.mjs   (npm run build runs it after `nest build`, tsc as nest-cli.json says)
+// whoever launches it. The entry, dist/main.js, stays tsc's few lines (src/main.ts): it starts
+// Node again with the service's flags before anything loads the bundle. tsc's unbundled server stays
+// as dist/server.unbundled.js, which bench/profile.mjs runs so that a profile can tell the packages apart.
+// Usage: node scripts/bundle.mjs   (npm run build runs it after tsc)
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const entry = path.join(root, 'dist/main.js');
-const unbundled = path.join(root, 'dist/main.unbundled.js');
+const entry = path.join(root, 'dist/server.js');
+const unbundled = path.join(root, 'dist/server.unbundled.js');
 const BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
-if (!existsSync(entry)) throw new Error('dist/main.js is missing: run npm run build');
+if (!existsSync(entry)) throw new Error('dist/server.js is missing: run tsc first (npm run build)');
 // Bundling the bundle would lose the unbundled entry: only ever bundle what tsc just wrote.
-if (readFileSync(entry, 'utf8').startsWith(BANNER)) throw new Error('dist/main.js is already bundled: run npm run build');
+if (readFileSync(entry, 'utf8').startsWith(BANNER)) throw new Error('dist/server.js is already bundled: run npm run build');
 copyFileSync(entry, unbundled);
 
 await build({
@@ -28,7 +29,7 @@ await build({
   format: 'esm',
   target: 'node24',
   logLevel: 'warning',
-  // dist/main.js.map: `node --enable-source-maps dist/main.js` gives stack traces in the sources.
+  // dist/server.js.map: `node --enable-source-maps dist/main.js` gives stack traces in the sources.
   sourcemap: true,
   // Whitespace and syntax only, names kept (Nest and the logs use class names). V8 keeps the source
   // of a script in memory: 4.2 MB unminified cost ~15 MB more RSS under load than separate modules
@@ -38,7 +39,7 @@ await build({
   // tsc compiles a decorated class to `let X = X_1 = class X {…}`; without this, the minifier drops
   // the inner name and X.name becomes "X_1" (Nest's logger contexts, Swagger's schema names).
   keepNames: true,
-  // Licences go to dist/main.js.LEGAL.txt instead of the script.
+  // Licences go to dist/server.js.LEGAL.txt instead of the script.
   legalComments: 'linked',
   // Kept out: Nest's optional integrations, which it imports only if installed (they are not),
   // and swagger-ui-dist, whose files Swagger UI serves from its directory on disk.

@@ -48,7 +48,7 @@ function docsAccess(policy: AccessPolicy) {
 }
 
 /**
- * What every instance of the app gets, in main.ts and in tests alike: the HTTP
+ * What every instance of the app gets, in server.ts and in tests alike: the HTTP
  * edge (request ids, logs and metrics, common headers, the fast lane), Swagger
  * UI at /docs and its document at /docs-json.
  */

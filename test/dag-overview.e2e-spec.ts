@@ -450,7 +450,15 @@ describe('GET /api/dags with many DAGs: filters and pages', () => {
     const http = await serve({ dags: { [DAG]: [] } });
     const { body } = await http.get('/docs-json').expect(200);
     const operation = body.paths['/api/dags'].get;
-    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursor', 'outcome', 'state', 'reason', 'q', 'tag']);
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'limit',
+      'cursor',
+      'outcome',
+      'state',
+      'reason',
+      'q',
+      'tag',
+    ]);
     expect(operation.responses['400']).toBeDefined();
     const schema = body.components.schemas.OverviewDto;
     expect(Object.keys(schema.properties)).toEqual(['dags', 'total', 'next', 'counts']);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Where the memory of open SSE streams goes: the built service (the image's node flags, plus
+// Where the memory of open SSE streams goes: the built service (its entry's node flags, plus
 // --expose-gc) with 10 allowed DAGs and a probe loaded into it (sse-memory-probe.mjs), 1,000 streams
 // on /api/events opened 100 at a time as the bench's fan-out row opens them, and at each phase
 // (before any stream, with a first round open, after it closed, with a second round open) the RSS
@@ -8,7 +8,7 @@
 // with streams, after a GC) and prints what the streams added, by constructor, per stream.
 //
 //   node bench/experiments/sse-memory.mjs [serviceDir]      env: STREAMS (1000), HEAP (0),
-//   QUERY ('via=nest': the streams on Nest's route), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (the image's), TTL_MS (2000)
+//   QUERY ('via=nest': the streams on Nest's route), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (on the command line; the entry adds its own), TTL_MS (2000)
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import os from 'node:os';

@@ -26,6 +26,21 @@ export function rssMb(pid) {
   }
 }
 
+/** The node flags a process runs with (its command line before the script), or null when it is gone. */
+export function nodeFlagsOf(pid) {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1);
+    return args
+      .slice(
+        0,
+        args.findIndex((arg) => !arg.startsWith('-')),
+      )
+      .filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
 /** The median of a process's RSS sampled every 100 ms over `windowMs` (at least 1 s): V8's heap swings by MBs between collections. */
 export async function steadyRss(pid, windowMs) {
   const samples = [];

@@ -1,8 +1,8 @@
-// The service under test: `node [the image's flags] dist/main.js` of BENCH_SERVICE_DIR against the stand-in Airflow.
+// The service under test: `node dist/main.js` of BENCH_SERVICE_DIR, as deployed, against the stand-in Airflow.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { rssMb } from './proc-stats.mjs';
+import { nodeFlagsOf, rssMb } from './proc-stats.mjs';
 import { freePort, track, waitHttp } from './processes.mjs';
 import { DAG_ID, harness, settings } from './settings.mjs';
 
@@ -50,7 +50,8 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
     child,
     base,
     logFile,
-    nodeFlags,
+    // What it runs with: the entry adds its flags to what it was given (see settings.mjs).
+    nodeFlags: nodeFlagsOf(child.pid) ?? nodeFlags,
     nodeOptions: env.NODE_OPTIONS,
     startMs: performance.now() - started,
     rssAtStart: rssMb(child.pid),

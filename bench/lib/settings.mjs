@@ -1,5 +1,4 @@
 // The benchmark's knobs, read once from the environment (see BENCHMARKS.md, "Reproduce").
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,22 +35,13 @@ export const settings = {
   skipSeed: Boolean(env.BENCH_SKIP_SEED),
 };
 
-/**
- * The node flags the container image starts the service with (the Dockerfile's `CMD ["node", …flags,
- * "dist/main.js"]`), so that the benchmark measures the service as deployed.
- */
-function deployedNodeFlags() {
-  const m = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
-  return m ? JSON.parse(m[1]).filter((arg) => arg.startsWith('--')) : [];
-}
-
 /** Everything else the harness needs but a result does not describe. */
 export const harness = {
   serviceDir: path.resolve(env.BENCH_SERVICE_DIR ?? ROOT),
-  // Node flags for the service alone: the image's command-line flags (above) unless BENCH_SERVICE_NODE_FLAGS
-  // says otherwise (space-separated, '' = none), and NODE_OPTIONS from BENCH_SERVICE_NODE_OPTIONS.
-  serviceNodeFlags:
-    env.BENCH_SERVICE_NODE_FLAGS !== undefined ? env.BENCH_SERVICE_NODE_FLAGS.split(/\s+/).filter(Boolean) : deployedNodeFlags(),
+  // The service starts as deployed, `node dist/main.js`, whose entry adds its V8 flags (src/config/node-flags.ts);
+  // BENCH_SERVICE_NODE_FLAGS puts others on the command line (space-separated; a value there wins, and
+  // `--max-semi-space-size=0 --heap-growing-percent=0` is V8's defaults), BENCH_SERVICE_NODE_OPTIONS in NODE_OPTIONS.
+  serviceNodeFlags: (env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
   serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS,
   python: env.BENCH_PYTHON ?? 'python3',
   // A subset run writes only to its work directory unless told where: latest.json describes full runs.

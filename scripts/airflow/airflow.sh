@@ -10,6 +10,7 @@
 #   scripts/airflow/airflow.sh cli    [--fab] -- <airflow args>   # airflow CLI with this setup's env
 #   scripts/airflow/airflow.sh env    [--fab]     # print the exported settings (eval-able)
 #   scripts/airflow/airflow.sh lock               # re-freeze requirements.txt from requirements.in
+#   scripts/airflow/airflow.sh published <name>==<version>   # when the package index got it (UTC)
 #
 # Default: SimpleAuthManager, AIRFLOW_HOME=.airflow/home.  --fab: FabAuthManager, .airflow/home-fab.
 # User/password is airflow/airflow in both modes.
@@ -103,7 +104,9 @@ cmd_install() {
   if [[ -n "$uv" ]]; then
     log "installing with $("$uv" --version) (cache: ${UV_CACHE_DIR:-~/.cache/uv})"
     [[ -x "$VENV/bin/python" ]] || "$uv" venv --quiet --python "$py" "$VENV"
-    "$uv" pip sync --quiet --python "$VENV/bin/python" "$REQ"
+    # Bytecode now, not at each start: where PYTHONDONTWRITEBYTECODE is set, every Airflow process (and each
+    # task's) would compile what it imports again, ~3 × the import time, enough to miss `up`'s deadline on a busy machine.
+    "$uv" pip sync --quiet --compile-bytecode --python "$VENV/bin/python" "$REQ"
   else
     log "installing with pip (cache: ~/.cache/pip)"
     [[ -x "$VENV/bin/python" ]] || "$py" -m venv "$VENV"
@@ -124,6 +127,18 @@ cmd_lock() {
   if [[ -n "${AIRFLOW_EXCLUDE_NEWER:-}" ]]; then extra=(--exclude-newer "$AIRFLOW_EXCLUDE_NEWER"); how="npm run compat -- --lock (exclude-newer $AIRFLOW_EXCLUDE_NEWER)"; fi
   "$uv" pip compile --universal --python-version 3.11 --annotation-style line "${extra[@]}" \
     --custom-compile-command "$how" "$in" -o "$REQ"
+}
+
+# The upload time of the newest file of one release, as the package index records it (uv reads it
+# for --exclude-newer and writes it into a pylock.toml): `npm run compat` locks each version as of its release.
+cmd_published() {
+  local uv; uv="$(find_uv)"; [[ -n "$uv" ]] || die "published needs uv"
+  [[ "${ARGS[0]:-}" == *==* ]] || die "usage: $0 published <name>==<version>"
+  local when
+  when="$(printf '%s\n' "${ARGS[0]}" | "$uv" pip compile --quiet --no-deps --no-header --python-version 3.11 --format pylock.toml - |
+    grep -o 'upload-time = [0-9TZ:.-]*' | cut -d' ' -f3 | sort | tail -n 1)"
+  [[ -n "$when" ]] || die "the index has no upload time for ${ARGS[0]}"
+  echo "$when"
 }
 
 # ----------------------------------------------------------------------------- mode / env
@@ -482,6 +497,7 @@ main() {
   case "$cmd" in
     install) cmd_install ;;
     lock) cmd_lock ;;
+    published) cmd_published ;;
     up) take_lock 9 "$MODE"; cmd_up ;;
     down) take_lock 9 "$MODE"; cmd_down ;;
     status) cmd_status ;;

@@ -6,18 +6,22 @@
 // ports (8180, 8190, ... and +1 for the FAB auth manager; never 8080/8081, which CI and the demo use),
 // and installs from a lock: scripts/airflow/requirements.txt for the pinned version,
 // scripts/airflow/compat/<version>.txt otherwise, frozen from compat/<version>.in with nothing published
-// after its "# exclude-newer:" date (a new version gets today's date; --lock re-freezes).
+// after its "# exclude-newer:" time (a new version gets the end of the day it was published, UTC, so
+// that its lock holds what its users got then, not today's packages; --lock re-freezes).
 // The table goes to stdout and to .airflow/compat/report.md; each version's logs stay in its folder.
+// When an Airflow does not come up, the note says why: its server's last error lines.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const airflowSh = `${root}scripts/airflow/airflow.sh`;
 const compatDir = `${root}scripts/airflow/compat`;
 const outDir = `${root}.airflow/compat`;
-// Clear of 8080/8081 (CI, demo) and of their log-server ports (8793/8794); 10 apart per version.
-const FIRST_PORT = 8180;
+// Clear of 8080/8081 (CI, demo) and of their log-server ports (8793/8794); 10 apart per version,
+// from --port=N when given; a pair another program holds (another checkout's compat) is skipped.
+const FIRST_PORT = Number(process.argv.find((a) => a.startsWith('--port='))?.slice(7) ?? 8180);
 const PORT_STEP = 10;
 const say = (text) => process.stdout.write(`[compat] ${text}\n`);
 
@@ -25,7 +29,7 @@ const args = process.argv.slice(2);
 const relock = args.includes('--lock');
 const versions = args.filter((a) => !a.startsWith('--'));
 if (versions.length === 0 || versions.some((v) => !/^\d+\.\d+\.\d+$/.test(v))) {
-  process.stderr.write('usage: npm run compat -- [--lock] <airflow version>...   e.g. npm run compat -- 2.10.5 3.3.2\n');
+  process.stderr.write('usage: npm run compat -- [--lock] [--port=8180] <airflow version>...   e.g. npm run compat -- 2.10.5 3.3.2\n');
   process.exit(2);
 }
 const pinned = /^apache-airflow==(\S+)/m.exec(readFileSync(`${root}scripts/airflow/requirements.in`, 'utf8'))?.[1];
@@ -36,14 +40,14 @@ function lockFor(version) {
   const input = `${compatDir}/${version}.in`;
   const lock = `${compatDir}/${version}.txt`;
   if (!existsSync(input)) {
-    const today = new Date().toISOString().slice(0, 10);
+    const until = endOfReleaseDay(version);
     const fab =
       Number(version.split('.')[0]) >= 3
         ? 'apache-airflow-providers-fab   # the FAB auth manager suite (test/real-airflow/fab.e2e-spec.ts)\n'
         : '';
     writeFileSync(
       input,
-      `# Apache Airflow ${version} for npm run compat: resolved with nothing published after the date below.\n# exclude-newer: ${today}\napache-airflow==${version}\n${fab}`,
+      `# Apache Airflow ${version} for npm run compat: resolved with nothing published after the end of its release day.\n# exclude-newer: ${until}\napache-airflow==${version}\n${fab}`,
     );
   }
   if (relock || !existsSync(lock)) {
@@ -56,6 +60,34 @@ function lockFor(version) {
     });
   }
   return lock;
+}
+
+/**
+ * The end (UTC) of the day `apache-airflow==version` was published. Its own packages (core, task SDK)
+ * go up within minutes of it; anything later, such as a pydantic that breaks its api-server, is left out.
+ */
+function endOfReleaseDay(version) {
+  const published = execFileSync('bash', [airflowSh, 'published', `apache-airflow==${version}`], { cwd: root, encoding: 'utf8' }).trim();
+  const day = new Date(published);
+  day.setUTCHours(24, 0, 0, 0);
+  return day.toISOString().replace('.000Z', 'Z');
+}
+
+/** Whether nothing listens on 127.0.0.1:`port`. */
+function isFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The first pair of ports (api-server, FAB api-server) from `from` on, in steps of PORT_STEP, that nothing holds. */
+async function freePair(from) {
+  for (let port = from; port < from + 100 * PORT_STEP; port += PORT_STEP) {
+    if ((await isFree(port)) && (await isFree(port + 1))) return port;
+  }
+  throw new Error(`no free pair of ports from ${from}`);
 }
 
 /** Runs a command to completion with its output in `logFile`; resolves to its exit code and seconds. */
@@ -103,10 +135,47 @@ function lastLines(file, n) {
   }
 }
 
+/** A Python exception's closing line (`pkg.SomeError: what`), which says more than the traceback above it. */
+const EXCEPTION_LINE = /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b(:.*)?$/;
+const ERROR_LINE = /\bERROR\b|\[error\s*\]|\bCRITICAL\b/;
+
+/**
+ * Why an Airflow did not come up: airflow.sh's own verdict, then the last error lines of each
+ * component's latest start (its server first: an api-server that fails to import takes the rest down).
+ */
+function whyNotUp(dir, log) {
+  const verdict =
+    readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('ERROR:'))
+      .at(-1) ?? lastLines(log, 1);
+  const said = [verdict.replace(/^\[airflow\.sh\] ERROR: /, '')];
+  for (const component of ['api-server', 'webserver', 'scheduler', 'dag-processor']) {
+    let text;
+    try {
+      text = readFileSync(`${dir}/home/logs/${component}.log`, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text
+      .slice(text.lastIndexOf('===== '))
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    let errors = lines.filter((l) => EXCEPTION_LINE.test(l));
+    if (errors.length === 0) errors = lines.filter((l) => ERROR_LINE.test(l));
+    const last = [...new Set(errors)].slice(-2).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l));
+    if (last.length) said.push(`${component}: ${last.join(' / ')}`);
+  }
+  return said.join('; ');
+}
+
 async function tryVersion(version, index) {
   const dir = `${outDir}/${version}`;
   mkdirSync(dir, { recursive: true });
-  const port = FIRST_PORT + PORT_STEP * index;
+  const port = await freePair(FIRST_PORT + PORT_STEP * index);
   const log = `${dir}/compat.log`;
   writeFileSync(log, '');
   const result = { version, port, install: null, up: null, checks: new Map(), note: '' };
@@ -138,7 +207,7 @@ async function tryVersion(version, index) {
   const up = await runLogged('bash', [airflowSh, 'up'], env, log);
   result.up = up.seconds;
   if (up.code !== 0) {
-    result.note = `Airflow did not come up: ${lastLines(log, 3)}`;
+    result.note = `Airflow did not come up: ${whyNotUp(dir, log)}`;
     downAll(env);
     return result;
   }

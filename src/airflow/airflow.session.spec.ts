@@ -350,6 +350,17 @@ describe('AirflowSession', () => {
       expect(warn).toHaveBeenCalledWith(`Hint: ${hint}`);
     });
 
+    it('a 403 to HTTP basic (Airflow 2.11, for a wrong password as for a user without permission) names the refused credentials', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const forbidden = answer(403, { detail: null, status: 403, title: 'Forbidden' });
+      const { session, noteFailure } = sessionWith((request) => (request.path === '/api/v1/health' ? answer(200, {}) : forbidden));
+      const hint = 'if the password is right, the user lacks permission to read DAGs (Airflow 2.11 answers both with 403)';
+      const refusal = new AirflowAuthError(`Airflow refused the credentials of user "airflow" (HTTP 403); ${hint}`);
+      await expect(session.send(CALL)).rejects.toThrow(refusal);
+      expect(noteFailure).toHaveBeenCalledWith(refusal);
+      expect(warn).toHaveBeenCalledWith(`Hint: ${hint}`);
+    });
+
     it('says which auth it chose on Airflow 2, as on Airflow 3', async () => {
       const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
       const { session } = sessionWith(airflow2, { apiVersion: 'v1' });

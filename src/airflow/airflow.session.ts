@@ -92,8 +92,8 @@ export class AirflowSession {
 
   /**
    * One authenticated call below the API root, whatever status it answers (the
-   * transport judges it), except a 401 to HTTP basic, which is thrown with a hint
-   * at its likely cause. A refused JWT (401, or 403 "Invalid JWT") is renewed
+   * transport judges it), except a 401 or 403 to HTTP basic, which is thrown with a
+   * hint at its likely cause. A refused JWT (401, or 403 "Invalid JWT") is renewed
    * once and the call sent again.
    * @throws AirflowError when no answer came or the credentials cannot be used
    */
@@ -102,7 +102,8 @@ export class AirflowSession {
     const exchange = async (): Promise<AxiosResponse> =>
       this.transport.exchange({ ...call, path: `/api/${version}${call.path}`, headers: await this.authHeaders() });
     const response = await exchange();
-    if (response.status === 401 && this.authScheme === 'basic') throw this.basicRefused(version);
+    if ((response.status === 401 || response.status === 403) && this.authScheme === 'basic')
+      throw this.basicRefused(version, response.status);
     if (this.authScheme !== 'jwt' || !isTokenRejection(response)) return response;
     // Expired, or the server's signing secret changed: one fresh token, one more try.
     this.logger.log(`Airflow refused our token (HTTP ${response.status}); fetching a new one`);
@@ -116,13 +117,16 @@ export class AirflowSession {
   }
 
   /**
-   * A 401 to HTTP basic, with what usually causes it when the password is right: Airflow 2 takes basic
-   * only from its basic_auth API backend; Airflow 3's API takes only JWTs.
+   * A 401 or 403 to HTTP basic, with what usually causes it when the password is right: Airflow 2 takes
+   * basic only from its basic_auth API backend, and from 2.11 on answers a wrong password with the 403 of a
+   * user without permission; Airflow 3's API takes only JWTs.
    */
-  private basicRefused(version: AirflowApiVersion): AirflowAuthError {
-    const refused = `Airflow refused the credentials of user "${this.config.username}" (HTTP 401)`;
+  private basicRefused(version: AirflowApiVersion, status: 401 | 403): AirflowAuthError {
+    const refused = `Airflow refused the credentials of user "${this.config.username}" (HTTP ${status})`;
     let hint: string | null = null;
-    if (version === 'v1') {
+    if (status === 403) {
+      hint = `if the password is right, the user lacks permission to read DAGs (Airflow 2.11 answers both with 403)`;
+    } else if (version === 'v1') {
       hint = `if the password is right, Airflow 2's [api] auth_backends lacks ${AIRFLOW_2_BASIC_BACKEND} (its default is session only)`;
     } else if (this.config.auth === 'basic') {
       hint = "Airflow 3's API accepts only JWTs: set AIRFLOW_AUTH=auto (or jwt)";

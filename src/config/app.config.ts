@@ -4,7 +4,7 @@ import { readEnum, readInt, type Env } from './config.parsers.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** What the process as a whole needs: its log level (main.ts) and its shutdown deadline (lifecycle). */
+/** What the process as a whole needs: its log level (server.ts) and its shutdown deadline (lifecycle). */
 export interface AppConfig {
   logLevel: LogLevel;
   shutdownTimeoutMs: number;

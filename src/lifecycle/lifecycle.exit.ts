@@ -13,7 +13,7 @@ export function exitProcess(code: ExitCode): never {
   process.exit(code);
 }
 
-/** What main.ts does when the service cannot start: one line saying why, and the matching exit code. */
+/** What server.ts does when the service cannot start: one line saying why, and the matching exit code. */
 export function exitOnStartupFailure(error: unknown): never {
   if (error instanceof ConfigValidationError) {
     // The logger may not be set yet: the message alone, without Nest's buffered start-up lines.

@@ -57,7 +57,7 @@ export class LifecycleService implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * main.ts's call, before anything slow (so that a signal during start-up is a
+   * server.ts's call, before anything slow (so that a signal during start-up is a
    * clean stop too): stop signals end the process gracefully with code 0, and
    * `exit` closes this app before it exits.
    */

@@ -1,8 +1,8 @@
 import { ExitCode } from './lifecycle.constants.js';
 
 /*
- * The process's signals from its first moment. main.ts imports this module before any other, so that its
- * listeners are in place before the ~1 s it takes to load and create the app: a signal with no listener kills a
+ * The process's signals from its first moment. server.ts (the service main.ts loads) imports this module before any other, so
+ * that its listeners are in place before the ~1 s it takes to create the app: a signal with no listener kills a
  * Node process at once (143 for SIGTERM, 129 for SIGHUP, 140 for SIGUSR2) and SIGUSR1 opens the inspector. It
  * imports nothing heavy, so that it is evaluated first in the bundle too.
  *

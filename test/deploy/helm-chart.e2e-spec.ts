@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { NODE_FLAGS } from '../../src/config/node-flags.js';
 import {
   ALL_ON_VALUES,
   CHART,
@@ -237,7 +238,7 @@ describe('the Deployment', () => {
     expect([container.securityContext.runAsUser, container.securityContext.runAsGroup]).toEqual([Number(user[1]), Number(user[2])]);
   });
 
-  it("sizes memory from the benchmark's mixed-load row, measured with the image's node flags", () => {
+  it("sizes memory from the benchmark's mixed-load row, measured with the service's node flags", () => {
     const { container } = deploymentOf(renders.defaults.manifests);
     const mib = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]);
     const latest = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8')) as {
@@ -247,8 +248,10 @@ describe('the Deployment', () => {
     // MB of the benchmark are MiB (VmRSS kB / 1024).
     expect(mib(container.resources.requests.memory)).toBeGreaterThanOrEqual(mixed.rss.idle);
     expect(mib(container.resources.limits.memory)).toBeGreaterThan(mixed.rss.peak * 1.3);
-    // The row ran the service as the image does, and the chart leaves the image's command alone.
-    expect(mixed.nodeFlags).toEqual(imageConfig().cmd.filter((arg) => arg.startsWith('--')));
+    // The row ran the service with the flags its entry gives it, as the image's command runs it, and the
+    // chart leaves that command alone.
+    expect(mixed.nodeFlags).toEqual([...NODE_FLAGS]);
+    expect(imageConfig().cmd).toEqual(['node', 'dist/main.js']);
     expect(container).not.toHaveProperty('command');
     expect(container).not.toHaveProperty('args');
   });

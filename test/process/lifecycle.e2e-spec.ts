@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it, jest } from '@jest/globals';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
 import { processesAgainstFakeAirflow } from '../support/process-harness.js';
+import { NODE_FLAGS } from '../../src/config/node-flags.js';
 import { isPortFree, servingInstanceOn, type ServiceProcess, until } from '../support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
@@ -37,6 +39,25 @@ async function standsBy(service: ServiceProcess): Promise<void> {
 
 const waitForOutput = (service: ServiceProcess, text: string, timeoutMs = 30_000) =>
   until(`output "${text}"`, async () => (service.output.includes(text) ? true : null), timeoutMs);
+
+/** A process's command line, as the kernel shows it after an execve too. */
+const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+
+describe('node flags', () => {
+  it("runs a plain `node dist/main.js` with the service's V8 heap flags, in the same process", async () => {
+    const a = start();
+    await serves(a);
+    const live = (await (await fetch(`http://127.0.0.1:${harness.port}/health/live`)).json()) as { details: { process: { pid: number } } };
+    expect(live.details.process.pid).toBe(a.child.pid);
+    expect(commandLine(a.child.pid!).slice(1, 1 + NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
+  });
+
+  it('leaves a value given on the command line or in NODE_OPTIONS as it is', async () => {
+    const a = start({ NODE_OPTIONS: '--max-semi-space-size=4' }, ['--heap-growing-percent=0']);
+    await serves(a);
+    expect(commandLine(a.child.pid!).slice(1, -1)).toEqual(['--heap-growing-percent=0']);
+  });
+});
 
 describe('port guard', () => {
   it('serves on a free port and publishes who it is', async () => {

@@ -66,7 +66,7 @@ describe('against the real Airflow 3 (simple auth manager, JWT)', () => {
     await airflow.waitForRun(DAG, failed, ['failed', 'success']);
     const http = await serve();
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
-    const logUrl = taskLogUrl(SIMPLE_AIRFLOW, DAG, failed, 'train');
+    const logUrl = taskLogUrl(SIMPLE_AIRFLOW, await airflow.apiVersion(), DAG, failed, 'train');
     expect(status.body).toMatchObject({ run_id: failed, last_finished: { run_id: failed, state: 'failed' }, stale: null });
     expect(status.body.failed_tasks).toContainEqual({ task_id: 'train', state: 'failed', log_url: logUrl });
     // Everything after train could not run.
@@ -174,7 +174,7 @@ describe('/dags in Chromium follows a failing run live', () => {
           `${String(error)}\nthe row showed: ${JSON.stringify(await recordedRow(page))}\n/api/dags now: ${JSON.stringify(overview.dags[0])}`,
         );
       });
-      await expect(train.getAttribute('href')).resolves.toBe(taskLogUrl(SIMPLE_AIRFLOW, DAG, runId, 'train'));
+      await expect(train.getAttribute('href')).resolves.toBe(taskLogUrl(SIMPLE_AIRFLOW, await airflow.apiVersion(), DAG, runId, 'train'));
       await expect(row.locator('.state').textContent()).resolves.toContain('failed');
 
       // No reload: the same document all along (one navigation, the record kept), updated over the stream.

@@ -27,7 +27,14 @@ export async function airflowSh(command: 'install' | 'up' | 'down' | 'status', w
   return stdout + stderr;
 }
 
-/** Where the Airflow 3 UI shows a task's log: the link the service must give for a failed task (worked out here, not by the code under test). */
-export function taskLogUrl(which: LocalAirflow, dagId: string, runId: string, taskId: string): string {
-  return `${which.url}/dags/${encodeURIComponent(dagId)}/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}`;
+/**
+ * Where the Airflow UI shows a task's log: the link the service must give for a failed task, worked
+ * out here (not by the code under test) for the API the server has: Airflow 3's task page (v2), or
+ * Airflow 2's grid on the log tab (v1).
+ */
+export function taskLogUrl(which: LocalAirflow, api: 'v1' | 'v2', dagId: string, runId: string, taskId: string): string {
+  const [dag, run, task] = [dagId, runId, taskId].map(encodeURIComponent);
+  return api === 'v1'
+    ? `${which.url}/dags/${dag}/grid?dag_run_id=${run}&task_id=${task}&tab=logs`
+    : `${which.url}/dags/${dag}/runs/${run}/tasks/${task}`;
 }

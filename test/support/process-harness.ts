@@ -9,8 +9,8 @@ export interface ProcessHarness {
   readonly port: number;
   /** The service's settings for this test's port, with `extra` on top. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** Starts the built service; it is killed after the test whatever happens. */
-  start(extra?: Record<string, string>): ServiceProcess;
+  /** Starts the built service (node flags before its script); it is killed after the test whatever happens. */
+  start(extra?: Record<string, string>, nodeFlags?: string[]): ServiceProcess;
   /** A status request that Airflow answers only after `delayMs`, in flight once the fake has seen it. */
   slowStatusRequest(delayMs: number): Promise<{ answer: Promise<Response> }>;
 }
@@ -55,8 +55,8 @@ export function processesAgainstFakeAirflow(dagId: string, defaults: Record<stri
       ...defaults,
       ...extra,
     }),
-    start: (extra = {}) => {
-      const service = ServiceProcess.start(harness.env(extra));
+    start: (extra = {}, nodeFlags = []) => {
+      const service = ServiceProcess.start(harness.env(extra), [], nodeFlags);
       started.push(service);
       return service;
     },

@@ -21,8 +21,8 @@ export class ServiceProcess {
     });
   }
 
-  static start(env: Record<string, string>, args: string[] = []): ServiceProcess {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+  static start(env: Record<string, string>, args: string[] = [], nodeFlags: string[] = []): ServiceProcess {
+    const child = spawn(process.execPath, [...nodeFlags, MAIN, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

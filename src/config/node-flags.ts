@@ -1,0 +1,27 @@
+/**
+ * The V8 heap settings the service runs with, however it is started (npm start, `node dist/main.js`, the
+ * image, the launcher DAG, the demo, the bench): semi-spaces of 8 MB (V8's default lets the young generation
+ * grow to 64 MB under load), and an old generation grown by half its live size after a full GC instead of up
+ * to 4 ×. Under mixed load with Airflow failing they keep RSS ~40 MB lower (BENCHMARKS.md, "Memory under
+ * mixed load"). A value given on the command line or in NODE_OPTIONS wins (`=0`: V8's default).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'] as const;
+
+/** `--max_semi_space_size=4` → `--max-semi-space-size` (V8 takes either spelling). */
+const flagName = (arg: string): string => `--${arg.replace(/^--?/, '').split('=')[0].replace(/_/g, '-')}`;
+
+/** The flags of NODE_FLAGS that neither the command line (`execArgv`) nor `nodeOptions` sets. */
+export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].filter((arg) => arg.startsWith('-')).map(flagName));
+  return NODE_FLAGS.filter((flag) => !given.has(flagName(flag)));
+}
+
+/**
+ * The command line that starts this process again with the missing flags (NODE_OPTIONS cannot carry
+ * `--heap-growing-percent`, and the semi-space size is fixed when V8 starts), or null when none is missing.
+ */
+export function relaunchCommand(): string[] | null {
+  const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length === 0) return null;
+  return [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)];
+}
