@@ -20,7 +20,8 @@
 //   GET  /__calls?by=client          the same per client
 //   GET  /__stats[?reset=1]          in-flight calls now and at most (reset: from now on), runs, DAGs, and
 //                                    per client the change feed's reads: first pages, pages, and the
-//                                    pages they needed (max(1, ceil(matching runs / limit)) at the first page)
+//                                    pages they needed (max(1, ceil(matching runs / limit)) at the first
+//                                    page); and the DAG list's reads and pages
 //   GET  /__faults?periodMs=N        cycles every API read through FAULTS (a new one every N ms; 0 = normal)
 //   POST /__state?dag_id=D&state=S[&mode=update]   D gets a new latest run in state S (mode=update: its
 //                                    latest run changes state); its updated_at is now
@@ -518,6 +519,8 @@ function listDags(q) {
 const calls = new Map();
 /** client → the change feed's { reads, pages, needed } */
 const feeds = new Map();
+/** client → the DAG list's { reads (first pages), pages } */
+const lists = new Map();
 let inFlight = 0;
 let peakInFlight = 0;
 
@@ -617,6 +620,7 @@ function hook(req, res, path, q) {
       runs: runs.length,
       indexed: byUpdate.length,
       feeds: Object.fromEntries(feeds),
+      lists: Object.fromEntries(lists),
     });
   }
   if (path === '/__faults') {
@@ -659,7 +663,13 @@ const server = http.createServer((req, res) => {
     if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
     if (faulty(res)) return;
     try {
-      if (path === '/api/v2/dags') return send(res, 200, listDags(q));
+      if (path === '/api/v2/dags') {
+        const list = lists.get(client) ?? { reads: 0, pages: 0 };
+        lists.set(client, list);
+        list.pages += 1;
+        if (pageOffset(q) === 0) list.reads += 1;
+        return send(res, 200, listDags(q));
+      }
       const parts = path.split('/').slice(4).map(decodeURIComponent);
       if (parts.length === 2 && parts[1] === 'dagRuns')
         return send(res, 200, listRuns(q, parts[0] === '~' ? null : dagOf(parts[0]), client));

@@ -205,7 +205,7 @@ function mirrorTables(results) {
   if (!m) return [];
   const periods = (x) => fmt(x, 2);
   const lines = [
-    `The mirror at scale (issue #17): a stand-in Airflow of its own per row with that many DAGs (10 runs each), the service watching every one (\`WATCH_DAGS=all\`, STATUS_CACHE_TTL_MS=${m.ttlMs}, DAG_LIST_PERIOD_MS=${(m.passes[0]?.dagList.periodMs ?? 60_000) / 1000} s, AIRFLOW_MAX_CONCURRENCY 4), /health/ready probed every second; windows of ${m.windowS} s. Calls are per sync period (= TTL), by the stand-in's count; feed = \`~/dagRuns\` pages, reconciliation = one DAG read whole per sync (and its lookups), readiness = \`GET /dags/{TARGET_DAG_ID}\`, DAG list = \`GET /dags\` pages per read (every DAG_LIST_PERIOD_MS, apart).`,
+    `The mirror at scale (issue #17): a stand-in Airflow of its own per row with that many DAGs (10 runs each), the service watching every one (\`WATCH_DAGS=all\`, STATUS_CACHE_TTL_MS=${m.ttlMs}, DAG_LIST_PERIOD_MS=${(m.passes[0]?.dagList.periodMs ?? 60_000) / 1000} s, AIRFLOW_MAX_CONCURRENCY 4), /health/ready probed every second; windows of ${m.windowS} s${m.settleS ? `, from ${m.settleS} s after the first load` : ', right after the first load'}. Calls are per sync period (the window's length in TTLs, or its syncs when it held more), by the stand-in's count; feed = \`~/dagRuns\` pages, reconciliation = DAGs read whole again (and their lookups), readiness = \`GET /dags/{TARGET_DAG_ID}\`, DAG list = \`GET /dags\` pages per read (every DAG_LIST_PERIOD_MS, apart).`,
     '',
     '| watched DAGs | first load | peak concurrent calls (stand-in; whole reads, as the service counts them) | idle: calls / period (feed + reconciliation + readiness) | DAG list: calls per read | 50 changes / period: calls / period (feed pages: read, needed) | sync mean ms idle → changes | service CPU idle → changes |',
     '| ---: | --- | ---: | --- | ---: | --- | --- | --- |',
@@ -214,7 +214,7 @@ function mirrorTables(results) {
     const { idle, changes, firstLoad: f } = p;
     const w = changes.window;
     lines.push(
-      `| ${p.dags.toLocaleString('en-US')} | ${fmt(f.seconds, 1)} s (listening → loaded ${fmt((f.loadedAfterMs - f.startMs) / 1000, 1)} s; ${f.calls.toLocaleString('en-US')} calls) | ${f.peakInFlight}; ${f.peakReads ?? '–'} | **${fmt(idle.callsPerPeriod)}** (${perPeriod(idle, FEED)} + ${sumPerPeriod(idle, RECONCILE)} + ${perPeriod(idle, READINESS)}) | ${p.dagList.callsPerRead} | **${fmt(w.callsPerPeriod)}** (${perPeriod(w, FEED)} + ${sumPerPeriod(w, RECONCILE)} + ${perPeriod(w, READINESS)}; ${w.feed.pages} pages for ${w.feed.reads} reads, ${w.feed.needed} needed) | ${fmt(idle.syncs.meanMs, 0)} → ${fmt(w.syncs.meanMs, 0)} | ${fmt(idle.cpuShare * 100, 0)} % → ${fmt(w.cpuShare * 100, 0)} % |`,
+      `| ${p.dags.toLocaleString('en-US')} | ${fmt(f.seconds, 1)} s (listening → loaded ${fmt((f.loadedAfterMs - f.startMs) / 1000, 1)} s; ${f.calls.toLocaleString('en-US')} calls) | ${f.peakInFlight}; ${f.peakReads ?? '–'} | **${fmt(idle.callsPerPeriod)}** (${perPeriod(idle, FEED)} + ${sumPerPeriod(idle, RECONCILE)} + ${perPeriod(idle, READINESS)}) | ${fmt(p.dagList.callsPerRead, 0)} | **${fmt(w.callsPerPeriod)}** (${perPeriod(w, FEED)} + ${sumPerPeriod(w, RECONCILE)} + ${perPeriod(w, READINESS)}; ${w.feed.pages} pages for ${w.feed.reads} reads, ${w.feed.needed} needed) | ${fmt(idle.syncs.meanMs, 0)} → ${fmt(w.syncs.meanMs, 0)} | ${fmt(idle.cpuShare * 100, 0)} % → ${fmt(w.cpuShare * 100, 0)} % |`,
     );
   }
   lines.push(

@@ -39,6 +39,9 @@ export const settings = {
   // The mirror scenario (bench/scenarios/mirror.mjs): the watched DAGs of each pass, and each window's length.
   mirrorDags: (env.BENCH_MIRROR_DAGS ?? '1000,5000').split(',').map(Number),
   mirrorWindowS: Number(env.BENCH_MIRROR_WINDOW_S ?? 30),
+  // How long the mirror runs after its first load before the windows: the service reconciles (reads
+  // DAGs whole again) only from ten minutes after its start, so 600+ shows that steady state.
+  mirrorSettleS: Number(env.BENCH_MIRROR_SETTLE_S ?? 0),
 };
 
 /**

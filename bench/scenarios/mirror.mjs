@@ -1,9 +1,10 @@
 // The mirror at scale (issue #17's figures): a stand-in Airflow of its own with N DAGs (1,000 and
 // 5,000 by default, BENCH_MIRROR_DAGS), a service watching every one (WATCH_DAGS=all), and per N:
 //  - RSS of the same service watching one DAG, idle (the reference);
-//  - the first load: its duration (the service's own gauge, and spawn → loaded as the harness sees
-//    it) and the peak of concurrent calls the stand-in counted;
-//  - nothing changing for BENCH_MIRROR_WINDOW_S (30 s): Airflow calls per sync period by kind (the
+//  - the first load: its duration (the service's own figure, from its log, and listening → loaded as
+//    the harness sees it) and the peak of concurrent calls the stand-in counted;
+//  - after BENCH_MIRROR_SETTLE_S more (0; the service reconciles only from ten minutes after its start),
+//    nothing changing for BENCH_MIRROR_WINDOW_S (30 s): Airflow calls per sync period by kind (the
 //    change feed, reconciliation, readiness probed every second), the DAG list on its own row;
 //  - 50 runs changing per sync period (driven through the stand-in: half new running runs, half
 //    those runs finishing): calls per period against the idle ones plus the pages of changes, and
@@ -99,7 +100,10 @@ async function snapshot(airflow, service) {
 /** What happened between two snapshots: calls by label and per sync period, syncs, feed pages, CPU. */
 function between(a, b) {
   const ms = b.at - a.at;
-  const periods = ms / settings.ttlMs;
+  const syncs = syncsBetween(a.syncs, b.syncs);
+  // Sync periods in the window: its length in TTLs, or the syncs it held when more (a window of 15.3
+  // TTLs can hold 16 syncs, each with its calls).
+  const periods = Math.max(ms / settings.ttlMs, syncs.syncs);
   const byLabel = callsBetween(a.byLabel, b.byLabel);
   const feed = { reads: b.feed.reads - a.feed.reads, pages: b.feed.pages - a.feed.pages, needed: b.feed.needed - a.feed.needed };
   const list = byLabel[DAG_LIST] ?? 0;
@@ -114,7 +118,7 @@ function between(a, b) {
     // The same without the pages beyond the first of each feed read: what changes may add.
     callsPerPeriodBeyondPages: (total(byLabel) - list - (feed.pages - feed.reads)) / periods,
     feed,
-    syncs: syncsBetween(a.syncs, b.syncs),
+    syncs,
     // The service's CPU between the two scrapes, as a share of one core.
     cpuShare: (b.cpuBefore - a.cpuAfter) / (ms / 1000),
   };
@@ -315,6 +319,7 @@ async function mirrorPass(ctx, dagCount) {
         rss: rssMb(service.child.pid),
       };
       process.stderr.write(`first load ${fmt(first.seconds, 1)} s (≤ ${first.peakInFlight} calls at once); `);
+      if (settings.mirrorSettleS > 0) await sleep(settings.mirrorSettleS * 1000);
 
       // Nothing changing, readiness probed (through both windows).
       const probing = probeReadiness(service.base);
@@ -346,15 +351,15 @@ async function mirrorPass(ctx, dagCount) {
       const rssAfterApi = rssMb(service.child.pid);
       process.stderr.write(`/api/dags?limit=100 ${api.limitHonoured ? '' : '(limit not honoured) '}p50 ${fmt(api.p50, 1)} ms\n`);
 
-      // The DAG list on its own: every call of it over the service's life, per list read.
-      const all = await airflow.callsByLabel(service.client);
+      // The DAG list on its own: its pages per read, over the service's life.
+      const lists = (await airflow.stats()).lists[service.client] ?? { reads: 0, pages: 0 };
       return {
         dags: dagCount,
         firstLoad: first,
         idle,
         changes,
         readiness,
-        dagList: { callsPerRead: loadCalls[DAG_LIST] ?? 0, calls: all[DAG_LIST] ?? 0, periodMs: settings.dagListPeriodMs },
+        dagList: { ...lists, callsPerRead: lists.pages / Math.max(1, lists.reads), periodMs: settings.dagListPeriodMs },
         rss: {
           oneDag: rssOneDag,
           watched: rssWatched,
@@ -377,6 +382,7 @@ export async function measureMirror(ctx) {
   for (const dags of settings.mirrorDags) passes.push(await mirrorPass(ctx, dags));
   return {
     windowS: settings.mirrorWindowS,
+    settleS: settings.mirrorSettleS,
     ttlMs: settings.ttlMs,
     changesPerPeriod: CHANGES_PER_PERIOD,
     callsBound: CALLS_PER_PERIOD,
