@@ -2,11 +2,11 @@
 // never shares a measured server's event loop. Input: a JSON object as argv[2]:
 //   single target: {url, connections, duration | amount, headers, script}
 //     script: a wrk Lua script of bench/ that makes the requests (it reports through wrk-report.lua)
-//   alternating:   {targets: [{name, url, headers, pid}], rounds, duration, connections, callsUrl}
+//   alternating:   {targets: [{name, url, headers, pid, callsUrl}], rounds, duration, connections, callsUrl}
 //     runs `rounds` rounds of one `duration`-second slice per target, target after target, so that a
 //     drift of the machine's speed (a shared VM) hits every target alike; per target it adds up the
 //     slices, the server's CPU time (utime+stime of `pid`) and the Airflow calls made during its own
-//     slices (total of the stand-in's GET callsUrl).
+//     slices (total of the stand-in's GET callsUrl: the target's own, else the run's; none when null).
 // `amount` repeats short runs until at least that many requests were answered.
 // Output: one JSON line on stdout (an object, or {name: object} when alternating) with req/s, latency
 // percentiles (ms) from wrk's histogram, and errors = non-2xx/3xx answers + socket errors (connect,
@@ -96,13 +96,14 @@ if (opts.targets) {
   for (let round = 0; round < (opts.rounds ?? 1); round++) {
     for (const target of opts.targets) {
       const acc = accs.get(target.name);
-      const calls = await airflowCalls(opts.callsUrl);
+      const callsUrl = target.callsUrl !== undefined ? target.callsUrl : opts.callsUrl;
+      const calls = await airflowCalls(callsUrl);
       const cpu = cpuSeconds(target.pid);
       acc.runs.push(await wrk(target, opts.duration));
       // Let requests still queued in the server finish, so their CPU and Airflow calls count here.
       await new Promise((resolve) => setTimeout(resolve, 150));
       acc.cpu += cpuSeconds(target.pid) - cpu;
-      acc.airflowCalls += (await airflowCalls(opts.callsUrl)) - calls;
+      acc.airflowCalls += (await airflowCalls(callsUrl)) - calls;
     }
   }
   process.stdout.write(`${JSON.stringify(Object.fromEntries([...accs].map(([name, acc]) => [name, summary(acc)])))}\n`);

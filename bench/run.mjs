@@ -19,6 +19,7 @@ import { startStandInAirflow } from './lib/stand-in.mjs';
 import { measureCachedStatus } from './scenarios/cached-status.mjs';
 import { measureFairness } from './scenarios/fairness.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
+import { measureMirror } from './scenarios/mirror.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
 import { measureOverview } from './scenarios/overview.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
@@ -40,6 +41,8 @@ async function runScenarios(ctx) {
   // Its own service, with 10 allowed DAGs: the overview's rows and the SSE fan-out.
   if (want('dags') || want('api-dags') || want('fanout')) scenarios.overview = await measureOverview(ctx);
   if (want('fairness')) scenarios.fairness = await measureFairness(ctx);
+  // Stand-ins of its own with 1,000 and 5,000 DAGs, each watched whole (issue #17's figures).
+  if (want('mirror')) scenarios.mirror = await measureMirror(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }
@@ -77,7 +80,8 @@ async function main() {
   results.scenarios = await runScenarios(ctx);
   // The flags the service ran with, as its process showed them, rather than those it was given.
   results.settings.serviceNodeFlags = ctx.serviceNodeFlags;
-  results.airflowCallsByPath = await airflow.callsByPath();
+  // Every client's calls (a service's label, '' for the seed's app) by label, for the record.
+  results.airflowCallsByClient = await (await fetch(`${airflow.callsUrl}?by=client`)).json();
   await stop(airflow.child);
   results.loadAverage.after = os.loadavg();
   results.finished = new Date().toISOString();

@@ -2,9 +2,11 @@
 // and the stand-in Airflow's calls counted around them.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { callBudget } from './budget.mjs';
 import { cpuSeconds } from './proc-stats.mjs';
 import { track } from './processes.mjs';
 import { BENCH, settings } from './settings.mjs';
+import { callsBetween, total } from './stand-in.mjs';
 
 /** One bench/load.mjs run (options: see that file); resolves to its JSON answer. */
 export function runLoad(opts) {
@@ -47,21 +49,23 @@ async function unexpectedStatus(url, expect) {
 const cpuFigures = (cpu, result) => ({ cpuShare: cpu / result.seconds, cpuUsPerRequest: (cpu * 1e6) / result.requests });
 
 /**
- * Warm-up, then a measured run of `settings.durationS`; Airflow calls counted over the measured
- * run only. `target`: {id, label, url, note?, expect?, pid}.
+ * Warm-up, then a measured run of `settings.durationS`; Airflow calls of the target's own client
+ * (`client`: its prefix at the stand-in; null = every call) counted over the measured run only,
+ * against the mirror's budget (`budget`: callBudget's options, e.g. the DAGs it lists).
+ * `target`: {id, label, url, note?, expect?, pid, client?, budget?}.
  */
 export async function measure(airflow, target) {
-  const { durationS, warmupS, ttlMs } = settings;
+  const { durationS, warmupS } = settings;
   process.stderr.write(`• ${target.label}: ${warmupS} s warm-up + ${durationS} s… `);
   if (warmupS > 0) await load(target.url, { duration: warmupS });
-  const before = await airflow.calls();
+  const before = await airflow.callsByLabel(target.client ?? null);
   const cpuBefore = cpuSeconds(target.pid);
   const result = await load(target.url, { duration: durationS });
   const cpu = cpuSeconds(target.pid) - cpuBefore;
-  const calls = (await airflow.calls()) - before;
+  const byLabel = callsBetween(before, await airflow.callsByLabel(target.client ?? null));
+  const calls = total(byLabel);
   const unexpected = await unexpectedStatus(target.url, target.expect);
-  // Continuous run: the first miss, then one read per expiry.
-  const maxCalls = Math.ceil((durationS * 1000) / ttlMs) + 1;
+  const maxCalls = callBudget(durationS * 1000, target.budget);
   const row = {
     id: target.id,
     label: target.label,
@@ -69,6 +73,7 @@ export async function measure(airflow, target) {
     note: target.note,
     ...result,
     airflowCalls: calls,
+    airflowCallsByLabel: byLabel,
     unexpected,
     ...cpuFigures(cpu, result),
     maxCalls,
@@ -81,26 +86,31 @@ export async function measure(airflow, target) {
  * Several targets measured in alternating slices (`rounds` rounds of `sliceS` s each, target after
  * target), after a warm-up of each: the machine's speed drifts (a shared VM), and alternating makes
  * the drift hit every target alike, so their ratios hold. Each target totals about `durationS`.
+ * A target's Airflow calls are those of its `client` made during its own slices (none without one).
  */
 export async function measureAlternating(airflow, targets) {
-  const { warmupS, rounds, sliceS, connections, ttlMs } = settings;
+  const { warmupS, rounds, sliceS, connections } = settings;
   process.stderr.write(
     `• ${targets.map((t) => t.label).join(' | ')}: ${warmupS} s warm-up each, then ${rounds} rounds of ${sliceS} s slices… `,
   );
   for (const t of targets) if (warmupS > 0) await load(t.url, { duration: warmupS });
   const results = await runLoad({
-    targets: targets.map((t, i) => ({ name: String(i), url: t.url, pid: t.pid })),
+    targets: targets.map((t, i) => ({
+      name: String(i),
+      url: t.url,
+      pid: t.pid,
+      callsUrl: t.client ? airflow.clientCallsUrl(t.client) : null,
+    })),
     rounds,
     duration: sliceS,
     connections,
-    callsUrl: airflow.callsUrl,
   });
   const rows = [];
   for (const [i, t] of targets.entries()) {
     const r = results[String(i)];
     const unexpected = await unexpectedStatus(t.url, t.expect);
-    // The cache can expire while another target is loaded, so the bound is per slice.
-    const maxCalls = rounds * (Math.ceil((sliceS * 1000) / ttlMs) + 1);
+    // Counted during the target's own slices only: the bound is per slice.
+    const maxCalls = callBudget(sliceS * 1000, { ...t.budget, slices: rounds });
     rows.push({
       id: t.id,
       label: t.label,

@@ -16,10 +16,10 @@ function checks(results) {
   const ceil = rowById(results, 'ceiling');
   const status = rowById(results, 'status');
   const serviceRows = tableRows(results).filter((r) => r.label.startsWith('service'));
-  // Continuous runs: ceil(duration / TTL) + 1 (the first miss, then one per expiry). Alternating rows:
-  // the cache can expire while another target is loaded, so the bound is per slice.
+  // The mirror's budget of each run (bench/lib/budget.mjs): 3 per sync period whatever the DAGs, plus
+  // the DAG list every DAG_LIST_PERIOD_MS; alternating rows count their own slices only.
   const callRuns = serviceRows.map((r) => ({ calls: r.airflowCalls, max: r.maxCalls }));
-  if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: Math.ceil(s.memory.run.elapsedMs / cfg.ttlMs) + 1 });
+  if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: s.memory.run.maxCalls });
   const fan = s.overview?.fanout;
   if (fan) callRuns.push({ calls: fan.airflowCalls, max: fan.maxCalls });
   const list = [
@@ -31,7 +31,7 @@ function checks(results) {
     ],
     [`cached status: p99 < 10 ms at ${cfg.connections} connections`, status.p99 < 10, `p99 ${fmt(status.p99)} ms`],
     [
-      `Airflow calls ≤ ~1 per DAG per TTL (${cfg.ttlMs} ms), every service run: calls ≤ ceil(run time / TTL) + 1`,
+      `Airflow calls ≤ 3 per sync period (TTL ${cfg.ttlMs} ms) whatever the DAGs, plus the DAG list every ${(cfg.dagListPeriodMs ?? 60_000) / 1000} s, every service run: calls ≤ 3 × (ceil(run time / TTL) + 1) + DAGs listed × (ceil(run time / list period) + 1)`,
       callRuns.every((r) => r.calls <= r.max),
       callRuns.map((r) => `${r.calls} ≤ ${r.max}`).join(', '),
     ],
@@ -63,6 +63,7 @@ function checks(results) {
       `idle ${fmt(rss.idle, 1)} MB, peak ${fmt(rss.peak, 1)} MB (+${fmt(rss.peak - rss.idle, 1)})`,
     ]);
   }
+  list.push(...mirrorChecks(results));
   if (fan) {
     list.push([
       `SSE fan-out: p99 < 250 ms from the service's read of a change to each of ${fan.streams.toLocaleString('en-US')} streams`,
@@ -144,7 +145,7 @@ function notes(results) {
   const fan = s.overview?.fanout;
   if (fan)
     lines.push(
-      `SSE fan-out (GET /api/events, ${fan.dags} allowed DAGs): ${fan.streams.toLocaleString('en-US')} streams open, ${fan.changes} state changes of one DAG in the stand-in Airflow, one after the other. From the stand-in's first answer carrying the change (the service's read) to the event in each stream, read by the harness's one process: p50 ${fmt(fan.p50, 1)} ms, p99 ${fmt(fan.p99, 1)} ms, max ${fmt(fan.max, 1)} ms (the last stream, per change: ${fan.lastStreamMs.map((x) => fmt(x, 0)).join(', ')} ms). RSS (median over a TTL) ${fmt(fan.rssBefore, 1)} MB before any stream, ${fmt(fan.rssWithStreams, 1)} MB with the streams open: +${fmt(fan.rssAddedMb, 1)} MB, of which the heap's growth from a burst of 1,000 connections (a first round opened and closed: ${fmt(fan.rssWarm, 1)} MB after it, so +${fmt(fan.rssRetainedMb, 1)} MB held by the open streams themselves); ${fmt(fan.rssEnd, 1)} MB after the changes. Airflow calls meanwhile: ${fan.airflowCalls} in ${fmt(fan.elapsedMs / 1000, 1)} s (bound ${fan.maxCalls}: ${fan.dags} DAGs × one per TTL).`,
+      `SSE fan-out (GET /api/events, ${fan.dags} allowed DAGs): ${fan.streams.toLocaleString('en-US')} streams open, ${fan.changes} state changes of one DAG in the stand-in Airflow, one after the other. From the stand-in's first answer carrying the change (the service's read) to the event in each stream, read by the harness's one process: p50 ${fmt(fan.p50, 1)} ms, p99 ${fmt(fan.p99, 1)} ms, max ${fmt(fan.max, 1)} ms (the last stream, per change: ${fan.lastStreamMs.map((x) => fmt(x, 0)).join(', ')} ms). RSS (median over a TTL) ${fmt(fan.rssBefore, 1)} MB before any stream, ${fmt(fan.rssWithStreams, 1)} MB with the streams open: +${fmt(fan.rssAddedMb, 1)} MB, of which the heap's growth from a burst of 1,000 connections (a first round opened and closed: ${fmt(fan.rssWarm, 1)} MB after it, so +${fmt(fan.rssRetainedMb, 1)} MB held by the open streams themselves); ${fmt(fan.rssEnd, 1)} MB after the changes. Airflow calls meanwhile: ${fan.airflowCalls} in ${fmt(fan.elapsedMs / 1000, 1)} s (${byLabel(fan.airflowCallsByLabel)}; the mirror's budget ${fan.maxCalls}: 3 per sync period, the DAG list, one task-instance read per failed run).`,
     );
   const seedPage = rowById(results, 'seed-success');
   if (seedPage)
@@ -163,8 +164,12 @@ function fairnessTable(results) {
       .map(([code, n]) => `${n}×${code}`)
       .join(' ');
   const hammer = `${f.hammer.requests} requests, ${f.hammer.non2xx} not 2xx, ${f.hammer.socketErrors} socket errors`;
+  const syncs = f.syncs
+    ? ` The mirror's syncs: ${f.syncs.unloaded.syncs} unloaded, mean ${fmt(f.syncs.unloaded.meanMs, 0)} ms; ${f.syncs.loaded.syncs} hammered, mean ${fmt(f.syncs.loaded.meanMs, 0)} ms.`
+    : '';
+  const calls = f.airflowCallsByLabel ? ` (${byLabel(f.airflowCallsByLabel)})` : '';
   return [
-    `Fair reads: wrk, ${f.clients} connections, hammers /api/dags/{dagId}/runs?limit=1..100 (random) over ${f.dags} allowed DAGs (${Math.round(f.hammer.rps)} req/s: ${hammer}; ${f.airflowCalls} Airflow calls in ${f.sampleMs / 1000} s) against a stand-in Airflow answering in ${f.rttMs} ms; meanwhile each route is asked one request at a time (${f.sampleMs / 1000} s per phase).`,
+    `Fair reads: wrk, ${f.clients} connections, hammers /api/dags/{dagId}/runs?limit=1..100 (random) over ${f.dags} allowed DAGs (${Math.round(f.hammer.rps)} req/s: ${hammer}; ${f.airflowCalls} Airflow calls in ${f.sampleMs / 1000} s${calls}) against a stand-in Airflow answering in ${f.rttMs} ms; meanwhile each route is asked one request at a time (${f.sampleMs / 1000} s per phase).${syncs}`,
     '',
     '| route | unloaded p50 ms | unloaded p99 ms | hammered p50 ms | hammered p99 ms | hammered answers |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
@@ -174,6 +179,124 @@ function fairnessTable(results) {
     ),
     '',
   ];
+}
+
+/** "12 ~/dagRuns, 3 {dag_id}/dagRuns, …": a run's Airflow calls by the stand-in's labels, shortened. */
+function byLabel(calls) {
+  return Object.entries(calls ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, n]) => `${n} ${label.replace(/^GET \/api\/v2\//, '')}`)
+    .join(', ');
+}
+
+const perPeriod = (w, label) => fmt(w.perPeriod[label] ?? 0);
+const RECONCILE = [
+  'GET /api/v2/dags/{dag_id}/dagRuns',
+  'GET /api/v2/dags/{dag_id}/dagRuns?state=',
+  'GET /api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances',
+];
+const FEED = 'GET /api/v2/dags/~/dagRuns';
+const READINESS = 'GET /api/v2/dags/{dag_id}';
+const sumPerPeriod = (w, labels) => fmt(labels.reduce((a, label) => a + (w.perPeriod[label] ?? 0), 0));
+
+/** The mirror at scale (bench/scenarios/mirror.mjs): calls, delays, memory, first load, per number of DAGs. */
+function mirrorTables(results) {
+  const m = results.scenarios.mirror;
+  if (!m) return [];
+  const periods = (x) => fmt(x, 2);
+  const lines = [
+    `The mirror at scale (issue #17): a stand-in Airflow of its own per row with that many DAGs (10 runs each), the service watching every one (\`WATCH_DAGS=all\`, STATUS_CACHE_TTL_MS=${m.ttlMs}, DAG_LIST_PERIOD_MS=${(m.passes[0]?.dagList.periodMs ?? 60_000) / 1000} s, AIRFLOW_MAX_CONCURRENCY 4), /health/ready probed every second; windows of ${m.windowS} s${m.settleS ? `, from ${m.settleS} s after the first load` : ', right after the first load'}. Calls are per sync period (the window's length in TTLs, or its syncs when it held more), by the stand-in's count; feed = \`~/dagRuns\` pages, reconciliation = DAGs read whole again (and their lookups), readiness = \`GET /dags/{TARGET_DAG_ID}\`, DAG list = \`GET /dags\` pages per read (every DAG_LIST_PERIOD_MS, apart).`,
+    '',
+    '| watched DAGs | first load | peak concurrent calls (stand-in; whole reads, as the service counts them) | idle: calls / period (feed + reconciliation + readiness) | DAG list: calls per read | 50 changes / period: calls / period (feed pages: read, needed) | sync mean ms idle → changes | service CPU idle → changes |',
+    '| ---: | --- | ---: | --- | ---: | --- | --- | --- |',
+  ];
+  for (const p of m.passes) {
+    const { idle, changes, firstLoad: f } = p;
+    const w = changes.window;
+    lines.push(
+      `| ${p.dags.toLocaleString('en-US')} | ${fmt(f.seconds, 1)} s (listening → loaded ${fmt((f.loadedAfterMs - f.startMs) / 1000, 1)} s; ${f.calls.toLocaleString('en-US')} calls) | ${f.peakInFlight}; ${f.peakReads ?? '–'} | **${fmt(idle.callsPerPeriod)}** (${perPeriod(idle, FEED)} + ${sumPerPeriod(idle, RECONCILE)} + ${perPeriod(idle, READINESS)}) | ${fmt(p.dagList.callsPerRead, 0)} | **${fmt(w.callsPerPeriod)}** (${perPeriod(w, FEED)} + ${sumPerPeriod(w, RECONCILE)} + ${perPeriod(w, READINESS)}; ${w.feed.pages} pages for ${w.feed.reads} reads, ${w.feed.needed} needed) | ${fmt(idle.syncs.meanMs, 0)} → ${fmt(w.syncs.meanMs, 0)} | ${fmt(idle.cpuShare * 100, 0)} % → ${fmt(w.cpuShare * 100, 0)} % |`,
+    );
+  }
+  lines.push(
+    '',
+    '| watched DAGs | changes / period | change → /api/events p50 / p99 / max (periods) | change → /status p50 / p99 (periods) | change → read by the service p50 / p99 (periods) | /api/dags?limit=100 p50 / p99 | RSS one DAG idle → N watched (Δ) → peak with changes |',
+    '| ---: | ---: | --- | --- | --- | --- | --- |',
+  );
+  for (const p of m.passes) {
+    const { changes: c, apiDags: a, rss } = p;
+    const api =
+      a.status !== 200
+        ? `answers ${a.status}`
+        : `${fmt(a.p50, 1)} / ${fmt(a.p99, 1)} ms${a.limitHonoured ? '' : ` (limit ignored: all ${a.entries.toLocaleString('en-US')} DAGs, ${fmt(a.bytes / 2 ** 20, 1)} MB)`}`;
+    lines.push(
+      `| ${p.dags.toLocaleString('en-US')} | ${fmt(c.changesPerPeriod, 1)} (${c.changes}, ${c.finished} of them runs finishing) | ${periods(c.events.p50Periods)} / **${periods(c.events.p99Periods)}** / ${fmt(c.events.max / m.ttlMs)} (${c.events.n}; ${c.missed.stream} missed) | ${periods(c.status.p50Periods)} / **${periods(c.status.p99Periods)}** (${c.status.n}; ${c.missed.status} missed) | ${periods(c.read.p50Periods)} / ${periods(c.read.p99Periods)} | ${api} | ${fmt(rss.oneDag, 1)} → ${fmt(rss.watched, 1)} MB (**+${fmt(rss.watched - rss.oneDag, 1)}**) → ${fmt(rss.peakWithChanges, 1)} MB |`,
+    );
+  }
+  for (const p of m.passes) {
+    const s = p.changes.stream;
+    if (s?.dropped)
+      lines.push(
+        '',
+        `${p.dags.toLocaleString('en-US')} DAGs: the plain \`GET /api/events\` (every DAG, on the fast lane) was closed by the service after ${s.events} of ${p.dags.toLocaleString('en-US')} first statuses (${fmt(s.bytes / 2 ** 20, 2)} MB read, ${fmt(s.ms / 1000, 1)} s after it opened); the latencies above are those of a stream on Nest's route (\`/api/events?via=nest\`).`,
+      );
+  }
+  lines.push('');
+  return lines;
+}
+
+function mirrorChecks(results) {
+  const m = results.scenarios.mirror;
+  if (!m) return [];
+  const list = [];
+  for (const p of m.passes) {
+    const n = p.dags.toLocaleString('en-US');
+    const w = p.changes.window;
+    list.push([
+      `mirror, ${n} DAGs, nothing changing: ≤ 3 Airflow calls per sync period (DAG list apart)`,
+      p.idle.callsPerPeriod <= 3,
+      `${fmt(p.idle.callsPerPeriod)} per period (${byLabel(p.idle.byLabel)} in ${fmt(p.idle.ms / 1000, 1)} s)`,
+    ]);
+    list.push([
+      `mirror, ${n} DAGs, ${m.changesPerPeriod} runs changing per period: calls = those 3 + the pages of changes, no more (≤ 3 per period beyond the pages; no feed page beyond those its changes needed)`,
+      w.callsPerPeriodBeyondPages <= 3 && w.feed.pages <= w.feed.needed,
+      `${fmt(w.callsPerPeriod)} per period, ${fmt(w.callsPerPeriodBeyondPages)} beyond the pages; feed ${w.feed.pages} pages in ${w.feed.reads} reads, ${w.feed.needed} needed`,
+    ]);
+    list.push([
+      `mirror, ${n} DAGs: a change reaches /api/events and /api/dags/{id}/status within 2 sync periods (p99)`,
+      p.changes.events.p99Periods <= 2 &&
+        p.changes.status.p99Periods <= 2 &&
+        p.changes.missed.stream === 0 &&
+        p.changes.missed.status === 0,
+      `events p99 ${fmt(p.changes.events.p99Periods)}, status p99 ${fmt(p.changes.status.p99Periods)} periods; missed ${p.changes.missed.stream} + ${p.changes.missed.status}`,
+    ]);
+    const s = p.changes.stream;
+    if (s)
+      list.push([
+        `mirror, ${n} DAGs: one /api/events stream of every DAG opens with each DAG's status and stays open`,
+        !s.dropped,
+        s.dropped
+          ? `closed by the service after ${s.events} of ${p.dags} first statuses (${fmt(s.bytes / 2 ** 20, 2)} MB)`
+          : `${s.events} first statuses in ${fmt(s.ms / 1000, 1)} s`,
+      ]);
+    list.push([
+      `mirror, ${n} DAGs: RSS ≤ idle with one DAG + 60 MB`,
+      p.rss.watched <= p.rss.oneDag + 60,
+      `${fmt(p.rss.oneDag, 1)} → ${fmt(p.rss.watched, 1)} MB (+${fmt(p.rss.watched - p.rss.oneDag, 1)})`,
+    ]);
+    if (p.dags >= 5000) {
+      const a = p.apiDags;
+      list.push([
+        `mirror, ${n} DAGs: /api/dags?limit=100 p50 ≤ 20 ms`,
+        a.status === 200 && a.limitHonoured && a.p50 <= 20,
+        a.status !== 200
+          ? `answers ${a.status}`
+          : a.limitHonoured
+            ? `p50 ${fmt(a.p50, 1)} ms`
+            : `limit ignored: the whole list (${a.entries} DAGs, ${fmt(a.bytes / 2 ** 20, 1)} MB), p50 ${fmt(a.p50, 1)} ms`,
+      ]);
+    }
+  }
+  return list;
 }
 
 function checkTable(results) {
@@ -186,9 +309,17 @@ function checkTable(results) {
 
 /** The figures of a run: setup, the table, notes and the checks (BENCHMARKS.md's generated part). */
 export function renderFigures(results) {
-  return [...setup(results), '', ...table(results), '', ...notes(results), '', ...fairnessTable(results), ...checkTable(results)].join(
-    '\n',
-  );
+  return [
+    ...setup(results),
+    '',
+    ...table(results),
+    '',
+    ...notes(results),
+    '',
+    ...fairnessTable(results),
+    ...mirrorTables(results),
+    ...checkTable(results),
+  ].join('\n');
 }
 
 /** What `npm run bench` prints at the end of a run. */

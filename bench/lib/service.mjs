@@ -8,7 +8,9 @@ import { DAG_ID, harness, settings } from './settings.mjs';
 
 /**
  * Starts the service on a free port, its output into `<workDir>/service-<label>.log` (as a
- * container runtime would take it); resolves once /health/live answers.
+ * container runtime would take it); resolves once /health/live answers. It reaches the stand-in
+ * Airflow through the prefix `/c/<label>` (as through a proxy), so its calls are counted apart
+ * from those of any other service running meanwhile: `client` names them.
  */
 export async function startService({ airflowUrl, workDir }, label, extraEnv = {}) {
   const port = await freePort();
@@ -18,7 +20,7 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
     ...process.env,
     FLASK_PORT: String(port),
     HOST: '127.0.0.1',
-    AIRFLOW_WEBSERVER: airflowUrl,
+    AIRFLOW_WEBSERVER: `${airflowUrl}/c/${encodeURIComponent(label)}`,
     TARGET_DAG_ID: DAG_ID,
     STATUS_CACHE_TTL_MS: String(settings.ttlMs),
     AIRFLOW_AUTH: 'auto',
@@ -49,6 +51,7 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   return {
     child,
     base,
+    client: label,
     logFile,
     // What it runs with: the entry adds its flags to what it was given (see settings.mjs).
     nodeFlags: nodeFlagsOf(child.pid) ?? nodeFlags,

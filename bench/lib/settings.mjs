@@ -12,7 +12,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -22,6 +22,8 @@ export const settings = {
   warmupS: Number(env.BENCH_WARMUP_S ?? 2),
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   ttlMs: Number(env.STATUS_CACHE_TTL_MS ?? 2000),
+  // The service's DAG_LIST_PERIOD_MS (its default unless set): how often its mirror reads Airflow's DAG list.
+  dagListPeriodMs: Number(env.DAG_LIST_PERIOD_MS ?? 60_000),
   memoryRequests: Number(env.BENCH_MEMORY_REQUESTS ?? 100_000),
   // The mixed-load memory row (bench/scenarios/mixed.mjs): its length and connections.
   mixedS: Number(env.BENCH_MIXED_S ?? 60),
@@ -33,6 +35,12 @@ export const settings = {
   wrkThreads: Number(env.BENCH_WRK_THREADS ?? 1),
   only,
   skipSeed: Boolean(env.BENCH_SKIP_SEED),
+  // The mirror scenario (bench/scenarios/mirror.mjs): the watched DAGs of each pass, and each window's length.
+  mirrorDags: (env.BENCH_MIRROR_DAGS ?? '1000,5000').split(',').map(Number),
+  mirrorWindowS: Number(env.BENCH_MIRROR_WINDOW_S ?? 30),
+  // How long the mirror runs after its first load before the windows: the service reconciles (reads
+  // DAGs whole again) only from ten minutes after its start, so 600+ shows that steady state.
+  mirrorSettleS: Number(env.BENCH_MIRROR_SETTLE_S ?? 0),
 };
 
 /** Everything else the harness needs but a result does not describe. */

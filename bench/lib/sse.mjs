@@ -29,6 +29,7 @@ function openStream(url) {
         stream.tail = text.slice(-64);
       });
       res.on('error', () => undefined);
+      res.on('close', () => (stream.closed = true));
       resolve(stream);
     });
     stream.req.on('error', reject);
@@ -59,4 +60,47 @@ export async function openStreams(url, count, dagCount) {
   }
   await until('every stream to have each DAG\u2019s status', () => streams.every((s) => s.statusEvents >= dagCount));
   return streams;
+}
+
+/**
+ * One stream read frame by frame: `onStatus(data, at)` gets each `status` event's data, parsed, and the
+ * harness's clock when its frame was complete. Resolves once the stream is open, to {req, events,
+ * bytes, closed} (closed: the service ended or dropped it).
+ */
+export function openStatusStream(url, onStatus) {
+  return new Promise((resolve, reject) => {
+    const stream = { events: 0, bytes: 0, closed: false, req: null };
+    let buffer = '';
+    stream.req = http.get(url, { headers: { Accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`${url} answered ${res.statusCode}`));
+        return;
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        const at = now();
+        stream.bytes += Buffer.byteLength(chunk);
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = 'message';
+          const data = [];
+          for (const line of frame.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (event !== 'status' || data.length === 0) continue;
+          stream.events += 1;
+          onStatus(JSON.parse(data.join('\n')), at);
+        }
+      });
+      res.on('error', () => undefined);
+      res.on('close', () => (stream.closed = true));
+      resolve(stream);
+    });
+    stream.req.on('error', reject);
+  });
 }

@@ -28,9 +28,19 @@ export async function measureCachedStatus(ctx) {
       note: `${body.length}-byte body`,
       pid: ceiling.child.pid,
     },
-    { id: 'status', label, url: statusUrl, note: 'LOG_LEVEL=log', expect: 200, pid: service.child.pid },
+    { id: 'status', label, url: statusUrl, note: 'LOG_LEVEL=log', expect: 200, pid: service.child.pid, client: service.client },
     ...(quiet
-      ? [{ id: 'status-warn', label, url: `${quiet.base}${STATUS_PATH}`, note: 'LOG_LEVEL=warn', expect: 200, pid: quiet.child.pid }]
+      ? [
+          {
+            id: 'status-warn',
+            label,
+            url: `${quiet.base}${STATUS_PATH}`,
+            note: 'LOG_LEVEL=warn',
+            expect: 200,
+            pid: quiet.child.pid,
+            client: quiet.client,
+          },
+        ]
       : []),
   ]);
   // The log grew over the warm-up too: counted as that share of the measured requests.

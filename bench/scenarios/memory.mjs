@@ -1,5 +1,6 @@
 // Memory: the service's RSS after warm-up, then across `settings.memoryRequests` more requests on
 // the cached status, in two halves.
+import { callBudget } from '../lib/budget.mjs';
 import { load } from '../lib/measure.mjs';
 import { rssMb } from '../lib/proc-stats.mjs';
 import { fmt } from '../lib/format.mjs';
@@ -18,7 +19,7 @@ export async function measureMemory({ service, airflow }) {
   let half = 0;
   const sampler = setInterval(() => samples.push({ half, mb: rssMb(pid) }), SAMPLE_MS);
   process.stderr.write(`• memory: ${settings.memoryRequests} requests on ${STATUS_PATH}… `);
-  const callsBefore = await airflow.calls();
+  const callsBefore = await airflow.calls(service.client);
   const started = performance.now();
   const first = await load(statusUrl, { amount: settings.memoryRequests / 2 });
   const afterHalf = rssMb(pid);
@@ -27,7 +28,8 @@ export async function measureMemory({ service, airflow }) {
   const end = rssMb(pid);
   const elapsedMs = performance.now() - started;
   const run = {
-    calls: (await airflow.calls()) - callsBefore,
+    calls: (await airflow.calls(service.client)) - callsBefore,
+    maxCalls: callBudget(elapsedMs),
     elapsedMs,
     requests: first.requests + second.requests,
     errors: first.errors + second.errors,

@@ -54,7 +54,7 @@ export async function measureMixed(ctx) {
     `• mixed load: every route, ${settings.mixedConnections} connections, ${settings.mixedS} s, Airflow cycling faults every ${FAULT_PERIOD_MS} ms… `,
   );
   await fetch(`${ctx.airflowUrl}/__faults?periodMs=${FAULT_PERIOD_MS}`);
-  const callsBefore = await ctx.airflow.calls();
+  const callsBefore = await ctx.airflow.calls(service.client);
   let result;
   try {
     result = await load(`${service.base}/`, { duration: settings.mixedS, connections: settings.mixedConnections, script: 'wrk-mixed.lua' });
@@ -63,7 +63,7 @@ export async function measureMixed(ctx) {
     clearInterval(heapSampler);
     await fetch(`${ctx.airflowUrl}/__faults?periodMs=0`);
   }
-  const calls = (await ctx.airflow.calls()) - callsBefore;
+  const calls = (await ctx.airflow.calls(service.client)) - callsBefore;
   const end = rssMb(pid);
   await stop(service.child);
   const sorted = [...samples].sort((a, b) => a - b);

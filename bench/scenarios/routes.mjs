@@ -18,6 +18,7 @@ export async function measureRoutes({ service, airflow }) {
         url: `${service.base}${route.path}`,
         expect: route.expect,
         pid: service.child.pid,
+        client: service.client,
       }),
     );
   }
