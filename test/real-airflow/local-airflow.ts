@@ -27,7 +27,13 @@ export async function airflowSh(command: 'install' | 'up' | 'down' | 'status', w
   return stdout + stderr;
 }
 
-/** Where the Airflow 3 UI shows a task's log: the link the service must give for a failed task (worked out here, not by the code under test). */
+/**
+ * Where the Airflow UI shows a task's log: the link the service must give for a failed task (worked
+ * out here, not by the code under test). Airflow 2 (npm run compat) has no run pages: its grid's log tab.
+ */
 export function taskLogUrl(which: LocalAirflow, dagId: string, runId: string, taskId: string): string {
+  if (process.env.AIRFLOW_TEST_MAJOR === '2') {
+    return `${which.url}/dags/${dagId}/grid?dag_run_id=${encodeURIComponent(runId)}&task_id=${taskId}&tab=logs`;
+  }
   return `${which.url}/dags/${dagId}/runs/${encodeURIComponent(runId)}/tasks/${taskId}`;
 }
