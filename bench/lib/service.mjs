@@ -1,4 +1,4 @@
-// The service under test: `node [the image's flags] dist/main.js` of BENCH_SERVICE_DIR against the stand-in Airflow.
+// The service under test: `node [the image's flags] dist/main.js` of BENCH_SERVICE_DIR (or `serviceDir`) against the stand-in Airflow.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,9 +8,10 @@ import { DAG_ID, harness, settings } from './settings.mjs';
 
 /**
  * Starts the service on a free port, its output into `<workDir>/service-<label>.log` (as a
- * container runtime would take it); resolves once /health/live answers.
+ * container runtime would take it); resolves once /health/live answers. `serviceDir`: another
+ * build (bench/real-airflow.mjs runs the previous design's beside this one).
  */
-export async function startService({ airflowUrl, workDir }, label, extraEnv = {}) {
+export async function startService({ airflowUrl, workDir, serviceDir = harness.serviceDir }, label, extraEnv = {}) {
   const port = await freePort();
   const logFile = path.join(workDir, `service-${label}.log`);
   const fd = openSync(logFile, 'w');
@@ -32,8 +33,8 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   const nodeFlags = harness.serviceNodeFlags;
   const started = performance.now();
   const child = track(
-    spawn(process.execPath, [...nodeFlags, path.join(harness.serviceDir, 'dist/main.js')], {
-      cwd: harness.serviceDir,
+    spawn(process.execPath, [...nodeFlags, path.join(serviceDir, 'dist/main.js')], {
+      cwd: serviceDir,
       env,
       stdio: ['ignore', fd, fd],
     }),
