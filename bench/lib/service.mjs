@@ -1,4 +1,4 @@
-// The service under test: `node dist/main.js` of BENCH_SERVICE_DIR, as deployed, against the stand-in Airflow.
+// The service under test: `node dist/main.js` of BENCH_SERVICE_DIR (or `serviceDir`), as deployed, against the stand-in Airflow (or a real one).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,11 +8,12 @@ import { DAG_ID, harness, settings } from './settings.mjs';
 
 /**
  * Starts the service on a free port, its output into `<workDir>/service-<label>.log` (as a
- * container runtime would take it); resolves once /health/live answers. It reaches the stand-in
- * Airflow through the prefix `/c/<label>` (as through a proxy), so its calls are counted apart
- * from those of any other service running meanwhile: `client` names them.
+ * container runtime would take it); resolves once /health/live answers. Against the stand-in it
+ * reaches Airflow through the prefix `/c/<label>` (as through a proxy), so its calls are counted
+ * apart from those of any other service running meanwhile: `client` names them. `serviceDir`:
+ * another build; `realAirflow`: no prefix (bench/real-airflow.mjs runs the previous design's beside this one).
  */
-export async function startService({ airflowUrl, workDir }, label, extraEnv = {}) {
+export async function startService({ airflowUrl, workDir, serviceDir = harness.serviceDir, realAirflow = false }, label, extraEnv = {}) {
   const port = await freePort();
   const logFile = path.join(workDir, `service-${label}.log`);
   const fd = openSync(logFile, 'w');
@@ -20,7 +21,7 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
     ...process.env,
     FLASK_PORT: String(port),
     HOST: '127.0.0.1',
-    AIRFLOW_WEBSERVER: `${airflowUrl}/c/${encodeURIComponent(label)}`,
+    AIRFLOW_WEBSERVER: realAirflow ? airflowUrl : `${airflowUrl}/c/${encodeURIComponent(label)}`,
     TARGET_DAG_ID: DAG_ID,
     STATUS_CACHE_TTL_MS: String(settings.ttlMs),
     AIRFLOW_AUTH: 'auto',
@@ -34,8 +35,8 @@ export async function startService({ airflowUrl, workDir }, label, extraEnv = {}
   const nodeFlags = harness.serviceNodeFlags;
   const started = performance.now();
   const child = track(
-    spawn(process.execPath, [...nodeFlags, path.join(harness.serviceDir, 'dist/main.js')], {
-      cwd: harness.serviceDir,
+    spawn(process.execPath, [...nodeFlags, path.join(serviceDir, 'dist/main.js')], {
+      cwd: serviceDir,
       env,
       stdio: ['ignore', fd, fd],
     }),
