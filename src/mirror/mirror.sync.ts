@@ -150,7 +150,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       this.metrics.recordMirrorSync(caught.reason, (performance.now() - timer) / 1000, 0);
       this.store.failSync(caught, started, Date.now() + this.ttlMs);
     }
-    this.pump();
+    this.pump(true);
   }
 
   /** Airflow's clock now, from an empty read of changes (nothing changes in the future). */
@@ -231,12 +231,19 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     if (joined.length > 0 && before.size > this.explicitIds.length) this.logger.log(`${joined.length} DAG(s) joined the watched set`);
   }
 
-  /** Queues every DAG still to be read whole and runs the reads, a few at a time. */
-  private pump(): void {
+  /**
+   * Runs the queued whole reads, a few at a time; after a sync (`rescan`) first queues every DAG
+   * still to be read. Only a sync rescans: a read that ends just starts the next, so a first load
+   * of N DAGs costs N steps, not N².
+   */
+  private pump(rescan = false): void {
     if (this.stopped || this.store.isSyncFailing()) return;
-    const now = Date.now();
-    for (const dagId of this.store.entryIds()) {
-      if (this.store.needsLoad(dagId) && (this.retries.get(dagId)?.at ?? 0) <= now && !this.queue.includes(dagId)) this.queue.push(dagId);
+    if (rescan) {
+      const now = Date.now();
+      const queued = new Set(this.queue);
+      for (const dagId of this.store.entryIds()) {
+        if (this.store.needsLoad(dagId) && (this.retries.get(dagId)?.at ?? 0) <= now && !queued.has(dagId)) this.queue.push(dagId);
+      }
     }
     if (this.firstLoad === null && this.queue.length > 0) this.firstLoad = { started: performance.now(), dags: this.queue.length, peak: 0 };
     while (this.loadsInFlight < this.loadLimit && this.queue.length > 0) {
