@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:airflow -- --dags 300 [--seconds 75] [--port 8350] [--previous DIR] [--airflow 2.10.5]
-//                           [--variant KEY=VALUE[,KEY=VALUE]]... [--keep-airflow]
+//                           [--variant KEY=VALUE[,KEY=VALUE]]... [--name NAME] [--keep-airflow] [--report]
 //
 // Issue 17's proof on a real Airflow: what watching every DAG of it costs that Airflow, with this
 // build and, side by side, the previous design (a checkout built in DIR, e.g. of eedd1d9:
@@ -43,6 +43,10 @@ const { values: opts } = parseArgs({
     'keep-airflow': { type: 'boolean', default: false },
     // Another row of this build with other settings, e.g. --variant AIRFLOW_MAX_CONCURRENCY=2 (repeatable; KEY=VALUE,KEY=VALUE).
     variant: { type: 'string', multiple: true, default: [] },
+    // Only write BENCHMARKS.md again from the results files.
+    report: { type: 'boolean', default: false },
+    // An experiment of its own: its results file and heading carry this name, beside the plain run's.
+    name: { type: 'string' },
   },
 });
 const N = Number(opts.dags);
@@ -453,7 +457,9 @@ async function measureDesign(label, serviceDir, env) {
   // A call still waiting on Airflow is waited for (up to its 30 s): it is part of what the window cost.
   await caller;
   const log = readFileSync(service.logFile, 'utf8');
-  const loadLine = /Mirror loaded (\d+) DAG\(s\) in ([\d.]+) s \(at most (\d+) reads at once\)/.exec(log);
+  const loadLine = /"timestamp":(\d+),"message":"Mirror loaded (\d+) DAG\(s\) in ([\d.]+) s \(at most (\d+) reads at once\)/.exec(log);
+  // When the first load ended, in seconds of the window: the log line's time, else the scrape that saw it.
+  const loadEndS = loadLine ? (Number(loadLine[1]) - t0) / 1000 : firstLoadAtS;
   const recoveredS = await recovery();
   let after = null;
   if (recoveredS !== null) {
@@ -479,8 +485,8 @@ async function measureDesign(label, serviceDir, env) {
     windowS,
     loadAverage,
     calls: summarize(calls),
-    callsDuringFirstLoad: firstLoadAtS === null ? null : summarize(calls.filter((c) => c.s < firstLoadAtS)),
-    callsAfterFirstLoad: firstLoadAtS === null ? null : summarize(calls.filter((c) => c.s >= firstLoadAtS)),
+    callsDuringFirstLoad: loadEndS === null ? null : summarize(calls.filter((c) => c.s < loadEndS)),
+    callsAfterFirstLoad: loadEndS === null ? null : summarize(calls.filter((c) => c.s >= loadEndS)),
     callSamples: calls.map((c) => [Math.round(c.s), c.status === 200 ? Math.round(c.ms) : c.status]),
     ready: {
       polls: ready.length,
@@ -502,7 +508,7 @@ async function measureDesign(label, serviceDir, env) {
       peak: Math.max(...samples.slice(1).map((x, i) => ((x.cpu - samples[i].cpu) / (x.s - samples[i].s)) * 100)),
     },
     firstLoad: loadLine
-      ? { dags: Number(loadLine[1]), seconds: Number(loadLine[2]), peak: Number(loadLine[3]) }
+      ? { dags: Number(loadLine[2]), seconds: Number(loadLine[3]), peak: Number(loadLine[4]), endS: loadEndS }
       : firstLoad
         ? { seconds: firstLoad }
         : null,
@@ -541,6 +547,23 @@ function endpoints(d) {
     .join(', ');
 }
 
+/** Calls per endpoint in the window's last 30 s (from the /metrics samples), per sync period of the default TTL (2 s). */
+function steadyEndpoints(d) {
+  const valid = d.samples.filter((x) => x.calls !== null);
+  const last = valid.at(-1);
+  const from = [...valid].reverse().find((x) => x.s <= last.s - 30) ?? valid[0];
+  const periods = (last.s - from.s) / 2;
+  const per = {};
+  for (const [key, n] of Object.entries(last.calls)) {
+    const endpoint = key.split(' ')[0];
+    per[endpoint] = (per[endpoint] ?? 0) + n - (from.calls[key] ?? 0);
+  }
+  return Object.entries(per)
+    .filter(([, n]) => n > 0)
+    .map(([endpoint, n]) => `${endpoint} ${(n / periods).toFixed(2)}`)
+    .join(', ');
+}
+
 /** A readiness failure in a few words: its status and Airflow's reason and message. */
 function readinessError(poll) {
   try {
@@ -553,7 +576,8 @@ function readinessError(poll) {
 
 function renderOne(r) {
   const b = r.baseline.calls;
-  const head = `**Airflow ${r.airflow.version}, ${r.dags} generated DAGs** (${r.started.slice(0, 16).replace('T', ' ')} UTC, ${r.windowS} s per design; load average before ${r.loadAverage.before.map((x) => x.toFixed(1)).join(', ')}, during the baseline ${r.baseline.loadAverage.map((x) => x.toFixed(1)).join(', ')}, after ${r.loadAverage.after.map((x) => x.toFixed(1)).join(', ')}). Runs: ${r.runs.success} successful of ${r.dags} triggered over the REST API ${r.runs.concurrency} at a time in ${n1(r.runs.triggeredS)} s (${r.runs.retries} retried after "database is locked"${r.runs.componentRestarts ? `; ${r.runs.componentRestarts} Airflow component restarted after it died on one` : ''}), all finished ${n1(r.runs.finishedS)} s after the first. Baseline, nothing else asking: the ordinary call p50 ${ms(b.p50)} ms, max ${ms(b.max)} ms (${b.count} calls, one every ${CALL_PERIOD_MS / 1000} s); the api-server meanwhile at ${n1(r.baseline.cpuPct)} % of a core.`;
+  const m = r.machine;
+  const head = `**Airflow ${r.airflow.version}, ${r.dags} generated DAGs${r.name ? `: ${r.name}` : ''}** (${r.started.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores (${m.cpu}), ${m.memGb} GiB, Linux ${m.kernel}, Node ${m.node}; ${r.windowS} s per design; load average before ${r.loadAverage.before.map((x) => x.toFixed(1)).join(', ')}, during the baseline ${r.baseline.loadAverage.map((x) => x.toFixed(1)).join(', ')}, after ${r.loadAverage.after.map((x) => x.toFixed(1)).join(', ')}). Runs: ${r.runs.success} successful of ${r.dags} triggered over the REST API ${r.runs.concurrency} at a time in ${n1(r.runs.triggeredS)} s (${r.runs.retries} retried after "database is locked"${r.runs.componentRestarts ? `; ${r.runs.componentRestarts} Airflow component restarted after it died on one` : ''}), all finished ${n1(r.runs.finishedS)} s after the first. Baseline, nothing else asking: the ordinary call p50 ${ms(b.p50)} ms, max ${ms(b.max)} ms (${b.count} calls, one every ${CALL_PERIOD_MS / 1000} s); the api-server meanwhile at ${n1(r.baseline.cpuPct)} % of a core.`;
   const rows = r.designs.map((d) => {
     const fl = d.firstLoad ? `${n1(d.firstLoad.seconds)} s${d.firstLoad.peak ? ` (${d.firstLoad.peak} at once)` : ''}` : '—';
     const after =
@@ -561,17 +585,17 @@ function renderOne(r) {
         ? `**no answer within ${RECOVERY_S} s: restarted**`
         : `${n1(d.afterStop.recoveredS)} s, then p50 ${ms(d.afterStop.calls?.p50)} ms`;
     const failed = `${d.calls.failed ? `**${d.calls.failed}**` : 0} of ${d.calls.count}`;
-    return `| ${d.label} | ${callCell(d.calls, b)} | ${failed} | ${callCell(d.callsAfterFirstLoad, b)} | ${d.ready.non200} of ${d.ready.polls} | ${Math.round(d.airflowCalls.perMinWindow)} | ${d.airflowCalls.perMinLast30s === null ? '—' : Math.round(d.airflowCalls.perMinLast30s)} | ${n1(d.apiServerCpuPct.window)} % (peak ${Math.round(d.apiServerCpuPct.peak)} %) | ${n1(d.apiServerCpuPct.last30s)} % | ${fl} | ${after} |`;
+    return `| ${d.label} | ${callCell(d.calls, b)} | ${callCell(d.callsDuringFirstLoad, b)} | ${callCell(d.callsAfterFirstLoad, b)} | ${failed} | ${d.ready.non200} of ${d.ready.polls} | ${Math.round(d.airflowCalls.perMinWindow)} | ${d.airflowCalls.perMinLast30s === null ? '—' : Math.round(d.airflowCalls.perMinLast30s)} | ${n1(d.apiServerCpuPct.window)} % (peak ${Math.round(d.apiServerCpuPct.peak)} %) | ${n1(d.apiServerCpuPct.last30s)} % | ${fl} | ${after} |`;
   });
   const details = r.designs.map(
     (d) =>
-      `- ${d.label}: load average at the window's end ${d.loadAverage.map((x) => x.toFixed(1)).join(', ')}; Airflow calls in the window by endpoint (ok unless said): ${endpoints(d)}; ${d.statusEvents} status events on the stream; the ordinary calls (second of the window: ms): ${d.callSamples.map(([sec, v]) => `${sec}: ${v}`).join(', ')}${d.ready.firstNon200 ? `; first readiness failure at ${n1(d.ready.firstNon200.s)} s: ${readinessError(d.ready.firstNon200)}` : ''}.`,
+      `- ${d.label}: load average at the window's end ${d.loadAverage.map((x) => x.toFixed(1)).join(', ')}; Airflow calls in the window by endpoint (ok unless said): ${endpoints(d)}; in its last 30 s, per 2 s period: ${steadyEndpoints(d)}; ${d.statusEvents} status events on the stream; the ordinary calls (second of the window: ms): ${d.callSamples.map(([sec, v]) => `${sec}: ${v}`).join(', ')}${d.ready.firstNon200 ? `; first readiness failure at ${n1(d.ready.firstNon200.s)} s: ${readinessError(d.ready.firstNon200)}` : ''}.`,
   );
   return [
     head,
     '',
-    '| design | ordinary call p50 / max ms (× baseline p50) | … failed (30 s) | … after the first load | /health/ready not 200 | Airflow calls / min | … last 30 s | api-server CPU (peak 5 s) | … last 30 s | first load | Airflow answers again after the stop |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| design | ordinary call p50 / max ms (× baseline p50), whole window | … during the first load | … after it | … failed (30 s) | /health/ready not 200 | Airflow calls / min | … last 30 s | api-server CPU (peak 5 s) | … last 30 s | first load | Airflow answers again after the stop |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
     ...details,
@@ -581,7 +605,12 @@ function renderOne(r) {
 function renderAll() {
   const files = existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR).filter((f) => /^real-airflow-.*\.json$/.test(f)) : [];
   const results = files.map((f) => JSON.parse(readFileSync(path.join(RESULTS_DIR, f), 'utf8')));
-  results.sort((a, b) => b.airflow.version.localeCompare(a.airflow.version, 'en', { numeric: true }) || a.dags - b.dags);
+  results.sort(
+    (a, b) =>
+      b.airflow.version.localeCompare(a.airflow.version, 'en', { numeric: true }) ||
+      a.dags - b.dags ||
+      (a.name ?? '').localeCompare(b.name ?? ''),
+  );
   return results.map(renderOne).join('\n\n');
 }
 
@@ -600,10 +629,18 @@ function writeDoc() {
 // ---------------------------------------------------------------------------------- main
 
 async function main() {
+  if (opts.report) return writeDoc();
   if (!existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
   if (opts.previous && !existsSync(path.join(opts.previous, 'dist/main.js')))
     throw new Error(`${opts.previous}/dist/main.js is missing: build it first`);
-  const result = { schema: 1, started: new Date().toISOString(), dags: N, windowS: WINDOW_S, loadAverage: { before: os.loadavg() } };
+  const result = {
+    schema: 1,
+    name: opts.name ?? null,
+    started: new Date().toISOString(),
+    dags: N,
+    windowS: WINDOW_S,
+    loadAverage: { before: os.loadavg() },
+  };
   say(`work directory (service logs): ${workDir}`);
   result.airflowUpS = await airflowUp();
   result.airflow = { version: await version(), api };
@@ -641,7 +678,10 @@ async function main() {
   result.loadAverage.after = os.loadavg();
   result.finished = new Date().toISOString();
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `real-airflow-${result.airflow.version}-${N}.json`);
+  const file = path.join(
+    RESULTS_DIR,
+    `real-airflow-${result.airflow.version}-${N}${opts.name ? `-${opts.name.replace(/[^\w.-]+/g, '-')}` : ''}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   say(`results: ${file}`);
   process.stdout.write(`\n${renderOne(result)}\n`);
@@ -657,7 +697,7 @@ try {
   exitCode = 1;
 } finally {
   killAll();
-  if (!opts['keep-airflow']) {
+  if (!opts['keep-airflow'] && !opts.report) {
     say('stopping Airflow (--keep-airflow leaves it up)');
     try {
       airflowSh('down');
