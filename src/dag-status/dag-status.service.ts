@@ -119,11 +119,11 @@ export class DagStatusService {
         overviews.push(this.describe(snapshot));
         continue;
       }
-      // Not read yet: waits for its first read. One that left the watched set meanwhile is not listed.
+      // Not read yet: waits for its first read, in its turn. One that left the watched set meanwhile is not listed.
       const at = overviews.push(null) - 1;
       pending.push(
-        this.overview(dagId).then(
-          (overview) => void (overviews[at] = overview),
+        this.store.read(dagId, RECENT_RUNS, false).then(
+          (snapshot) => void (overviews[at] = this.describe(snapshot)),
           (caught: unknown) => {
             if (!(caught instanceof DagNotFoundError) || this.store.isAllowed(dagId)) throw caught;
           },

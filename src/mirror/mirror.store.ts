@@ -72,7 +72,7 @@ export class MirrorStore implements OnApplicationShutdown {
   /** Whether a sync is under way; set by MirrorSync. */
   private syncing: () => boolean = () => false;
   /** Loads one DAG now (a reader waits for it); set by MirrorSync. */
-  private loadNow: (dagId: string) => void = () => undefined;
+  private loadNow: (dagId: string, urgent: boolean) => void = () => undefined;
 
   constructor(
     private readonly history: MirrorHistory,
@@ -86,7 +86,7 @@ export class MirrorStore implements OnApplicationShutdown {
   }
 
   /** Wired by MirrorSync: how a reader asks for fresh data. */
-  drive(sync: { now: () => Promise<void>; running: () => boolean; load: (dagId: string) => void }): void {
+  drive(sync: { now: () => Promise<void>; running: () => boolean; load: (dagId: string, urgent: boolean) => void }): void {
     this.syncNow = sync.now;
     this.syncing = sync.running;
     this.loadNow = sync.load;
@@ -109,18 +109,20 @@ export class MirrorStore implements OnApplicationShutdown {
   /**
    * The DAG's snapshot, at most STATUS_CACHE_TTL_MS old: when the last sync is older, the read
    * waits for a new one (shared by every reader). Runs beyond the ones the mirror keeps are read
-   * from Airflow, once per DAG per TTL.
+   * from Airflow, once per DAG per TTL. A DAG not read yet is read first (`urgent`, a reader waits
+   * for this DAG), or in its turn in the first load (a reader of many DAGs).
    * @throws DagNotFoundError for a DAG that is not watched (Airflow is not asked)
    */
-  async read(dagId: string, runs = 1): Promise<DagSnapshot> {
+  async read(dagId: string, runs = 1, urgent = true): Promise<DagSnapshot> {
     if (!this.entries.has(dagId)) throw new DagNotFoundError(dagId);
     await this.fresh();
     const entry = this.entries.get(dagId);
     if (entry === undefined) throw new DagNotFoundError(dagId);
-    if (entry.runs === null && this.sync.error === null) {
+    if ((entry.runs === null || entry.history === null) && this.sync.error === null) {
       // Never read, or a listed DAG Airflow did not know when last asked longer than a TTL ago: asked (again) now.
       const notFoundAt = entry.error instanceof DagNotFoundError ? entry.errorAt : null;
-      if (entry.error === null || (notFoundAt !== null && Date.now() - notFoundAt >= this.config.cacheTtlMs)) await this.firstRead(entry);
+      if (entry.error === null || (notFoundAt !== null && Date.now() - notFoundAt >= this.config.cacheTtlMs))
+        await this.firstRead(entry, urgent);
     }
     const snapshot = this.snapshotOf(entry);
     if (runs <= RUNS_KEPT || snapshot.runs === null || snapshot.runs.length < RUNS_KEPT) return snapshot;
@@ -153,7 +155,9 @@ export class MirrorStore implements OnApplicationShutdown {
   /** The DAG's snapshot as the mirror holds it now, failures included; undefined while it has not been read yet (or is not watched). */
   current(dagId: string): DagSnapshot | undefined {
     const entry = this.entries.get(dagId);
-    if (entry === undefined || (entry.runs === null && entry.error === null && this.sync.error === null)) return undefined;
+    if (entry === undefined || ((entry.runs === null || entry.history === null) && entry.error === null && this.sync.error === null)) {
+      return undefined;
+    }
     return this.snapshotOf(entry);
   }
 
@@ -190,7 +194,7 @@ export class MirrorStore implements OnApplicationShutdown {
         let listeners = this.watchers.get(dagId);
         if (listeners === undefined) this.watchers.set(dagId, (listeners = new Set()));
         listeners.add(deliver);
-        this.read(dagId).then(
+        this.read(dagId, 1, wanted.size === 1).then(
           (snapshot) => {
             if (!subscriber.closed) deliver(snapshot);
           },
@@ -303,11 +307,16 @@ export class MirrorStore implements OnApplicationShutdown {
     entry.known = { ...UNKNOWN_HISTORY, failedTasks: entry.known.failedTasks };
     // Changes the feed brought while the read was in flight may be newer than it: applied on top.
     for (const run of entry.pending.splice(0)) this.applyRun(run);
+    // Still being read until its history is known: a reader meanwhile waits rather than seeing runs without it.
+    entry.loading = true;
     const resolved = await this.history.resolve(dagId, entry.runs, entry.known);
-    if (this.entries.get(dagId) !== entry) return;
+    if (this.entries.get(dagId) !== entry || !entry.loading) return;
+    entry.loading = false;
     entry.history = resolved.history;
     entry.known = resolved.known;
     entry.dirty = false;
+    // Changes during the lookup: applied now, their history resolved at the next sync.
+    for (const run of entry.pending.splice(0)) this.applyRun(run);
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
     entry.loaded = null;
@@ -391,10 +400,10 @@ export class MirrorStore implements OnApplicationShutdown {
   }
 
   /** Waits until the DAG has been read whole (or failed), asking for it now. */
-  private firstRead(entry: Entry): Promise<void> {
+  private firstRead(entry: Entry, urgent: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
       (entry.loaded ??= []).push(resolve);
-      this.loadNow(entry.dagId);
+      this.loadNow(entry.dagId, urgent);
     });
   }
 

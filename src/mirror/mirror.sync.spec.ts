@@ -40,6 +40,11 @@ class MemoryAirflow {
   failOnPage: number | null = null;
   /** Called between the pages of the changes feed, as if Airflow changed meanwhile. */
   betweenPages: (() => void) | null = null;
+  /** How long a DAG's runs take to answer, on the (fake) clock; and how many reads of runs were in flight as each began. */
+  latencyMs: (dagId: string) => number = () => 0;
+  runsInFlight = 0;
+  peakRuns = 0;
+  readAlongside = new Map<string, number>();
   private nextId = 0;
   private page = 0;
 
@@ -123,6 +128,11 @@ class MemoryAirflow {
       },
       listRuns: async (dagId: string, limit: number, states?: readonly string[]) => {
         check(`runs:${dagId}${states ? `:${states.join('+')}` : ''}`);
+        this.peakRuns = Math.max(this.peakRuns, ++this.runsInFlight);
+        this.readAlongside.set(dagId, this.runsInFlight - 1);
+        await new Promise((resolve) => setImmediate(resolve));
+        this.runsInFlight -= 1;
+        jest.setSystemTime(Date.now() + this.latencyMs(dagId));
         if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
         return this.rows
           .filter((r) => r.run.dagId === dagId && (states === undefined || states.includes(r.run.state)))
@@ -156,7 +166,7 @@ function configOf(env: Record<string, string>, allowed: string[]): ConfigService
 
 /** Lets the un-awaited whole reads and their promises run. */
 async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('MirrorSync and MirrorStore', () => {
@@ -185,7 +195,7 @@ describe('MirrorSync and MirrorStore', () => {
     store.drive({
       now: () => sync.syncNow(),
       running: () => false,
-      load: (dagId) => (sync as unknown as { loadFirst(id: string): void }).loadFirst(dagId),
+      load: (dagId, urgent) => (sync as unknown as { loadFirst(id: string, urgent: boolean): void }).loadFirst(dagId, urgent),
     });
     await sync.syncNow();
     await flush();
@@ -224,6 +234,47 @@ describe('MirrorSync and MirrorStore', () => {
     await next();
     await next();
     expect(airflow.calls).toEqual(['changes', 'changes']);
+  });
+
+  describe('whole reads, paced by how fast Airflow answers them', () => {
+    const many = (n: number): string[] => Array.from({ length: n }, (_, i) => `d${i}`);
+
+    it('reads one DAG at a time at first, and more at once only while they are answered as fast as alone', async () => {
+      for (const dagId of many(40)) airflow.addDag(dagId);
+      await start(many(40));
+      // At most AIRFLOW_MAX_CONCURRENCY (2 here), reached once ten reads in a row were as fast as the fastest.
+      expect(airflow.calls.filter((c) => c.startsWith('runs:'))).toHaveLength(40);
+      expect(airflow.peakRuns).toBe(2);
+    });
+
+    it('goes back to one at a time when Airflow answers slower, and rests half as long as each read took', async () => {
+      const dags = many(40);
+      for (const dagId of dags) airflow.addDag(dagId);
+      // The first twenty are answered at once, the others in 80 ms.
+      const slow = new Set(dags.slice(20));
+      airflow.latencyMs = (dagId) => (slow.has(dagId) ? 80 : 0);
+      await start(dags);
+      const read = (): number => airflow.calls.filter((c) => c.startsWith('runs:')).length;
+      // Each slow read's slot rests 40 ms: the load goes on only as time passes.
+      expect(read()).toBeLessThan(40);
+      for (let i = 0; i < 100 && read() < 40; i++) await jest.advanceTimersByTimeAsync(40).then(flush);
+      expect(read()).toBe(40);
+      expect(airflow.peakRuns).toBe(2);
+      // Two at once when it slowed down; after that, one at a time.
+      expect(dags.slice(25).map((dagId) => airflow.readAlongside.get(dagId))).toEqual(Array(15).fill(0));
+    });
+
+    it('reads a DAG a reader waits for alone at once, beside the reads in turn', async () => {
+      for (const dagId of many(10)) airflow.addDag(dagId);
+      airflow.latencyMs = () => 100;
+      await start(many(10));
+      const before = airflow.calls.filter((c) => c.startsWith('runs:')).length;
+      expect(before).toBeLessThan(10);
+      // d9 is last in turn, resting reads ahead of it: a reader of it alone does not wait for them.
+      const snapshot = await store.read('d9');
+      expect(snapshot.runs).toEqual([]);
+      expect(airflow.calls.filter((c) => c.startsWith('runs:')).length).toBe(before + 1);
+    });
   });
 
   it('answers a DAG that is not watched like an unknown one, without asking Airflow', async () => {

@@ -25,6 +25,8 @@ const TICK = 'mirror-sync';
  * a deleted run leaves within ten minutes with few DAGs, within DAGs × period with thousands.
  */
 const RECONCILE_CYCLE_MS = 600_000;
+/** Whole reads answered this many times in a row as fast as alone before one more goes at once. */
+const STEADY_READS = 10;
 
 /**
  * Keeps the MirrorStore current at a cost that does not grow with the number of DAGs. Every
@@ -32,9 +34,9 @@ const RECONCILE_CYCLE_MS = 600_000;
  * since the previous one (`~/dagRuns?updated_at_gte=`, paged, on Airflow's clock with an overlap).
  * Every DAG_LIST_PERIOD_MS it reads the DAG list (which DAGs are watched, paused, import errors,
  * next run). DAGs are read whole only when they join (the first load, a new DAG), and one per sync
- * for reconciliation, which catches what a changes feed cannot show: a deleted run. Whole reads run
- * a few at a time (AIRFLOW_MAX_CONCURRENCY), one at a time once Airflow is slow; a failing or slow
- * Airflow spaces syncs out instead of adding calls.
+ * for reconciliation, which catches what a changes feed cannot show: a deleted run. Whole reads are
+ * paced by Airflow's latency (see `readWhole`); a failing or slow Airflow spaces syncs out instead
+ * of adding calls.
  */
 @Injectable()
 export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,8 +55,15 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   /** DAGs to read whole, in order; the first ones are those a reader waits for. */
   private readonly queue: string[] = [];
   private loadsInFlight = 0;
-  /** Whole reads at once: halved when one times out (Airflow is slow), one more after each that works. */
-  private loadLimit: number;
+  /** Reads' slots held after their read, so that Airflow is not kept busy with them back to back. */
+  private resting = 0;
+  /** Whole reads at once in turn: one, more while Airflow answers them as fast as alone (at most AIRFLOW_MAX_CONCURRENCY). */
+  private loadLimit = 1;
+  /** The fastest a whole read has been answered lately (ms), the measure of "as fast as alone"; and reads in a row near it. */
+  private floorMs = Infinity;
+  private steadyReads = 0;
+  /** DAGs a reader waits for alone: read first, beside the paced reads, within AIRFLOW_MAX_CONCURRENCY. */
+  private readonly urgent = new Set<string>();
   /** DAGs whose whole read failed, and when to try again (doubling per failure, a minute at most). */
   private readonly retries = new Map<string, { at: number; failures: number }>();
   /** DAGs a reader waits for, read whatever their state. */
@@ -77,12 +86,15 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     this.ttlMs = config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs;
     this.periodMs = this.ttlMs > 0 ? this.ttlMs : UNCACHED_PERIOD_MS;
     this.concurrency = config.getOrThrow('airflow', { infer: true }).maxConcurrency;
-    this.loadLimit = this.concurrency;
     this.explicitIds = config.getOrThrow('dagStatus', { infer: true }).allowedDagIds;
   }
 
   onApplicationBootstrap(): void {
-    this.store.drive({ now: () => this.syncNow(), running: () => this.flight !== null, load: (dagId) => this.loadFirst(dagId) });
+    this.store.drive({
+      now: () => this.syncNow(),
+      running: () => this.flight !== null,
+      load: (dagId, urgent) => this.loadFirst(dagId, urgent),
+    });
     this.schedule(0);
   }
 
@@ -246,8 +258,11 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
     if (this.firstLoad === null && this.queue.length > 0) this.firstLoad = { started: performance.now(), dags: this.queue.length, peak: 0 };
-    while (this.loadsInFlight < this.loadLimit && this.queue.length > 0) {
+    while (this.queue.length > 0) {
+      const urgent = this.urgent.has(this.queue[0]);
+      if (urgent ? this.loadsInFlight >= this.concurrency : this.loadsInFlight + this.resting >= this.loadLimit) break;
       const dagId = this.queue.shift()!;
+      this.urgent.delete(dagId);
       // A DAG being read already is not read twice; its readers wait for that read.
       if (this.store.isReading(dagId) || (!this.forced.delete(dagId) && !this.store.needsLoad(dagId))) continue;
       void this.readWhole(dagId);
@@ -262,28 +277,45 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  /** A reader waits for this DAG: it goes first, whatever its backoff, even when Airflow did not know it last time. */
-  private loadFirst(dagId: string): void {
+  /**
+   * A reader waits for this DAG: it is read whatever its backoff, even when Airflow did not know it
+   * last time; first when the reader waits for it alone (`urgent`), else in its turn.
+   */
+  private loadFirst(dagId: string, urgent: boolean): void {
     this.retries.delete(dagId);
     this.forced.add(dagId);
     const at = this.queue.indexOf(dagId);
-    if (at >= 0) this.queue.splice(at, 1);
-    this.queue.unshift(dagId);
+    if (urgent) {
+      if (at >= 0) this.queue.splice(at, 1);
+      this.queue.unshift(dagId);
+      this.urgent.add(dagId);
+    } else if (at < 0) this.queue.push(dagId);
     this.pump();
   }
 
-  /** One DAG read whole into the store (first load, a new DAG, reconciliation). */
+  /**
+   * One DAG read whole into the store (first load, a new DAG, reconciliation). Its slot then rests
+   * half as long as the read took, so the reads in turn keep Airflow at most two-thirds busy each;
+   * an api-server with one worker answers its other clients within about 2 × their usual time
+   * meanwhile (BENCHMARKS.md, "Watching a whole Airflow").
+   */
   private async readWhole(dagId: string): Promise<void> {
     this.loadsInFlight += 1;
     if (this.firstLoad !== null) this.firstLoad.peak = Math.max(this.firstLoad.peak, this.loadsInFlight);
     this.store.beginRead(dagId);
+    const started = Date.now();
+    let tookMs = 0;
     try {
       await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
+      tookMs = Date.now() - started;
       this.retries.delete(dagId);
-      this.loadLimit = Math.min(this.concurrency, this.loadLimit + 1);
+      this.paceBy(tookMs);
     } catch (caught) {
       // Slow: fewer at once. A DAG that fails is tried again later, not at every sync.
-      if (caught instanceof AirflowTimeoutError) this.loadLimit = Math.max(1, Math.floor(this.loadLimit / 2));
+      if (caught instanceof AirflowTimeoutError) {
+        this.loadLimit = Math.max(1, Math.floor(this.loadLimit / 2));
+        this.steadyReads = 0;
+      }
       const failures = (this.retries.get(dagId)?.failures ?? 0) + 1;
       this.retries.set(dagId, { at: Date.now() + Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** failures), failures });
       if (caught instanceof AirflowError) this.store.failRead(dagId, caught);
@@ -296,7 +328,31 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       }
     } finally {
       this.loadsInFlight -= 1;
-      this.pump();
+      const restMs = Math.floor(tookMs / 2);
+      if (restMs > 0 && !this.stopped) {
+        this.resting += 1;
+        setTimeout(() => {
+          this.resting -= 1;
+          this.pump();
+        }, restMs).unref();
+      } else this.pump();
+    }
+  }
+
+  /**
+   * More whole reads at once only while Airflow answers them as fast as one alone (an api-server
+   * with spare workers), fewer as soon as they queue there: a delay-based rule, since Airflow
+   * slows down long before it fails.
+   */
+  private paceBy(tookMs: number): void {
+    // The floor follows the lowest latency, and creeps up when Airflow is lastingly slower.
+    this.floorMs = tookMs < this.floorMs ? tookMs : this.floorMs + (tookMs - this.floorMs) / 32;
+    if (tookMs > 2 * this.floorMs + 10) {
+      this.loadLimit = Math.max(1, this.loadLimit - 1);
+      this.steadyReads = 0;
+    } else if (tookMs <= 1.25 * this.floorMs + 5 && ++this.steadyReads >= STEADY_READS) {
+      this.loadLimit = Math.min(this.concurrency, this.loadLimit + 1);
+      this.steadyReads = 0;
     }
   }
 
