@@ -247,5 +247,6 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | n
 function networkProblem(caught: unknown): string {
   const cause = (caught as { cause?: { code?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
-  return caught instanceof Error ? caught.name : 'unknown error';
+  const name = (caught as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : 'unknown error';
 }

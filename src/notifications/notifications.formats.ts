@@ -8,7 +8,7 @@ export interface WireBody {
 }
 
 /** CloudEvents `type`s: reverse-DNS-like, one per notification type. */
-export const CLOUDEVENT_TYPE_PREFIX = 'airflow-status-api.dag.';
+const CLOUDEVENT_TYPE_PREFIX = 'airflow-status-api.dag.';
 
 /** How Slack words each type: an emoji, and what happened after the DAG's name. */
 const SLACK_WORDS: Readonly<Record<NotificationType, { emoji: string; words: string }>> = {
