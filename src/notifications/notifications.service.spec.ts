@@ -35,7 +35,9 @@ function service(env: Record<string, string> = {}) {
   return { notifications, changes, sent, allowed, types: () => sent.map((n) => `${n.dagId}:${n.type}`) };
 }
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe('NotificationsService', () => {
   it('follows each DAG apart, from its first verdict on, with deterministic ids', () => {
