@@ -9,6 +9,7 @@ import airflowConfig from './config/airflow.config.js';
 import appConfig from './config/app.config.js';
 import dagStatusConfig from './config/dag-status.config.js';
 import mirrorConfig from './config/mirror.config.js';
+import notificationsConfig from './config/notifications.config.js';
 import eventsConfig from './config/events.config.js';
 import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
@@ -19,6 +20,7 @@ import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { OverviewModule } from './overview/overview.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
@@ -30,7 +32,17 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, accessConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig, httpConfig],
+      load: [
+        portGuardConfig,
+        appConfig,
+        accessConfig,
+        airflowConfig,
+        dagStatusConfig,
+        mirrorConfig,
+        eventsConfig,
+        httpConfig,
+        notificationsConfig,
+      ],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),
@@ -44,6 +56,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     OverviewModule,
     BadgesModule,
     EventsModule,
+    NotificationsModule,
     PagesModule,
     HealthModule,
     PortGuardModule,

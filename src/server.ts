@@ -23,7 +23,14 @@ async function bootstrap(): Promise<void> {
   });
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const { logLevel } = config.getOrThrow('app', { infer: true });
-  const secrets = [config.getOrThrow('airflow', { infer: true }).password, ...config.getOrThrow('access', { infer: true }).tokens];
+  const notifications = config.getOrThrow('notifications', { infer: true });
+  const secrets = [
+    config.getOrThrow('airflow', { infer: true }).password,
+    ...config.getOrThrow('access', { infer: true }).tokens,
+    // Webhook URLs are credentials too (Slack's carries its token in the path).
+    ...notifications.secrets,
+    ...notifications.webhooks.map((webhook) => webhook.url),
+  ];
   app.useLogger(new AppLogger(logLevel, secrets));
   app.flushLogs();
   // Before anything slow, so that a stop signal during start-up is a clean stop too.

@@ -5,6 +5,7 @@ import type { DagStatusConfig } from './dag-status.config.js';
 import type { EventsConfig } from './events.config.js';
 import type { HttpConfig } from './http.config.js';
 import type { MirrorConfig } from './mirror.config.js';
+import type { NotificationsConfig } from './notifications.config.js';
 import type { PortGuardConfig } from './port-guard.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
@@ -16,5 +17,6 @@ export interface AllConfig {
   events: EventsConfig;
   http: HttpConfig;
   mirror: MirrorConfig;
+  notifications: NotificationsConfig;
   portGuard: PortGuardConfig;
 }

@@ -99,6 +99,32 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly notifications = new Counter({
+    name: 'airflow_status_notifications_total',
+    help: 'Webhook notifications by outcome: sent (a 2xx), failed (refused, or given up after NOTIFY_GIVE_UP_MS), dropped (the queue was full)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly notificationRetries = new Counter({
+    name: 'airflow_status_notification_retries_total',
+    help: 'Attempts to deliver a notification that failed (timeout, connection error, 5xx, 429) and were tried again',
+    registers: [this.registry],
+  });
+
+  private readonly notificationQueue = new Gauge({
+    name: 'airflow_status_notification_queue_depth',
+    help: 'Notifications queued or in flight, every webhook together (at most NOTIFY_QUEUE_SIZE)',
+    registers: [this.registry],
+  });
+
+  private readonly notificationLatency = new Histogram({
+    name: 'airflow_status_notification_latency_seconds',
+    help: 'From the mirror seeing a change to a receiver accepting its notification, retries included',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
   /**
    * The HTTP series bound to their labels, per method, route and status: unbound, prom-client
    * validates and hashes the labels on every call, a tenth of the hot path's cost. Bounded:
@@ -159,6 +185,20 @@ export class MetricsService {
   recordMirrorLoad(seconds: number, dags: number): void {
     this.mirrorFirstLoad.set(seconds);
     this.mirrorDags.set(dags);
+  }
+
+  /** A notification delivered (with the seconds since its change was seen), given up on, or dropped. */
+  recordNotification(outcome: 'sent' | 'failed' | 'dropped', seconds?: number): void {
+    this.notifications.inc({ outcome });
+    if (seconds !== undefined) this.notificationLatency.observe(seconds);
+  }
+
+  recordNotificationRetry(): void {
+    this.notificationRetries.inc();
+  }
+
+  setNotificationQueueDepth(depth: number): void {
+    this.notificationQueue.set(depth);
   }
 
   metrics(): Promise<string> {

@@ -78,6 +78,8 @@ describe('helm', () => {
       ['access.tokens=secret', /additional properties 'tokens'/],
       ['config.accessTrustedHeader=X Forwarded User', /accessTrustedHeader/],
       ['config.accessPublicBadges=yes', /accessPublicBadges/],
+      ['config.notifyTypes=failed\\,exploded', /notifyTypes/],
+      ['notifications.webhooks=https://hooks.example.com/t0k3n', /additional properties 'webhooks'/],
       ['image.pullPolicy=Sometimes', /pullPolicy/],
       ['terminationGracePeriodSeconds=9', /terminationGracePeriodSeconds \(9\) must be above/],
     ];
