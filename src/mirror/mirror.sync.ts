@@ -304,12 +304,13 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.firstLoad !== null) this.firstLoad.peak = Math.max(this.firstLoad.peak, this.loadsInFlight);
     this.store.beginRead(dagId);
     const started = Date.now();
+    const alone = this.loadsInFlight === 1;
     let tookMs = 0;
     try {
       await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
       tookMs = Date.now() - started;
       this.retries.delete(dagId);
-      this.paceBy(tookMs);
+      this.paceBy(tookMs, alone && this.loadsInFlight === 1);
     } catch (caught) {
       // Slow: fewer at once. A DAG that fails is tried again later, not at every sync.
       if (caught instanceof AirflowTimeoutError) {
@@ -344,9 +345,11 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
    * with spare workers), fewer as soon as they queue there: a delay-based rule, since Airflow
    * slows down long before it fails.
    */
-  private paceBy(tookMs: number): void {
-    // The floor follows the lowest latency, and creeps up when Airflow is lastingly slower.
-    this.floorMs = tookMs < this.floorMs ? tookMs : this.floorMs + (tookMs - this.floorMs) / 32;
+  private paceBy(tookMs: number, alone: boolean): void {
+    // The floor follows the lowest latency, and creeps up when Airflow is lastingly slower, as measured
+    // by reads that had it to themselves: our own reads queueing there must not raise it.
+    if (tookMs < this.floorMs) this.floorMs = tookMs;
+    else if (alone) this.floorMs += (tookMs - this.floorMs) / 32;
     if (tookMs > 2 * this.floorMs + 10) {
       this.loadLimit = Math.max(1, this.loadLimit - 1);
       this.steadyReads = 0;
