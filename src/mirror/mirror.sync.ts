@@ -26,7 +26,7 @@ const TICK = 'mirror-sync';
  */
 const RECONCILE_CYCLE_MS = 600_000;
 /** Whole reads answered this many times in a row as fast as alone before one more goes at once. */
-const STEADY_READS = 10;
+const STEADY_READS = 20;
 
 /**
  * Keeps the MirrorStore current at a cost that does not grow with the number of DAGs. Every
@@ -295,9 +295,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
 
   /**
    * One DAG read whole into the store (first load, a new DAG, reconciliation). Its slot then rests
-   * half as long as the read took, so the reads in turn keep Airflow at most two-thirds busy each;
-   * an api-server with one worker answers its other clients within about 2 × their usual time
-   * meanwhile (BENCHMARKS.md, "Watching a whole Airflow").
+   * as long as the read took: as with the syncs, Airflow is at most half busy with us, and its
+   * other clients are answered within about twice their usual time meanwhile (BENCHMARKS.md,
+   * "Watching a whole Airflow").
    */
   private async readWhole(dagId: string): Promise<void> {
     this.loadsInFlight += 1;
@@ -329,7 +329,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       }
     } finally {
       this.loadsInFlight -= 1;
-      const restMs = Math.floor(tookMs / 2);
+      const restMs = tookMs;
       if (restMs > 0 && !this.stopped) {
         this.resting += 1;
         setTimeout(() => {
