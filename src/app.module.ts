@@ -30,7 +30,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       cache: true,
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
-      load: [portGuardConfig, appConfig, accessConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig, httpConfig],
+      load: [httpConfig, portGuardConfig, appConfig, accessConfig, airflowConfig, dagStatusConfig, mirrorConfig, eventsConfig],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.
     ScheduleModule.forRoot(),

@@ -11,12 +11,12 @@ describe('AirflowHealthIndicator', () => {
   let getDag: jest.Mock<(dagId: string) => Promise<DagAttributes>>;
   let now: number;
 
-  function indicator(healthCacheTtlMs: number): AirflowHealthIndicator {
+  function indicator(cacheTtlMs: number): AirflowHealthIndicator {
     const airflow = {
       getDag,
       connectionInfo: () => ({ baseUrl: 'http://airflow:8080', apiVersion: 'v2', authScheme: 'jwt' }),
     } as unknown as AirflowRepository;
-    const config = { getOrThrow: () => ({ healthCacheTtlMs }) } as unknown as ConfigService<AllConfig, true>;
+    const config = { getOrThrow: () => ({ cacheTtlMs }) } as unknown as ConfigService<AllConfig, true>;
     return new AirflowHealthIndicator(airflow, new HealthIndicatorService(), config);
   }
 

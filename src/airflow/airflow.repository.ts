@@ -30,14 +30,15 @@ const OFFSET_OVERLAP = 5;
  */
 @Injectable()
 export class AirflowRepository {
-  private readonly priorityDagIds: ReadonlySet<string>;
+  /** TARGET_DAG_ID: the pages and readiness depend on its reads, which go on the priority lane. */
+  private readonly priorityDagId: string;
 
   constructor(
     private readonly session: AirflowSession,
     private readonly transport: AirflowTransport,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.priorityDagIds = new Set(config.getOrThrow('airflow', { infer: true }).priorityDagIds);
+    this.priorityDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
   }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
@@ -66,7 +67,7 @@ export class AirflowRepository {
         endpoint: 'list_dag_runs',
         params: states === undefined ? { order_by: orderBy, limit } : { order_by: orderBy, limit, state: states },
         deadline,
-        ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
+        ...(dagId === this.priorityDagId ? { priority: true } : {}),
       });
       const runs = parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
       // Airflow 2 lists no runs for a DAG it does not know (no 404, unlike Airflow 3): ask for the DAG itself.

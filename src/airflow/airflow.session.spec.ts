@@ -29,9 +29,7 @@ function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promi
     auth: 'auto',
     apiVersion: 'auto',
     timeoutMs: 1000,
-    healthCacheTtlMs: 0,
     maxConcurrency: 4,
-    priorityDagIds: ['Airflow_Lab2'],
     ...settings,
   };
   const exchange = jest.fn(async (request: AirflowExchange) => route(request));

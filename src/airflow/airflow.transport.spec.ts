@@ -23,9 +23,7 @@ const CONFIG: AirflowConfig = {
   auth: 'auto',
   apiVersion: 'auto',
   timeoutMs: 50,
-  healthCacheTtlMs: 0,
   maxConcurrency: 4,
-  priorityDagIds: ['Airflow_Lab2'],
 };
 
 const GET_DAG: AirflowExchange = { method: 'GET', path: '/api/v2/dags/d', endpoint: 'get_dag', headers: { Authorization: 'Basic x' } };

@@ -45,12 +45,6 @@ export function readInt(env: Env, name: string, fallback: number, min: number, m
   return parsed;
 }
 
-/** How long a DAG status answer is reused (STATUS_CACHE_TTL_MS); other namespaces derive their timings from it. */
-export function readStatusCacheTtlMs(env: Env): number {
-  // 2 s keeps pages fresh for people while capping Airflow at one call per DAG per 2 s under any load.
-  return readInt(env, 'STATUS_CACHE_TTL_MS', 2000, 0, 3_600_000);
-}
-
 export function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = raw(env, name)?.toLowerCase();
   if (value === undefined) return fallback;

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AllConfig } from '../config/config.type.js';
+import type { HttpConfig } from '../config/http.config.js';
 import type { PortGuardConfig } from '../config/port-guard.config.js';
 import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import { FatalError } from '../lifecycle/lifecycle.errors.js';
@@ -34,6 +35,7 @@ const MAX_BIND_ROUNDS = 5;
 export class PortGuardService {
   private readonly logger = new Logger(PortGuardService.name);
   private readonly config: PortGuardConfig;
+  private readonly http: HttpConfig;
   private serving = false;
 
   constructor(
@@ -45,6 +47,7 @@ export class PortGuardService {
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('portGuard', { infer: true });
+    this.http = config.getOrThrow('http', { infer: true });
   }
 
   get isServing(): boolean {
@@ -61,7 +64,7 @@ export class PortGuardService {
   }
 
   private async claim(): Promise<'serving' | 'standby'> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
       const state = await this.probe.probe(host, port, this.config.probeTimeoutMs);
       if (state.kind === 'ours') {
@@ -80,7 +83,7 @@ export class PortGuardService {
    * directly: app.listen would log an expected EADDRINUSE as an error.
    */
   private async tryListen(): Promise<boolean> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -105,11 +108,11 @@ export class PortGuardService {
     if (this.lifecycle.isDraining) return;
     if (this.config.onLoss === 'exit') {
       this.watchdog.stop();
-      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.config.port} was lost and WATCHDOG_ON_LOSS=exit`);
+      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.http.port} was lost and WATCHDOG_ON_LOSS=exit`);
       return;
     }
     if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
-    this.logger.log(`Taking over port ${this.config.port}`);
+    this.logger.log(`Taking over port ${this.http.port}`);
     try {
       const outcome = await this.claim();
       if (outcome === 'standby') this.logger.log('Another standby took the port first; standing by again');
@@ -123,7 +126,7 @@ export class PortGuardService {
   }
 
   private async heldMessage(detail: string): Promise<string> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     const holders = await this.holders.find(port);
     return (
       `Port ${port} on ${host} is held by another program (${this.holders.describe(holders)}; ${detail}). ` +
