@@ -88,7 +88,7 @@ describe('PortGuardService.start', () => {
     await expect(service.start()).resolves.toBe('serving');
     expect(probe).toHaveBeenCalledWith(HOST, PORT, PROBE_TIMEOUT_MS);
     expect(server.binds).toEqual([[PORT, HOST]]);
-    expect(service.isServing).toBe(true);
+    expect(server.listening).toBe(true);
     expect(watchdog.isWatching).toBe(false);
   });
 
@@ -97,7 +97,7 @@ describe('PortGuardService.start', () => {
     const watch = jest.spyOn(watchdog, 'watch');
     await expect(service.start()).resolves.toBe('standby');
     expect(server.binds).toEqual([]);
-    expect(service.isServing).toBe(false);
+    expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
     expect(watch).toHaveBeenCalledWith(HOST, PORT, 'holder', expect.any(Function));
   });
@@ -156,7 +156,7 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     const { service, watchdog, lifecycle, server } = guard([ours('first'), free]);
     await service.start();
     await watchdog.tick();
-    expect(service.isServing).toBe(true);
+    expect(server.listening).toBe(true);
     expect(server.binds).toEqual([[PORT, HOST]]);
     expect(watchdog.isWatching).toBe(false);
     expect(lifecycle.exit).not.toHaveBeenCalled();
@@ -167,7 +167,6 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     const watch = jest.spyOn(watchdog, 'watch');
     await service.start();
     await watchdog.tick();
-    expect(service.isServing).toBe(false);
     expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
     expect(watch).toHaveBeenLastCalledWith(HOST, PORT, 'winner', expect.any(Function));
@@ -194,7 +193,7 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     await service.start();
     await expect(watchdog.tick()).resolves.toBeUndefined();
     expect(server.binds).toEqual([]);
-    expect(service.isServing).toBe(false);
+    expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
   });
 

@@ -36,7 +36,6 @@ export class PortGuardService {
   private readonly logger = new Logger(PortGuardService.name);
   private readonly config: PortGuardConfig;
   private readonly http: HttpConfig;
-  private serving = false;
 
   constructor(
     private readonly watchdog: PortGuardWatchdog,
@@ -50,20 +49,12 @@ export class PortGuardService {
     this.http = config.getOrThrow('http', { infer: true });
   }
 
-  get isServing(): boolean {
-    return this.serving;
-  }
-
   /**
-   * Serves on Nest's (initialised) HTTP server, or stands by. Resolves once
+   * Serves on Nest's (initialised) HTTP server, or stands by; again on a takeover. Resolves once
    * either is settled.
    * @throws PortHeldError when a foreign program holds the port
    */
   async start(): Promise<'serving' | 'standby'> {
-    return this.claim();
-  }
-
-  private async claim(): Promise<'serving' | 'standby'> {
     const { host, port } = this.http;
     for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
       const state = await this.probe.probe(host, port, this.config.probeTimeoutMs);
@@ -98,7 +89,6 @@ export class PortGuardService {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
       throw error;
     }
-    this.serving = true;
     this.watchdog.stop();
     this.logger.log(`Serving on http://${host}:${port} (Swagger UI at /docs)`);
     return true;
@@ -114,7 +104,7 @@ export class PortGuardService {
     if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
     this.logger.log(`Taking over port ${this.http.port}`);
     try {
-      const outcome = await this.claim();
+      const outcome = await this.start();
       if (outcome === 'standby') this.logger.log('Another standby took the port first; standing by again');
     } catch (error) {
       if (error instanceof PortHeldError) {
