@@ -200,10 +200,9 @@ describe('DagStatusService', () => {
       expect(verdict.explanation).toContain('Last seen 2026-12-01 00:00:00 UTC: the latest run success.');
       const overview = service.describe(down, NOW);
       expect(overview).toMatchObject({
-        state: 'success',
-        run_id: 'r1',
-        last_success_at: '2026-12-01T00:00:00Z',
-        recent_runs: [{ run_id: 'r1' }],
+        run: { runId: 'r1', state: 'success' },
+        history: { lastSuccess: { endDate: '2026-12-01T00:00:00Z' } },
+        recentRuns: [{ runId: 'r1' }],
       });
     });
 

@@ -1,6 +1,7 @@
 import { AIRFLOW_FAILURE_REASONS } from '../airflow/airflow.errors.js';
-import type { DagOverviewDto, RunBriefDto } from '../dag-status/dag-status.dto.js';
-import type { NotSuccessReason } from '../dag-status/dag-status.types.js';
+import type { DagRun } from '../airflow/airflow.types.js';
+import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
+import { successEnd } from '../mirror/mirror.types.js';
 import type { OverviewCounts, OverviewQuery, OverviewSelection } from '../overview/overview.types.js';
 
 /** Scripts only from our own origin (/assets/live.js), which may only talk back to us; inline styles; the filter form submits to us. */
@@ -98,57 +99,60 @@ function faultTitle(reason: string): string {
   }
 }
 
-function strip(runs: readonly RunBriefDto[], now: Date): string {
+function strip(runs: readonly DagRun[], now: Date): string {
   if (runs.length === 0) return '<p class="muted">No runs yet.</p>';
   // Newest on the right, as in Airflow's grid.
   const items = [...runs]
     .reverse()
     .map((run) => {
       const s = stateOf(run.state);
-      const label = `${s.word}: ${run.run_id}, started ${time(run.start_date)}, ${duration(run.start_date, run.end_date, now)}`;
+      const label = `${s.word}: ${run.runId}, started ${time(run.startDate)}, ${duration(run.startDate, run.endDate, now)}`;
       return `<li class="cell ${s.css}" title="${esc(label)}"><span aria-hidden="true">${s.glyph}</span><span class="vh">${esc(label)}</span></li>`;
     })
     .join('');
   return `<ol class="strip" aria-label="Last ${runs.length} runs, oldest first">${items}</ol>`;
 }
 
-function row(o: DagOverviewDto, now: Date): string {
-  const s = stateOf(o.state);
-  const fault = o.airflow_error;
-  const dagHref = safeHref(o.airflow_url);
-  const name = dagHref ? `<a href="${esc(dagHref)}" rel="noopener noreferrer">${esc(o.dag_id)}</a>` : esc(o.dag_id);
+function row(o: DagOverview, now: Date): string {
+  const run = o.run;
+  const s = stateOf(run?.state ?? null);
+  const fault = o.airflowError;
+  const dagHref = safeHref(o.airflowUrl);
+  const name = dagHref ? `<a href="${esc(dagHref)}" rel="noopener noreferrer">${esc(o.dagId)}</a>` : esc(o.dagId);
   const chip = fault
     ? `<span class="chip unknown">⚠ ${esc(faultTitle(fault.reason))}</span> <span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> last known: ${esc(s.word)}</span>`
     : `<span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> ${esc(s.word)}</span>`;
   const faultNote = fault
     ? `<p class="fault">${esc(faultTitle(fault.reason))} since ${esc(time(fault.since))}${esc(ago(fault.since, now))}: ${esc(fault.message)}. ` +
-      `Last known state: <strong>${esc(s.word)}</strong>${o.fetched_at ? `, seen at ${esc(time(o.fetched_at))}` : ' (never read)'}.</p>`
+      `Last known state: <strong>${esc(s.word)}</strong>${o.fetchedAt ? `, seen at ${esc(time(o.fetchedAt))}` : ' (never read)'}.</p>`
     : '';
-  const failed = o.failed_tasks.length
-    ? `<p class="tasks">Failed tasks: ${o.failed_tasks
+  const tasks = o.history.failedTasks;
+  const failed = tasks.length
+    ? `<p class="tasks">Failed tasks: ${tasks
         .map((t) => {
-          const href = safeHref(t.log_url);
-          const label = `${t.task_id}${t.state === 'failed' ? '' : ` (${t.state})`}`;
+          const href = safeHref(t.logUrl);
+          const label = `${t.taskId}${t.state === 'failed' ? '' : ` (${t.state})`}`;
           return href ? `<a href="${esc(href)}" rel="noopener noreferrer">${esc(label)} — log</a>` : esc(label);
         })
         .join(', ')}</p>`
     : '';
+  const lastSuccess = successEnd(o.history.lastSuccess);
   const fields: Array<[string, string]> = [
-    ['Latest run', o.run_id ?? '—'],
-    ['Started', time(o.start_date)],
-    ['Ended', time(o.end_date)],
-    ['Duration', o.run_id ? duration(o.start_date, o.end_date, now) : '—'],
-    ['Last success', o.last_success_at ? `${time(o.last_success_at)}${ago(o.last_success_at, now)}` : 'never'],
+    ['Latest run', run?.runId ?? '—'],
+    ['Started', time(run?.startDate ?? null)],
+    ['Ended', time(run?.endDate ?? null)],
+    ['Duration', run ? duration(run.startDate, run.endDate, now) : '—'],
+    ['Last success', lastSuccess ? `${time(lastSuccess)}${ago(lastSuccess, now)}` : 'never'],
   ];
   const dl = fields.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('');
-  return `<li class="dag" data-dag-id="${esc(o.dag_id)}" data-state="${esc(fault ? 'unknown' : (o.state ?? 'none'))}" data-outcome="${esc(o.outcome)}" data-live-region="dag:${esc(o.dag_id)}">
+  return `<li class="dag" data-dag-id="${esc(o.dagId)}" data-state="${esc(fault ? 'unknown' : (run?.state ?? 'none'))}" data-outcome="${esc(o.outcome)}" data-live-region="dag:${esc(o.dagId)}">
       <div class="head"><h2>${name}</h2><p class="state">${chip}</p></div>
       <p class="why">${esc(o.explanation)}${o.stale ? ' <strong>(stale)</strong>' : ''}</p>
       ${faultNote}
       <dl>${dl}</dl>
       ${failed}
-      ${strip(o.recent_runs, now)}
-      <p class="muted">Checked ${esc(time(o.fetched_at))}${dagHref ? ` · <a href="${esc(dagHref)}" rel="noopener noreferrer">Open in Airflow<span class="vh"> (${esc(o.dag_id)})</span></a>` : ''}</p>
+      ${strip(o.recentRuns, now)}
+      <p class="muted">Checked ${esc(time(o.fetchedAt))}${dagHref ? ` · <a href="${esc(dagHref)}" rel="noopener noreferrer">Open in Airflow<span class="vh"> (${esc(o.dagId)})</span></a>` : ''}</p>
     </li>`;
 }
 
