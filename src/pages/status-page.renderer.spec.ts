@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { StatusVerdict } from './dag-status.types.js';
+import type { StatusVerdict } from '../dag-status/dag-status.types.js';
 import { escapeHtml, formatDuration, renderStatusPage } from './status-page.renderer.js';
 
 const verdict: StatusVerdict = {

@@ -1,5 +1,5 @@
 import { successEnd } from '../mirror/mirror.types.js';
-import type { StatusVerdict } from './dag-status.types.js';
+import type { StatusVerdict } from '../dag-status/dag-status.types.js';
 
 /** The page's only policy: one script of our own (/assets/live.js, live updates) that talks only to us, inline styles only. */
 export const STATUS_PAGE_CSP =
