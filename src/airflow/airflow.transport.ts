@@ -4,6 +4,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosResponse } from 'axios';
+import { scrubCredentials } from '../common/scrub-credentials.js';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -38,11 +39,6 @@ const DETAIL_MAX_CHARS = 200;
  * probes everything waits on, at most one of each at a time (each is one shared read per TTL), plus one spare.
  */
 const PRIORITY_MAX_SOCKETS = 4;
-/** Credential-like fields and auth header values, scrubbed out of upstream text before it is logged. */
-const CREDENTIAL_PATTERNS: RegExp[] = [
-  /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /((?:password|passwd|secret|token|access_token|api_key|apikey|authorization|credentials?)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}&]+)/gi,
-];
 
 /** A stable label for logs and metrics: no ids in it. */
 export type AirflowEndpoint =
@@ -216,13 +212,7 @@ export class AirflowTransport implements OnApplicationShutdown {
   /** Upstream text made fit for the log: cut short, the password and anything credential-like removed. */
   private scrub(text: string): string {
     // Scrubbed whole, then cut: a cut first could leave the start of a secret behind.
-    let out = text;
-    const { password } = this.config;
-    if (password !== '') out = out.split(password).join('[REDACTED]');
-    for (const pattern of CREDENTIAL_PATTERNS) {
-      out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
-    }
-    return out.slice(0, DETAIL_MAX_CHARS);
+    return scrubCredentials(text, [this.config.password]).slice(0, DETAIL_MAX_CHARS);
   }
 
   /** Whether an answer carries a JSON object (or array), by its content type and parsed body. */
