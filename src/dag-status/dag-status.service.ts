@@ -5,6 +5,7 @@ import etag from 'etag';
 import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
+import { formatAge, formatLimit, utcTime } from '../common/time-format.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
@@ -225,7 +226,7 @@ export class DagStatusService {
     const history = known?.history ?? NO_HISTORY;
     let explanation = EXPLANATIONS[error.reason];
     if (known !== null) {
-      explanation += ` Last seen ${clock(known.fetchedAt)}: ${run === null ? 'no run yet' : `the latest run ${run.state}`}.`;
+      explanation += ` Last seen ${utcTime(known.fetchedAt)}: ${run === null ? 'no run yet' : `the latest run ${run.state}`}.`;
     }
     return {
       outcome: 'failure',
@@ -245,8 +246,8 @@ export class DagStatusService {
   private staleExplanation(dagId: string, history: DagHistory, now: Date): string {
     const limit = maxSuccessAgeOf(this.config.maxSuccessAge, dagId) ?? 0;
     const ended = successTime(history.lastSuccess);
-    const what = ended === null ? 'The DAG has never succeeded' : `The last success ended ${ago(now.getTime() - ended)}`;
-    return `${what}; the limit is ${span(limit)}.`;
+    const what = ended === null ? 'The DAG has never succeeded' : `The last success ended ${formatAge(now.getTime() - ended)}`;
+    return `${what}; the limit is ${formatLimit(limit)}.`;
   }
 }
 
@@ -268,27 +269,4 @@ function reasonFor(run: DagRun | null): NotSuccessReason | null {
     default:
       return 'other_state';
   }
-}
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** A limit as configured: "90 min", "26 h", "7 days". */
-function span(ms: number): string {
-  if (ms % DAY === 0) return `${ms / DAY} ${ms === DAY ? 'day' : 'days'}`;
-  if (ms % HOUR === 0) return `${ms / HOUR} h`;
-  return `${Math.round(ms / MINUTE)} min`;
-}
-
-/** An age for people, rounded down to its largest unit: "2 days ago", "5 h ago", "3 min ago". */
-function ago(ms: number): string {
-  if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} days ago`;
-  if (ms >= HOUR) return `${Math.floor(ms / HOUR)} h ago`;
-  return `${Math.max(0, Math.floor(ms / MINUTE))} min ago`;
-}
-
-/** "2026-11-28 21:41:00 UTC". */
-function clock(iso: string): string {
-  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 }
