@@ -9,7 +9,9 @@
  * Left out on purpose: Python's `$` also matches before a final "\n", so Airflow lets "id\n" pass.
  */
 const MAX_LENGTH = 250;
-const PATTERN = new RegExp(`^[\\p{L}\\p{N}_.-]{1,${MAX_LENGTH}}$`, 'u');
+/** The characters of a DAG id, for a character class with the u flag ('-' last, so that it is no range). */
+export const DAG_ID_CHARACTERS = '\\p{L}\\p{N}_.-';
+const PATTERN = new RegExp(`^[${DAG_ID_CHARACTERS}]{1,${MAX_LENGTH}}$`, 'u');
 
 /** The rule in words, for error messages and the API's documentation. */
 export const DAG_ID_RULE = `1 to ${MAX_LENGTH} letters or digits of any script, '_', '.' or '-'`;
