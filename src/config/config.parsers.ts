@@ -97,14 +97,21 @@ export function readDagId(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-export function readDagIdList(env: Env, name: string, fallback: string[]): string[] {
+/** A comma-separated list, its items trimmed and the empty ones dropped; undefined when unset. */
+export function readList(env: Env, name: string, what: string): string[] | undefined {
   const value = raw(env, name);
-  if (value === undefined) return fallback;
-  const ids = value
+  if (value === undefined) return undefined;
+  const items = value
     .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
-  if (ids.length === 0) throw new ConfigValidationError(name, 'must list at least one DAG id');
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new ConfigValidationError(name, `must list at least one ${what}`);
+  return items;
+}
+
+export function readDagIdList(env: Env, name: string, fallback: string[]): string[] {
+  const ids = readList(env, name, 'DAG id');
+  if (ids === undefined) return fallback;
   for (const id of ids) {
     if (!isDagId(id)) {
       throw new ConfigValidationError(name, `contains an invalid DAG id (${DAG_ID_RULE}): "${id}"`);
