@@ -47,11 +47,8 @@ export class AirflowRepository {
   }
 
   /**
-   * The newest `limit` runs of a DAG, newest first. Newest means the latest
-   * `run_after` on Airflow 3: a manual run may have no logical date, so
-   * ordering by it would hide the newest run. All of it (version probe, token,
-   * call, retry) answers within one AIRFLOW_TIMEOUT_MS; the pages' DAG
-   * (TARGET_DAG_ID) goes on the priority lane.
+   * The newest `limit` runs of a DAG, newest first: by `run_after` on Airflow 3, as a manual run may
+   * have no logical date. Within one AIRFLOW_TIMEOUT_MS.
    * @param states only runs in one of these states (Airflow's `state` filter, on both API versions), e.g.
    *   `['success']` for the newest successful run; every run when absent
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
@@ -154,9 +151,8 @@ export class AirflowRepository {
   }
 
   /**
-   * A DAG's details; proves at once that Airflow is reachable, accepts our
-   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness)
-   * unless `background` (the mirror's refresh of a listed DAG's attributes, on the shared sockets).
+   * A DAG's details, which prove that Airflow is reachable, accepts our credentials and knows the DAG;
+   * on the priority lane (readiness) unless `background` (the mirror's refreshes).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async getDag(dagId: string, background = false): Promise<DagAttributes> {

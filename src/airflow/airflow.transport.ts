@@ -70,20 +70,14 @@ export interface AirflowExchange {
   headers?: Record<string, string>;
   /** The deadline (performance.now() ms) of the answer this exchange is part of; else AIRFLOW_TIMEOUT_MS from now. */
   deadline?: number;
-  /**
-   * A read the pages or readiness depend on: sent on sockets of its own, so it never queues behind
-   * JSON-API traffic. Token requests, version probes and `get_dag` always go this way.
-   */
+  /** A read the pages or readiness depend on: on sockets of its own, never queued behind JSON-API traffic. */
   priority?: boolean;
 }
 
 /**
- * One HTTP exchange with Airflow: a hard deadline (for one whole answer to a
- * client, see {@link withinDeadline}), one retry on a dropped keep-alive socket,
- * failures and statuses turned into {@link AirflowError}s in our own words
- * (Airflow's text goes to the log only, scrubbed), a metric per attempt, a
- * priority lane of its own sockets, and a log line when the link changes state
- * (not on every failed poll). It knows nothing of API versions, auth or DAGs.
+ * One HTTP exchange with Airflow: a deadline per whole answer, one retry on a dropped keep-alive
+ * socket, failures in our own words (Airflow's text only in the log, scrubbed), a metric per
+ * attempt, and a log line when the link changes state. It knows nothing of API versions, auth or DAGs.
  */
 @Injectable()
 export class AirflowTransport implements OnApplicationShutdown {
@@ -110,12 +104,9 @@ export class AirflowTransport implements OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS from now, for one
-   * whole answer: `work` passes it to its exchanges (the call and its retry),
-   * and is given up at it even while it waits on something else (a version
-   * probe or a token request another caller started). The deadline travels as
-   * an argument, not through AsyncLocalStorage, which slows every promise of
-   * the process on Node 20 (BENCHMARKS.md).
+   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS for one whole answer, given up at it even
+   * while it waits on another caller's token or version probe. The deadline is an argument, not
+   * AsyncLocalStorage, which slows every promise of the process.
    * @throws AirflowTimeoutError at the deadline
    */
   async withinDeadline<T>(work: (deadline: number) => Promise<T>): Promise<T> {
@@ -221,10 +212,7 @@ export class AirflowTransport implements OnApplicationShutdown {
     return type.includes('json') && typeof response.data === 'object' && response.data !== null;
   }
 
-  /**
-   * Logs the change of link state a failure means, if it is one, and returns
-   * the failure to be thrown. A DAG Airflow does not know still proves the link up.
-   */
+  /** Logs the change of link state a failure means, and returns it to be thrown (an unknown DAG proves the link up). */
   noteFailure<E extends AirflowError>(error: E, upstreamDetail?: string | null): E {
     if (error instanceof DagNotFoundError) this.markUp();
     else if (error instanceof AirflowAuthError) this.markAuthRefused();

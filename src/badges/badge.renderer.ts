@@ -50,10 +50,7 @@ function messageOf(overview: DagOverview): string {
   }
 }
 
-/**
- * badge-maker, loaded with the first badge asked for rather than at start: its font metrics cost
- * ~11 MB of RSS (BENCHMARKS.md, "Memory under mixed load"), for a route many deployments never use.
- */
+/** Loaded with the first badge, not at start: its font metrics cost ~11 MB of RSS (BENCHMARKS.md). */
 let badgeMaker: Promise<typeof import('badge-maker')> | undefined;
 
 /** The flat shields.io SVG (badge-maker escapes label and message). */
