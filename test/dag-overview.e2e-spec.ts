@@ -9,6 +9,7 @@ import request from 'supertest';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { fleet } from './support/many-dags.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+import { until } from './support/service-process.js';
 
 // Hundreds of DAGs read from the fake Airflow take a few seconds on a busy 2-core machine.
 jest.setTimeout(30_000);
@@ -214,12 +215,14 @@ describe('last known state while Airflow cannot be read', () => {
     const seen = (await http.get(`/api/dags/${DAG}/status`).expect(200)).body;
     await airflow.fake.down();
     try {
-      // Wait (on the condition, not a fixed time) until the cache has expired and the store met the outage.
-      let res = await http.get(`/api/dags/${DAG}/status`);
-      for (const started = Date.now(); res.status === 200 && Date.now() - started < 30_000;) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        res = await http.get(`/api/dags/${DAG}/status`);
-      }
+      const res = await until(
+        'the status route to meet the outage',
+        async () => {
+          const answer = await http.get(`/api/dags/${DAG}/status`);
+          return answer.status === 200 ? null : answer;
+        },
+        30_000,
+      );
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ statusCode: 503, reason: 'airflow_unreachable', last_known: seen });
       expect(res.headers['retry-after']).toBeDefined();
