@@ -117,7 +117,16 @@ export default {
         'providers its modules export, or its contract files (*.types|errors|dto|tokens|constants.ts). Export the provider from ' +
         'the module, or move the shared piece into a contract file. `node .dependency-cruiser.mjs` lists the allowed files.',
       from: { path: `^${SRC}/([^/]+)/`, pathNot: '\\.command\\.ts$' },
-      to: { path: FEATURE, pathNot: [`^${SRC}/$1/`, ...publicFiles] },
+      to: { path: FEATURE, pathNot: [`^${SRC}/$1/`, ...publicFiles, '\\.fixtures\\.ts$'] },
+    },
+    {
+      name: 'fixtures-only-in-specs',
+      severity: 'error',
+      comment:
+        "A feature's *.fixtures.ts is test data that comes with its types, for the specs of any feature (the build leaves it out): " +
+        'nothing else may import it.',
+      from: { pathNot: ['\\.spec\\.ts$', '\\.fixtures\\.ts$'] },
+      to: { path: '\\.fixtures\\.ts$' },
     },
     {
       name: 'shared-not-to-feature',

@@ -33,6 +33,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
       // Values already in the environment win over the file, as operators expect.
       envFilePath: ['.env'],
       load: [
+        httpConfig,
         portGuardConfig,
         appConfig,
         accessConfig,
@@ -40,7 +41,6 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
         dagStatusConfig,
         mirrorConfig,
         eventsConfig,
-        httpConfig,
         notificationsConfig,
       ],
     }),

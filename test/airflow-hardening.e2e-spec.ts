@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow } from './support/service-app.js';
+import { until } from './support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 const PASSWORD = 'pw-9f3c1e77';
@@ -84,7 +85,11 @@ describe('fair reads', () => {
     const http = request(app.getHttpServer());
     await http.get('/health/ready').expect(200); // version, token: known before the flood
     const flood = OTHERS.map((id) => http.get(`/api/dags/${id}/runs?limit=${(id.length % 100) + 1}`).then((res) => res.status));
-    await waitFor(() => OTHERS.every((id) => airflow.fake.calls.some((c) => namesDag(c.path, id))) || sharedPoolFull());
+    await until(
+      'every DAG read, or the shared pool full',
+      async () => (OTHERS.every((id) => airflow.fake.calls.some((c) => namesDag(c.path, id))) || sharedPoolFull() ? true : null),
+      10_000,
+    );
     const started = performance.now();
     await http.get('/').expect(302).expect('Location', '/success');
     await http.get('/health/ready').expect(200);
@@ -103,12 +108,4 @@ const namesDag = (path: string, dagId: string) => new RegExp(`/dags/${dagId}(/|$
 /** Four hung reads hold the whole shared pool: the rest queue inside the service and never reach the fake. */
 function sharedPoolFull(): boolean {
   return airflow.fake.calls.filter((c) => OTHERS.some((id) => namesDag(c.path, id))).length >= 4;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import { LifecycleService } from '../src/lifecycle/lifecycle.service.js';
 import { NOT_SUCCESS_REASONS } from '../src/dag-status/dag-status.types.js';
-import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
-import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+import { FakeAirflow } from './fake-airflow/fake-airflow.js';
+import { againstFakeAirflow } from './support/service-app.js';
 
 const DAG = 'Airflow_Lab2';
 
@@ -15,10 +14,6 @@ const airflow = againstFakeAirflow({
   STATUS_CACHE_TTL_MS: '60000',
 });
 
-async function serve(scenario: Partial<FakeAirflowOptions>, env: ServiceEnv = {}) {
-  return request((await airflow.start(scenario, env)).getHttpServer());
-}
-
 const success = (extra = {}) => FakeAirflow.run({ dag_id: DAG, state: 'success', ...extra });
 
 /** The calls to Airflow about one DAG (its path names it): the sync's reads across every DAG name none. */
@@ -26,7 +21,7 @@ const callsNaming = (dagId: string) => airflow.fake.calls.filter((c) => decodeUR
 
 describe('seed parity: /, /success, /failure, /health', () => {
   it('redirects / to /success when the latest run succeeded', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     await http.get('/').expect(302).expect('Location', '/success');
   });
 
@@ -35,14 +30,14 @@ describe('seed parity: /, /success, /failure, /health', () => {
     ['running', 'running'],
     ['queued', 'queued'],
   ] as const)('redirects / to /failure when the latest run is %s', async (state, reason) => {
-    const http = await serve({ dags: { [DAG]: [success(), FakeAirflow.run({ dag_id: DAG, state })] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success(), FakeAirflow.run({ dag_id: DAG, state })] } });
     await http.get('/').expect(302).expect('Location', '/failure');
     const json = await http.get('/failure').set('Accept', 'application/json').expect(200);
     expect(json.body).toMatchObject({ outcome: 'failure', reason, state });
   });
 
   it('redirects to /failure and says so when the DAG has no run yet', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     await http.get('/').expect(302).expect('Location', '/failure');
     const page = await http
       .get('/failure')
@@ -53,7 +48,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
 
   it('shows a person everything about the run, escaped', async () => {
     const run = success({ dag_run_id: 'manual__<b>x</b>', note: '<script>alert(1)</script>', logical_date: null, run_type: 'manual' });
-    const http = await serve({ dags: { [DAG]: [run] } });
+    const http = await airflow.serve({ dags: { [DAG]: [run] } });
     const page = await http.get('/success').expect(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.text).toContain('✔ Success');
@@ -65,14 +60,14 @@ describe('seed parity: /, /success, /failure, /health', () => {
   });
 
   it('answers JSON on /success and /failure when asked', async () => {
-    const http = await serve({ dags: { [DAG]: [success({ dag_run_id: 'r1' })] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success({ dag_run_id: 'r1' })] } });
     const res = await http.get('/success').set('Accept', 'application/json').expect(200).expect('Content-Type', /json/);
     expect(res.body).toMatchObject({ dag_id: DAG, outcome: 'success', reason: null, run_id: 'r1', state: 'success' });
     expect(res.headers.vary).toContain('Accept');
   });
 
   it('keeps /health at 200 while Airflow is down, and readiness says why it is not ready', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     await airflow.fake.down();
     try {
       const health = await http.get('/health').expect(200);
@@ -90,13 +85,13 @@ describe('seed parity: /, /success, /failure, /health', () => {
   });
 
   it('is ready when Airflow is reachable, accepts the credentials and knows the DAG', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const ready = await http.get('/health/ready').expect(200);
     expect(ready.body.info.airflow).toMatchObject({ status: 'up', dag_id: DAG, api_version: 'v2', auth: 'jwt' });
   });
 
   it('turns unready at once when the instance starts to stop, whatever Airflow says', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     await http.get('/health/ready').expect(200);
     airflow.app!.get(LifecycleService).beginDrain();
     const ready = await http.get('/health/ready').expect(503);
@@ -105,7 +100,7 @@ describe('seed parity: /, /success, /failure, /health', () => {
   });
 
   it('is not ready when Airflow does not know the target DAG', async () => {
-    const http = await serve({ dags: {} });
+    const http = await airflow.serve({ dags: {} });
     const ready = await http.get('/health/ready').expect(503);
     expect(ready.body.error.airflow.reason).toBe('dag_not_found');
   });
@@ -122,7 +117,7 @@ describe('JSON API', () => {
       run_type: 'manual',
       run_after: '2026-02-01T00:00:00Z',
     });
-    const http = await serve({ dags: { [DAG]: [older, newest] } });
+    const http = await airflow.serve({ dags: { [DAG]: [older, newest] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(res.body).toMatchObject({
       dag_id: DAG,
@@ -138,14 +133,14 @@ describe('JSON API', () => {
   });
 
   it('gives a null state for a DAG without runs', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(res.body).toMatchObject({ dag_id: DAG, state: null, run_id: null });
   });
 
   it('lists the newest N runs, newest first', async () => {
     const runs = [1, 2, 3, 4].map((day) => success({ dag_run_id: `r${day}`, run_after: `2026-01-0${day}T00:00:00Z` }));
-    const http = await serve({ dags: { [DAG]: runs } });
+    const http = await airflow.serve({ dags: { [DAG]: runs } });
     const res = await http.get(`/api/dags/${DAG}/runs?limit=3`).expect(200);
     expect(res.body.runs.map((r: { run_id: string }) => r.run_id)).toEqual(['r4', 'r3', 'r2']);
     const all = await http.get(`/api/dags/${DAG}/runs`).expect(200);
@@ -153,19 +148,19 @@ describe('JSON API', () => {
   });
 
   it.each(['bad id', 'a;b', 'x'.repeat(251), '%3Cscript%3E'])('answers 400 for the DAG id %j without asking Airflow', async (id) => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     const res = await http.get(`/api/dags/${encodeURIComponent(decodeURIComponent(id))}/status`).expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, reason: 'bad_request' });
     expect(callsNaming(decodeURIComponent(id))).toEqual([]);
   });
 
   it.each(['0', '101', 'ten', '-3'])('answers 400 for limit=%s', async (limit) => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     await http.get(`/api/dags/${DAG}/runs?limit=${limit}`).expect(400);
   });
 
   it('answers 404 for a DAG outside ALLOWED_DAG_IDS, without asking Airflow, exactly as for an unknown DAG', async () => {
-    const http = await serve({ dags: { [DAG]: [], Secret_DAG: [success({ dag_id: 'Secret_DAG' })] } });
+    const http = await airflow.serve({ dags: { [DAG]: [], Secret_DAG: [success({ dag_id: 'Secret_DAG' })] } });
     const hidden = await http.get('/api/dags/Secret_DAG/status').expect(404);
     expect(callsNaming('Secret_DAG')).toEqual([]);
     const unknown = await http.get('/api/dags/Other_DAG/status').expect(404);
@@ -177,7 +172,7 @@ describe('JSON API', () => {
 
 describe('faults map to clear errors', () => {
   it('503 with Retry-After when Airflow is down', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     await airflow.fake.down();
     try {
       const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
@@ -196,10 +191,10 @@ describe('faults map to clear errors', () => {
   ] as const)('%s from Airflow → %i %s, before and after the API version and token are known', async (fault, status, reason) => {
     const env = { AIRFLOW_TIMEOUT_MS: '300', STATUS_CACHE_TTL_MS: '0' };
     // A fresh service meets the fault on its version probe...
-    const cold = await serve({ dags: { [DAG]: [success()] }, fault }, env);
+    const cold = await airflow.serve({ dags: { [DAG]: [success()] }, fault }, env);
     expect((await cold.get(`/api/dags/${DAG}/status`).expect(status)).body.reason).toBe(reason);
     // ...one that already knows the server meets it on the run read itself.
-    const warm = await serve({ dags: { [DAG]: [success()] } }, env);
+    const warm = await airflow.serve({ dags: { [DAG]: [success()] } }, env);
     await warm.get(`/api/dags/${DAG}/status`).expect(200);
     airflow.fake.setScenario({ fault });
     expect((await warm.get(`/api/dags/${DAG}/status`).expect(status)).body.reason).toBe(reason);
@@ -208,7 +203,7 @@ describe('faults map to clear errors', () => {
   });
 
   it('503 saying the credentials were refused, never echoing them', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } }, { AIRFLOW_PASSWORD: 'wrong-Pa55word' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } }, { AIRFLOW_PASSWORD: 'wrong-Pa55word' });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
     expect(res.body.reason).toBe('airflow_auth_refused');
     expect(res.body.message).toMatch(/refused the credentials/);
@@ -218,7 +213,7 @@ describe('faults map to clear errors', () => {
   });
 
   it('renews an expired token once and carries on', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     airflow.fake.expireTokensNow();
     await http.get(`/api/dags/${DAG}/status`).expect(200);
@@ -228,7 +223,7 @@ describe('faults map to clear errors', () => {
   });
 
   it('renews a token the server no longer recognises (403 Invalid JWT token)', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     airflow.fake.rotateSecret();
     await http.get(`/api/dags/${DAG}/status`).expect(200);
@@ -237,7 +232,7 @@ describe('faults map to clear errors', () => {
 
   it('renews a token shortly before it expires, without waiting for a 401', async () => {
     // Tokens minted an hour ago by the fake's clock expire in 20 s: inside the 30 s renewal margin.
-    const http = await serve({ dags: { [DAG]: [success()] }, now: () => Date.now() - 3_580_000 }, { STATUS_CACHE_TTL_MS: '0' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] }, now: () => Date.now() - 3_580_000 }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     const before = airflow.fake.callsTo('/auth/token');
     await http.get(`/api/dags/${DAG}/status`).expect(200);
@@ -246,7 +241,7 @@ describe('faults map to clear errors', () => {
   });
 
   it('reuses a short-lived token instead of renewing it on every call', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] }, tokenTtlSeconds: 20 }, { STATUS_CACHE_TTL_MS: '0' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] }, tokenTtlSeconds: 20 }, { STATUS_CACHE_TTL_MS: '0' });
     for (let i = 0; i < 3; i++) await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(airflow.fake.callsTo('/auth/token')).toBe(1);
   });
@@ -255,7 +250,7 @@ describe('faults map to clear errors', () => {
 describe('API versions and auth schemes, worked out by themselves', () => {
   it('Airflow 2 (/api/v1) with HTTP basic', async () => {
     const run = success({ dag_run_id: 'v1run' });
-    const http = await serve({ apiVersion: 'v1', dags: { [DAG]: [run] } });
+    const http = await airflow.serve({ apiVersion: 'v1', dags: { [DAG]: [run] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(res.body).toMatchObject({ run_id: 'v1run', state: 'success', run_after: null });
     const call = airflow.fake.calls.find((c) => c.path === `/api/v1/dags/${DAG}/dagRuns`);
@@ -274,26 +269,26 @@ describe('API versions and auth schemes, worked out by themselves', () => {
   });
 
   it('Airflow 3 with a JWT by default', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('bearer');
   });
 
   it('Airflow 3 with HTTP basic when asked (FAB basic-auth backend)', async () => {
-    const http = await serve({ auth: 'jwt+basic', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'basic' });
+    const http = await airflow.serve({ auth: 'jwt+basic', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'basic' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(airflow.fake.callsTo('/auth/token')).toBe(0);
     expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('basic');
   });
 
   it('an Airflow without authentication', async () => {
-    const http = await serve({ auth: 'none', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'none' });
+    const http = await airflow.serve({ auth: 'none', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'none' });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(airflow.fake.calls.find((c) => c.path.endsWith('/dagRuns'))?.authScheme).toBe('none');
   });
 
   it('AIRFLOW_AUTH=jwt against Airflow 2: 503 saying the setting is the problem, and readiness does not call Airflow down', async () => {
-    const http = await serve({ apiVersion: 'v1', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'jwt' });
+    const http = await airflow.serve({ apiVersion: 'v1', dags: { [DAG]: [success()] } }, { AIRFLOW_AUTH: 'jwt' });
     const said = 'AIRFLOW_AUTH=jwt but this Airflow 2 has no /auth/token; use auto or basic';
     const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
     expect(res.body).toMatchObject({ reason: 'config_mismatch', message: said });
@@ -311,7 +306,7 @@ describe('API versions and auth schemes, worked out by themselves', () => {
     ],
     ['Airflow 3 asked for HTTP basic', { auth: 'jwt' }, { AIRFLOW_AUTH: 'basic' }, "Airflow 3's API accepts only JWTs"],
   ] as const)('a 401 with the right password on %s: the answer and readiness say why', async (_, scenario, env, hint) => {
-    const http = await serve({ ...scenario, dags: { [DAG]: [success()] } }, env);
+    const http = await airflow.serve({ ...scenario, dags: { [DAG]: [success()] } }, env);
     const res = await http.get(`/api/dags/${DAG}/status`).expect(503);
     expect(res.body.reason).toBe('airflow_auth_refused');
     expect(res.body.message).toContain(hint);
@@ -320,7 +315,7 @@ describe('API versions and auth schemes, worked out by themselves', () => {
   });
 
   it('502 when nothing at the URL speaks an Airflow API', async () => {
-    const http = await serve({ fault: 'garbage', dags: { [DAG]: [] } });
+    const http = await airflow.serve({ fault: 'garbage', dags: { [DAG]: [] } });
     const res = await http.get(`/api/dags/${DAG}/status`).expect(502);
     expect(res.body.reason).toBe('airflow_bad_response');
   });
@@ -328,7 +323,7 @@ describe('API versions and auth schemes, worked out by themselves', () => {
 
 describe('cache', () => {
   it('makes one Airflow call for many concurrent requests, and reuses it for the TTL', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] }, delayMs: 100 });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] }, delayMs: 100 });
     const answers = await Promise.all(Array.from({ length: 40 }, () => http.get(`/api/dags/${DAG}/status`)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     for (let i = 0; i < 10; i++) await http.get(i % 2 ? '/' : '/success').expect(i % 2 ? 302 : 200);
@@ -342,7 +337,7 @@ describe('cache', () => {
   });
 
   it('caches failures too, so an outage is not multiplied by the client load', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } }, { STATUS_CACHE_TTL_MS: '0' });
     await http.get(`/api/dags/${DAG}/status`).expect(200); // the mirror loaded, API version and token known
     airflow.fake.setScenario({ fault: 'http500', delayMs: 200 });
     airflow.fake.clearCalls();
@@ -356,7 +351,7 @@ describe('cache', () => {
 
 describe('HTTP hygiene', () => {
   it('sets security headers on every response, errors included', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     for (const path of ['/', '/success', `/api/dags/${DAG}/status`, '/api/dags/bad%20id/status', '/nope', '/health', '/docs-json']) {
       const res = await http.get(path);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -367,13 +362,13 @@ describe('HTTP hygiene', () => {
   });
 
   it('answers an unknown route with the JSON error shape', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const res = await http.get('/nope').expect(404);
     expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'path', 'reason', 'statusCode', 'timestamp']);
   });
 
   it('documents every route in Swagger, with their error responses', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const doc = await http.get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).sort();
     expect(paths).toEqual(
@@ -414,7 +409,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('counts traffic and Airflow calls in /metrics, not probes', async () => {
-    const http = await serve({ dags: { [DAG]: [success()] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success()] } });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     await http.get('/health/live').expect(200);
     await http.get('/health/ready').expect(200);

@@ -27,9 +27,7 @@ const scenario: Partial<FakeAirflowOptions> = {
   tasks: { [failedRun.dag_run_id]: [{ task_id: 'entraîner', state: 'failed' }] },
 };
 
-async function serve() {
-  return request((await airflow.start(scenario)).getHttpServer());
-}
+const serve = () => airflow.serve(scenario);
 
 /** supertest keeps no body for image/svg+xml: this parser keeps it as text. */
 function asText(res: request.Response, done: (error: Error | null, body: string) => void): void {

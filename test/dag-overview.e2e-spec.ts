@@ -6,9 +6,10 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import request from 'supertest';
-import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 import { fleet } from './support/many-dags.js';
-import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
+import { againstFakeAirflow } from './support/service-app.js';
+import { until } from './support/service-process.js';
 
 // Hundreds of DAGs read from the fake Airflow take a few seconds on a busy 2-core machine.
 jest.setTimeout(30_000);
@@ -22,10 +23,6 @@ const airflow = againstFakeAirflow({
   // Long enough that a test never sees an entry expire by accident.
   STATUS_CACHE_TTL_MS: '60000',
 });
-
-async function serve(scenario: Partial<FakeAirflowOptions>, env: ServiceEnv = {}) {
-  return request((await airflow.start(scenario, env)).getHttpServer());
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
@@ -48,7 +45,7 @@ describe('what every status tells: last finished run, last success', () => {
     const success = endedAgo('success', 3 * H);
     const failed = endedAgo('failed', 2 * H);
     const running = FakeAirflow.run({ dag_id: DAG, state: 'running', run_after: iso(Date.now() - H) });
-    const http = await serve({ dags: { [DAG]: [success, failed, running] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success, failed, running] } });
     const res = await http.get(`/api/dags/${DAG}/runs?limit=10`).expect(200);
     expect(res.body.runs).toHaveLength(3);
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
@@ -66,7 +63,7 @@ describe('what every status tells: last finished run, last success', () => {
     // Ten failed runs since: the mirror keeps ten runs per DAG, none of them a success.
     const failures = Array.from({ length: 10 }, (_, i) => endedAgo('failed', (20 - i) * H));
     const newest = failures.at(-1)!;
-    const http = await serve({ dags: { [DAG]: [success, ...failures], [OTHER]: [FakeAirflow.run({ state: 'failed' })] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success, ...failures], [OTHER]: [FakeAirflow.run({ state: 'failed' })] } });
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(status.body).toMatchObject({ state: 'failed', last_finished: { run_id: newest.dag_run_id }, last_success_at: success.end_date });
     const runReads = () => airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${DAG}/dagRuns`).map((c) => c.query);
@@ -83,7 +80,7 @@ describe('what every status tells: last finished run, last success', () => {
 
   it('shows them on /success and /failure (HTML and JSON)', async () => {
     const success = endedAgo('success', 3 * H);
-    const http = await serve({ dags: { [DAG]: [success] } });
+    const http = await airflow.serve({ dags: { [DAG]: [success] } });
     const json = await http.get('/success').set('Accept', 'application/json').expect(200);
     expect(json.body).toMatchObject({ outcome: 'success', last_success_at: success.end_date, last_finished: { state: 'success' } });
     const page = await http.get('/success').expect(200);
@@ -94,7 +91,7 @@ describe('what every status tells: last finished run, last success', () => {
 describe('failed tasks', () => {
   it('names the failed tasks of a failed run with links to their logs, read once per run', async () => {
     const failed = endedAgo('failed', H);
-    const http = await serve({
+    const http = await airflow.serve({
       dags: { [DAG]: [failed] },
       tasks: {
         [failed.dag_run_id]: [
@@ -121,7 +118,7 @@ describe('failed tasks', () => {
 
   it('links the grid on Airflow 2', async () => {
     const failed = endedAgo('failed', H);
-    const http = await serve(
+    const http = await airflow.serve(
       {
         apiVersion: 'v1',
         auth: 'basic',
@@ -143,20 +140,20 @@ describe('failed tasks', () => {
 
 describe('freshness: MAX_SUCCESS_AGE', () => {
   it('is off by default: stale is null', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('success', 30 * 24 * H)] } });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('success', 30 * 24 * H)] } });
     const status = await http.get(`/api/dags/${DAG}/status`).expect(200);
     expect(status.body.stale).toBeNull();
     await http.get('/').expect(302).expect('Location', '/success');
   });
 
   it('keeps a success just within the limit a success', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('success', 26 * H - 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('success', 26 * H - 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
     expect((await http.get(`/api/dags/${DAG}/status`).expect(200)).body.stale).toBe(false);
     await http.get('/').expect(302).expect('Location', '/success');
   });
 
   it('turns a success just past the limit stale: not a success, reason stale, in words', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('success', 26 * H + 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('success', 26 * H + 10 * 60_000)] } }, { MAX_SUCCESS_AGE: '26h' });
     expect((await http.get(`/api/dags/${DAG}/status`).expect(200)).body.stale).toBe(true);
     await http.get('/').expect(302).expect('Location', '/failure');
     const verdict = await http.get('/failure').set('Accept', 'application/json').expect(200);
@@ -167,7 +164,7 @@ describe('freshness: MAX_SUCCESS_AGE', () => {
   });
 
   it('says "2 days ago" and honours per-DAG overrides', async () => {
-    const http = await serve(
+    const http = await airflow.serve(
       {
         dags: {
           [DAG]: [endedAgo('success', 2 * 24 * H + H)],
@@ -192,12 +189,12 @@ describe('VERDICT_BASIS', () => {
   });
 
   it('latest (default): a run in progress turns the page red', async () => {
-    const http = await serve(scenario());
+    const http = await airflow.serve(scenario());
     await http.get('/').expect(302).expect('Location', '/failure');
   });
 
   it('last_finished: a run in progress keeps the last finished verdict, and the page says a run is in progress', async () => {
-    const http = await serve(scenario(), { VERDICT_BASIS: 'last_finished' });
+    const http = await airflow.serve(scenario(), { VERDICT_BASIS: 'last_finished' });
     await http.get('/').expect(302).expect('Location', '/success');
     const page = await http.get('/success').expect(200);
     expect(page.text).toContain('The last finished run succeeded; a newer run is in progress.');
@@ -210,16 +207,18 @@ describe('VERDICT_BASIS', () => {
 describe('last known state while Airflow cannot be read', () => {
   it('keeps the 503 of the status route and carries last_known; the pages and the overview show the last state and since when', async () => {
     const success = endedAgo('success', H);
-    const http = await serve({ dags: { [DAG]: [success] } }, { STATUS_CACHE_TTL_MS: '200' });
+    const http = await airflow.serve({ dags: { [DAG]: [success] } }, { STATUS_CACHE_TTL_MS: '200' });
     const seen = (await http.get(`/api/dags/${DAG}/status`).expect(200)).body;
     await airflow.fake.down();
     try {
-      // Wait (on the condition, not a fixed time) until the cache has expired and the store met the outage.
-      let res = await http.get(`/api/dags/${DAG}/status`);
-      for (const started = Date.now(); res.status === 200 && Date.now() - started < 30_000;) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        res = await http.get(`/api/dags/${DAG}/status`);
-      }
+      const res = await until(
+        'the status route to meet the outage',
+        async () => {
+          const answer = await http.get(`/api/dags/${DAG}/status`);
+          return answer.status === 200 ? null : answer;
+        },
+        30_000,
+      );
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ statusCode: 503, reason: 'airflow_unreachable', last_known: seen });
       expect(res.headers['retry-after']).toBeDefined();
@@ -260,7 +259,7 @@ describe('last known state while Airflow cannot be read', () => {
   it('says "unknown", never "no run", when Airflow was never read', async () => {
     await airflow.fake.down();
     try {
-      const http = await serve({ dags: { [DAG]: [] } });
+      const http = await airflow.serve({ dags: { [DAG]: [] } });
       const page = await http.get('/failure').expect(200);
       expect(page.text).not.toContain('no run');
       expect(page.text).toMatch(/State<\/th><td>unknown/);
@@ -276,7 +275,7 @@ describe('GET /api/dags', () => {
   it('lists every allowed DAG in the order of ALLOWED_DAG_IDS; a fault of one DAG stays in its entry', async () => {
     const failed = endedAgo('failed', H);
     const runs = Array.from({ length: 12 }, (_, i) => endedAgo('success', (20 - i) * H));
-    const http = await serve(
+    const http = await airflow.serve(
       { dags: { [DAG]: [...runs, failed] }, tasks: { [failed.dag_run_id]: [{ task_id: 'train', state: 'failed' }] } },
       { ALLOWED_DAG_IDS: `${OTHER},${DAG}` },
     );
@@ -313,7 +312,7 @@ describe('GET /api/dags', () => {
 describe('GET /api/dags with many DAGs: filters and pages', () => {
   // 300 DAGs, 50 of each kind: success, failed, running, queued, no run, unknown to Airflow.
   const many = fleet(300);
-  const serveMany = () => serve({ dags: many.dags }, many.env);
+  const serveMany = () => airflow.serve({ dags: many.dags }, many.env);
   type Entry = { dag_id: string; outcome: string; state: string | null; reason: string | null };
   const ids = (body: { dags: Entry[] }) => body.dags.map((d) => d.dag_id);
 
@@ -441,13 +440,13 @@ describe('GET /api/dags with many DAGs: filters and pages', () => {
     [`q=${'x'.repeat(251)}`, 'q must be at most 250 characters'],
     ['q=a&q=b', 'q must be given once'],
   ])('answers 400, never a 500, for %s', async (query, message) => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const res = await http.get(`/api/dags?${query}`).expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, reason: 'bad_request', message, path: '/api/dags' });
   });
 
   it('documents the parameters and the added fields in the OpenAPI document', async () => {
-    const http = await serve({ dags: { [DAG]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [] } });
     const { body } = await http.get('/docs-json').expect(200);
     const operation = body.paths['/api/dags'].get;
     expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual([
@@ -477,7 +476,7 @@ describe('badges', () => {
   const parser = new XMLParser({ ignoreAttributes: false });
 
   it('draws a well-formed SVG badge with the state, an ETag and a short max-age', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('success', H)] } });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('success', H)] } });
     const res = await http.get(`/api/dags/${DAG}/badge.svg`).buffer(true).parse(asText).expect(200);
     const svg = res.body as string;
     expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
@@ -492,7 +491,7 @@ describe('badges', () => {
   });
 
   it('escapes a hostile label and keeps the SVG well-formed', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('failed', H)] } });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('failed', H)] } });
     const label = `<script>alert("x")</script>&'`;
     const res = await http.get(`/api/dags/${DAG}/badge.svg`).query({ label }).buffer(true).parse(asText).expect(200);
     const svg = res.body as string;
@@ -503,7 +502,7 @@ describe('badges', () => {
   });
 
   it('refuses a label too long or with control characters (400), and a DAG outside the list (404) or malformed (400)', async () => {
-    const http = await serve({ dags: { [DAG]: [endedAgo('success', H)], Secret_DAG: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [endedAgo('success', H)], Secret_DAG: [] } });
     await http
       .get(`/api/dags/${DAG}/badge.svg`)
       .query({ label: 'x'.repeat(65) })
@@ -517,7 +516,7 @@ describe('badges', () => {
   });
 
   it('answers the shields.io endpoint schema', async () => {
-    const http = await serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'running' })] } });
+    const http = await airflow.serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'running' })] } });
     const res = await http.get(`/api/dags/${DAG}/badge.json`).query({ label: 'lab 2' }).expect(200);
     expect(res.headers['cache-control']).toMatch(/^max-age=\d{1,2}$/);
     expect(res.body).toEqual({ schemaVersion: 1, label: 'lab 2', message: 'running', color: 'blue', isError: false });

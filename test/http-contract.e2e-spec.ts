@@ -1,14 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow } from './support/service-app.js';
 
 const DAG = 'Airflow_Lab2';
 const airflow = againstFakeAirflow({ STATUS_CACHE_TTL_MS: '60000' });
 
-async function serve() {
-  return request((await airflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG })] } })).getHttpServer());
-}
+const serve = () => airflow.serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG })] } });
 
 describe('methods', () => {
   it.each([

@@ -1,7 +1,6 @@
 import { Script } from 'node:vm';
 import { describe, expect, it, jest } from '@jest/globals';
-import request from 'supertest';
-import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
+import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 import { fleet } from './support/many-dags.js';
 import { againstFakeAirflow } from './support/service-app.js';
 
@@ -13,14 +12,10 @@ const OTHER = 'Other.DAG-2';
 
 const airflow = againstFakeAirflow({ ALLOWED_DAG_IDS: `${DAG},${OTHER}`, STATUS_CACHE_TTL_MS: '60000' });
 
-async function serve(scenario: Partial<FakeAirflowOptions>) {
-  return request((await airflow.start(scenario)).getHttpServer());
-}
-
 describe('GET /dags', () => {
   it('shows one row per allowed DAG, in order, with its state in words, escaped, under a strict CSP', async () => {
     const evil = '<img src=x onerror=alert(1)>';
-    const http = await serve({
+    const http = await airflow.serve({
       dags: {
         [DAG]: [
           FakeAirflow.run({ dag_id: DAG, state: 'success' }),
@@ -49,7 +44,7 @@ describe('GET /dags', () => {
   });
 
   it('serves its script from our own origin, revalidated by ETag', async () => {
-    const http = await serve({ dags: { [DAG]: [], [OTHER]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [], [OTHER]: [] } });
     const script = await http
       .get('/assets/live.js')
       .expect(200)
@@ -64,7 +59,7 @@ describe('GET /dags', () => {
   });
 
   it('links /success and /failure to it, with live updates instead of a meta refresh', async () => {
-    const http = await serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })], [OTHER]: [] } });
+    const http = await airflow.serve({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })], [OTHER]: [] } });
     const page = await http.get('/success').expect(200);
     expect(page.text).toContain('<a href="/dags">All DAGs</a>');
     expect(page.text).not.toContain('http-equiv="refresh"');
@@ -77,7 +72,7 @@ describe('GET /dags', () => {
 describe('GET /dags with many DAGs', () => {
   // 300 DAGs, 50 of each kind: success, failed, running, queued, no run, unknown to Airflow.
   const many = fleet(300);
-  const serveMany = async () => request((await airflow.start({ dags: many.dags }, many.env)).getHttpServer());
+  const serveMany = () => airflow.serve({ dags: many.dags }, many.env);
   const rows = (html: string) => [...html.matchAll(/<li class="dag" data-dag-id="([^"]+)"/g)].map((m) => m[1]);
   /** The counts at the top, as "label count" pairs with their links. */
   const tallies = (html: string) =>
@@ -179,7 +174,7 @@ describe('GET /dags with many DAGs', () => {
 describe('GET /dags past 1,000 DAGs', () => {
   it('pages by 1,000 rows unasked, with a link to the rest', async () => {
     const many = fleet(1001);
-    const http = request((await airflow.start({ dags: many.dags }, many.env)).getHttpServer());
+    const http = await airflow.serve({ dags: many.dags }, many.env);
     const first = await http.get('/dags').expect(200);
     const rowIds = [...first.text.matchAll(/<li class="dag" data-dag-id="([^"]+)"/g)].map((m) => m[1]);
     expect(rowIds).toEqual(many.ids.slice(0, 1000));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import { FakeAirflow } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow } from './support/service-app.js';
 
@@ -13,7 +12,7 @@ const runs = (n: number) =>
 
 describe('the mirror behind every route', () => {
   it('reads a DAG whole once, and its hundred newest runs once per TTL whatever larger limits clients ask', async () => {
-    const http = request((await airflow.start({ dags: { [DAG]: runs(150) } })).getHttpServer());
+    const http = await airflow.serve({ dags: { [DAG]: runs(150) } });
     await http.get(`/api/dags/${DAG}/status`).expect(200);
     for (let limit = 1; limit <= 100; limit++) {
       const res = await http.get(`/api/dags/${DAG}/runs?limit=${limit}`).expect(200);
@@ -27,7 +26,7 @@ describe('the mirror behind every route', () => {
   });
 
   it('tells caches how long a JSON answer stays fresh, beside its ETag; errors are not to be stored', async () => {
-    const http = request((await airflow.start({ dags: { [DAG]: runs(3) } })).getHttpServer());
+    const http = await airflow.serve({ dags: { [DAG]: runs(3) } });
     for (const path of [`/api/dags/${DAG}/status`, `/api/dags/${DAG}/runs?limit=2`]) {
       const res = await http.get(path).expect(200);
       const maxAge = Number(/^max-age=(\d+)$/.exec(res.headers['cache-control'] ?? '')?.[1]);

@@ -24,7 +24,7 @@ const callsNaming = (dagId: string) => airflow.fake.calls.filter((c) => c.path.i
 
 describe('WATCH_DAGS', () => {
   it('watches the listed DAGs and those the selection matches, with their tags, and nothing else', async () => {
-    const http = request((await airflow.start(scenario())).getHttpServer());
+    const http = await airflow.serve(scenario());
     const all = await http.get('/api/dags').expect(200);
     expect(ids(all.body)).toEqual([DAG, 'etl_hr', 'etl_sales']);
     expect(all.body.dags[2]).toMatchObject({ dag_id: 'etl_sales', state: 'failed' });
@@ -35,7 +35,7 @@ describe('WATCH_DAGS', () => {
   });
 
   it('answers a DAG outside the selection exactly like one Airflow does not know, and never reads it', async () => {
-    const http = request((await airflow.start(scenario())).getHttpServer());
+    const http = await airflow.serve(scenario());
     await http.get('/api/dags').expect(200);
     const hidden = await http.get('/api/dags/secret_payroll/status').expect(404);
     const unknown = await http.get('/api/dags/etl_nothing/status').expect(404);

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
 import { UnauthorizedException } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import type { AccessConfig } from '../config/access.config.js';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
 import { AccessPolicy } from './access.policy.js';
 
 const A = 'q3J9vT0xW2mZ8rL5pK1sN7cY4bF6hD0gE2aU9iO3tR1';
@@ -11,7 +10,7 @@ const B = '6f1c2d9e-84b7-4a35-9c0e-7d2b1f8a3e64-rotated';
 
 function policy(access: Partial<AccessConfig> = {}): AccessPolicy {
   const settings: AccessConfig = { tokens: [], trustedHeader: null, publicBadges: false, ...access };
-  return new AccessPolicy({ getOrThrow: () => settings } as unknown as ConfigService<AllConfig, true>);
+  return new AccessPolicy(configOf({ access: settings }));
 }
 
 const bearer = (token: string): IncomingHttpHeaders => ({ authorization: `Bearer ${token}` });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
+import { attributesOf } from './airflow.fixtures.js';
 import { AirflowUnreachableError } from './airflow.errors.js';
 import { AirflowHealthIndicator } from './airflow.health.js';
 import type { AirflowRepository } from './airflow.repository.js';
@@ -11,26 +11,17 @@ describe('AirflowHealthIndicator', () => {
   let getDag: jest.Mock<(dagId: string) => Promise<DagAttributes>>;
   let now: number;
 
-  function indicator(healthCacheTtlMs: number): AirflowHealthIndicator {
+  function indicator(cacheTtlMs: number): AirflowHealthIndicator {
     const airflow = {
       getDag,
       connectionInfo: () => ({ baseUrl: 'http://airflow:8080', apiVersion: 'v2', authScheme: 'jwt' }),
     } as unknown as AirflowRepository;
-    const config = { getOrThrow: () => ({ healthCacheTtlMs }) } as unknown as ConfigService<AllConfig, true>;
+    const config = configOf({ dagStatus: { cacheTtlMs } });
     return new AirflowHealthIndicator(airflow, new HealthIndicatorService(), config);
   }
 
   beforeEach(() => {
-    getDag = jest.fn(async (dagId: string) => ({
-      dagId,
-      isPaused: false,
-      hasImportErrors: false,
-      nextRunAfter: null,
-      tags: [],
-      owners: [],
-      schedule: null,
-      fileloc: null,
-    }));
+    getDag = jest.fn(async (dagId: string) => attributesOf(dagId));
     now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
   });

@@ -23,7 +23,7 @@ export class AirflowHealthIndicator {
     private readonly health: HealthIndicatorService,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.reuseMs = config.getOrThrow('airflow', { infer: true }).healthCacheTtlMs;
+    this.reuseMs = config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs;
   }
 
   async isHealthy<const Key extends string>(key: Key, dagId: string): Promise<HealthIndicatorResult<Key>> {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { HttpService } from '@nestjs/axios';
-import type { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
+import { AIRFLOW_CONFIG } from './airflow.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
 import { AirflowRepository } from './airflow.repository.js';
@@ -41,9 +41,7 @@ describe('AirflowRepository', () => {
     } as unknown as AirflowSession;
     // The real judge of answers; it never sends anything here, the mocked session does.
     const http = { axiosRef: { request: () => Promise.reject(new Error('no HTTP in this test')) } } as unknown as HttpService;
-    const config = {
-      getOrThrow: () => ({ baseUrl: 'http://airflow:8080', username: 'airflow', timeoutMs: 1000 }),
-    } as unknown as ConfigService<AllConfig, true>;
+    const config = configOf({ airflow: AIRFLOW_CONFIG, dagStatus: { targetDagId: 'Airflow_Lab2' } });
     const transport = new AirflowTransport(http, {} as MetricsService, config);
     repository = new AirflowRepository(session, transport, config);
   });

@@ -30,14 +30,15 @@ const OFFSET_OVERLAP = 5;
  */
 @Injectable()
 export class AirflowRepository {
-  private readonly priorityDagIds: ReadonlySet<string>;
+  /** TARGET_DAG_ID: the pages and readiness depend on its reads, which go on the priority lane. */
+  private readonly priorityDagId: string;
 
   constructor(
     private readonly session: AirflowSession,
     private readonly transport: AirflowTransport,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.priorityDagIds = new Set(config.getOrThrow('airflow', { infer: true }).priorityDagIds);
+    this.priorityDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
   }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
@@ -46,11 +47,8 @@ export class AirflowRepository {
   }
 
   /**
-   * The newest `limit` runs of a DAG, newest first. Newest means the latest
-   * `run_after` on Airflow 3: a manual run may have no logical date, so
-   * ordering by it would hide the newest run. All of it (version probe, token,
-   * call, retry) answers within one AIRFLOW_TIMEOUT_MS; the pages' DAG
-   * (TARGET_DAG_ID) goes on the priority lane.
+   * The newest `limit` runs of a DAG, newest first: by `run_after` on Airflow 3, as a manual run may
+   * have no logical date. Within one AIRFLOW_TIMEOUT_MS.
    * @param states only runs in one of these states (Airflow's `state` filter, on both API versions), e.g.
    *   `['success']` for the newest successful run; every run when absent
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
@@ -66,7 +64,7 @@ export class AirflowRepository {
         endpoint: 'list_dag_runs',
         params: states === undefined ? { order_by: orderBy, limit } : { order_by: orderBy, limit, state: states },
         deadline,
-        ...(this.priorityDagIds.has(dagId) ? { priority: true } : {}),
+        ...(dagId === this.priorityDagId ? { priority: true } : {}),
       });
       const runs = parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
       // Airflow 2 lists no runs for a DAG it does not know (no 404, unlike Airflow 3): ask for the DAG itself.
@@ -153,9 +151,8 @@ export class AirflowRepository {
   }
 
   /**
-   * A DAG's details; proves at once that Airflow is reachable, accepts our
-   * credentials and knows the DAG. Within one AIRFLOW_TIMEOUT_MS, on the priority lane (readiness)
-   * unless `background` (the mirror's refresh of a listed DAG's attributes, on the shared sockets).
+   * A DAG's details, which prove that Airflow is reachable, accepts our credentials and knows the DAG;
+   * on the priority lane (readiness) unless `background` (the mirror's refreshes).
    * @throws AirflowError (DagNotFoundError when Airflow does not know the DAG)
    */
   async getDag(dagId: string, background = false): Promise<DagAttributes> {

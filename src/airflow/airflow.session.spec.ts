@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
+import { AIRFLOW_CONFIG } from './airflow.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError, type AirflowError } from './airflow.errors.js';
 import { AirflowSession } from './airflow.session.js';
@@ -22,18 +22,7 @@ function jwt(claims: { exp?: number; iat?: number }): string {
 
 /** A session over a scripted transport: `route` answers each exchange. */
 function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promise<AxiosResponse>, settings: Partial<AirflowConfig> = {}) {
-  const config: AirflowConfig = {
-    baseUrl: 'http://airflow:8080',
-    username: 'airflow',
-    password: 'pw',
-    auth: 'auto',
-    apiVersion: 'auto',
-    timeoutMs: 1000,
-    healthCacheTtlMs: 0,
-    maxConcurrency: 4,
-    priorityDagIds: ['Airflow_Lab2'],
-    ...settings,
-  };
+  const config: AirflowConfig = { ...AIRFLOW_CONFIG, ...settings };
   const exchange = jest.fn(async (request: AirflowExchange) => route(request));
   const noteFailure = jest.fn(<E extends AirflowError>(error: E) => error);
   const transport = {
@@ -46,7 +35,7 @@ function sessionWith(route: (exchange: AirflowExchange) => AxiosResponse | Promi
   } as unknown as AirflowTransport;
   const recordTokenRenewal = jest.fn();
   const metrics = { recordTokenRenewal } as unknown as MetricsService;
-  const session = new AirflowSession(transport, metrics, { getOrThrow: () => config } as unknown as ConfigService<AllConfig, true>);
+  const session = new AirflowSession(transport, metrics, configOf({ airflow: config }));
   const calls = (path: string) => exchange.mock.calls.filter(([request]) => request.path === path).length;
   return { session, exchange, noteFailure, recordTokenRenewal, calls };
 }

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { AirflowConfig } from '../config/airflow.config.js';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import {
   AirflowAuthError,
@@ -14,19 +13,11 @@ import {
   AirflowUnreachableError,
   DagNotFoundError,
 } from './airflow.errors.js';
+import { AIRFLOW_CONFIG } from './airflow.fixtures.js';
 import { AirflowTransport, type AirflowExchange } from './airflow.transport.js';
 
-const CONFIG: AirflowConfig = {
-  baseUrl: 'http://airflow:8080',
-  username: 'airflow',
-  password: 'pw',
-  auth: 'auto',
-  apiVersion: 'auto',
-  timeoutMs: 50,
-  healthCacheTtlMs: 0,
-  maxConcurrency: 4,
-  priorityDagIds: ['Airflow_Lab2'],
-};
+/** A short deadline, for the tests of it. */
+const CONFIG: AirflowConfig = { ...AIRFLOW_CONFIG, timeoutMs: 50 };
 
 const GET_DAG: AirflowExchange = { method: 'GET', path: '/api/v2/dags/d', endpoint: 'get_dag', headers: { Authorization: 'Basic x' } };
 
@@ -45,7 +36,7 @@ describe('AirflowTransport', () => {
     recordAirflowCall = jest.fn();
     const http = { axiosRef: { request } } as unknown as HttpService;
     const metrics = { recordAirflowCall } as unknown as MetricsService;
-    const config = { getOrThrow: () => CONFIG } as unknown as ConfigService<AllConfig, true>;
+    const config = configOf({ airflow: CONFIG });
     transport = new AirflowTransport(http, metrics, config);
     logs = {
       log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined) as jest.Mock,

@@ -4,6 +4,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosResponse } from 'axios';
+import { scrubCredentials } from '../common/scrub-credentials.js';
 import type { AirflowConfig } from '../config/airflow.config.js';
 import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -38,11 +39,6 @@ const DETAIL_MAX_CHARS = 200;
  * probes everything waits on, at most one of each at a time (each is one shared read per TTL), plus one spare.
  */
 const PRIORITY_MAX_SOCKETS = 4;
-/** Credential-like fields and auth header values, scrubbed out of upstream text before it is logged. */
-const CREDENTIAL_PATTERNS: RegExp[] = [
-  /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /((?:password|passwd|secret|token|access_token|api_key|apikey|authorization|credentials?)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}&]+)/gi,
-];
 
 /** A stable label for logs and metrics: no ids in it. */
 export type AirflowEndpoint =
@@ -74,20 +70,14 @@ export interface AirflowExchange {
   headers?: Record<string, string>;
   /** The deadline (performance.now() ms) of the answer this exchange is part of; else AIRFLOW_TIMEOUT_MS from now. */
   deadline?: number;
-  /**
-   * A read the pages or readiness depend on: sent on sockets of its own, so it never queues behind
-   * JSON-API traffic. Token requests, version probes and `get_dag` always go this way.
-   */
+  /** A read the pages or readiness depend on: on sockets of its own, never queued behind JSON-API traffic. */
   priority?: boolean;
 }
 
 /**
- * One HTTP exchange with Airflow: a hard deadline (for one whole answer to a
- * client, see {@link withinDeadline}), one retry on a dropped keep-alive socket,
- * failures and statuses turned into {@link AirflowError}s in our own words
- * (Airflow's text goes to the log only, scrubbed), a metric per attempt, a
- * priority lane of its own sockets, and a log line when the link changes state
- * (not on every failed poll). It knows nothing of API versions, auth or DAGs.
+ * One HTTP exchange with Airflow: a deadline per whole answer, one retry on a dropped keep-alive
+ * socket, failures in our own words (Airflow's text only in the log, scrubbed), a metric per
+ * attempt, and a log line when the link changes state. It knows nothing of API versions, auth or DAGs.
  */
 @Injectable()
 export class AirflowTransport implements OnApplicationShutdown {
@@ -114,12 +104,9 @@ export class AirflowTransport implements OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS from now, for one
-   * whole answer: `work` passes it to its exchanges (the call and its retry),
-   * and is given up at it even while it waits on something else (a version
-   * probe or a token request another caller started). The deadline travels as
-   * an argument, not through AsyncLocalStorage, which slows every promise of
-   * the process on Node 20 (BENCHMARKS.md).
+   * Runs `work` under one deadline of AIRFLOW_TIMEOUT_MS for one whole answer, given up at it even
+   * while it waits on another caller's token or version probe. The deadline is an argument, not
+   * AsyncLocalStorage, which slows every promise of the process.
    * @throws AirflowTimeoutError at the deadline
    */
   async withinDeadline<T>(work: (deadline: number) => Promise<T>): Promise<T> {
@@ -216,13 +203,7 @@ export class AirflowTransport implements OnApplicationShutdown {
   /** Upstream text made fit for the log: cut short, the password and anything credential-like removed. */
   private scrub(text: string): string {
     // Scrubbed whole, then cut: a cut first could leave the start of a secret behind.
-    let out = text;
-    const { password } = this.config;
-    if (password !== '') out = out.split(password).join('[REDACTED]');
-    for (const pattern of CREDENTIAL_PATTERNS) {
-      out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
-    }
-    return out.slice(0, DETAIL_MAX_CHARS);
+    return scrubCredentials(text, [this.config.password]).slice(0, DETAIL_MAX_CHARS);
   }
 
   /** Whether an answer carries a JSON object (or array), by its content type and parsed body. */
@@ -231,10 +212,7 @@ export class AirflowTransport implements OnApplicationShutdown {
     return type.includes('json') && typeof response.data === 'object' && response.data !== null;
   }
 
-  /**
-   * Logs the change of link state a failure means, if it is one, and returns
-   * the failure to be thrown. A DAG Airflow does not know still proves the link up.
-   */
+  /** Logs the change of link state a failure means, and returns it to be thrown (an unknown DAG proves the link up). */
   noteFailure<E extends AirflowError>(error: E, upstreamDetail?: string | null): E {
     if (error instanceof DagNotFoundError) this.markUp();
     else if (error instanceof AirflowAuthError) this.markAuthRefused();

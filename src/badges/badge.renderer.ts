@@ -1,4 +1,4 @@
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverview } from '../dag-status/dag-status.types.js';
 
 /** What a badge says about a DAG, the same for the SVG and the shields.io endpoint. */
 export interface Badge {
@@ -25,13 +25,13 @@ const COLORS: Record<string, string> = {
  * The badge of a DAG from its overview: the verdict's word for it, so VERDICT_BASIS and
  * MAX_SUCCESS_AGE apply as on the pages.
  */
-export function badgeOf(overview: DagOverviewDto, label: string): Badge {
+export function badgeOf(overview: DagOverview, label: string): Badge {
   const message = messageOf(overview);
-  return { label, message, color: COLORS[message] ?? 'yellow', isError: overview.airflow_error !== null };
+  return { label, message, color: COLORS[message] ?? 'yellow', isError: overview.airflowError !== null };
 }
 
-function messageOf(overview: DagOverviewDto): string {
-  if (overview.airflow_error !== null) return 'unknown';
+function messageOf(overview: DagOverview): string {
+  if (overview.airflowError !== null) return 'unknown';
   switch (overview.reason) {
     case null:
       return 'success';
@@ -46,14 +46,11 @@ function messageOf(overview: DagOverviewDto): string {
       return 'no runs';
     default:
       // Another state Airflow may add: said as it is (escaped by badge-maker).
-      return overview.state ?? 'unknown';
+      return overview.run?.state ?? 'unknown';
   }
 }
 
-/**
- * badge-maker, loaded with the first badge asked for rather than at start: its font metrics cost
- * ~11 MB of RSS (BENCHMARKS.md, "Memory under mixed load"), for a route many deployments never use.
- */
+/** Loaded with the first badge, not at start: its font metrics cost ~11 MB of RSS (BENCHMARKS.md). */
 let badgeMaker: Promise<typeof import('badge-maker')> | undefined;
 
 /** The flat shields.io SVG (badge-maker escapes label and message). */

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { ConfigValidationError, readEnum, readString, type Env } from './config.parsers.js';
+import { ConfigValidationError, readEnum, readList, readString, type Env } from './config.parsers.js';
 
 /** Who may read the service beyond its probes. Off (everything open, as the seed's API was) unless a credential is set. */
 export interface AccessConfig {
@@ -71,13 +71,8 @@ function repeatsARun(token: string): boolean {
 
 /** Each token of ACCESS_TOKENS, checked; a problem names the token by its position, never by its value. */
 function readTokens(env: Env, name: string): string[] {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') return [];
-  const tokens = value
-    .split(',')
-    .map((token) => token.trim())
-    .filter((token) => token !== '');
-  if (tokens.length === 0) throw new ConfigValidationError(name, 'must list at least one token (comma-separated)');
+  const tokens = readList(env, name, 'token (comma-separated)');
+  if (tokens === undefined) return [];
   tokens.forEach((token, i) => {
     const which = tokens.length === 1 ? 'its token' : `token ${i + 1} of ${tokens.length}`;
     const make = 'make one with `openssl rand -base64 32`';

@@ -1,15 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import {
-  ConfigValidationError,
-  readDagId,
-  readEnum,
-  readHttpUrl,
-  readInt,
-  readSecret,
-  readStatusCacheTtlMs,
-  readString,
-  type Env,
-} from './config.parsers.js';
+import { ConfigValidationError, readEnum, readHttpUrl, readInt, readSecret, readString, type Env } from './config.parsers.js';
 
 export const AIRFLOW_AUTH_MODES = ['auto', 'jwt', 'basic', 'none'] as const;
 export type AirflowAuthMode = (typeof AIRFLOW_AUTH_MODES)[number];
@@ -24,11 +14,8 @@ export interface AirflowConfig {
   auth: AirflowAuthMode;
   apiVersion: AirflowApiVersionSetting;
   timeoutMs: number;
-  healthCacheTtlMs: number;
   /** Calls in flight to Airflow at once, apart from the priority lane (tokens, version probe, readiness). */
   maxConcurrency: number;
-  /** DAGs whose reads go on the priority lane: the one the pages and readiness are about (TARGET_DAG_ID). */
-  priorityDagIds: string[];
 }
 
 export function parseAirflowConfig(env: Env): AirflowConfig {
@@ -49,11 +36,8 @@ export function parseAirflowConfig(env: Env): AirflowConfig {
     apiVersion,
     // Long enough for a busy api-server, short enough that a probe with a 10 s timeout still gets our answer.
     timeoutMs: readInt(env, 'AIRFLOW_TIMEOUT_MS', 5000, 100, 120_000),
-    // Readiness answers are reused as long as status answers.
-    healthCacheTtlMs: readStatusCacheTtlMs(env),
     // A real api-server answers a few dozen reads per second in all; four at a time never piles work up in it.
     maxConcurrency: readInt(env, 'AIRFLOW_MAX_CONCURRENCY', 4, 1, 32),
-    priorityDagIds: [readDagId(env, 'TARGET_DAG_ID', 'Airflow_Lab2')],
   };
 }
 

@@ -1,8 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseAccessConfig } from './access.config.js';
 import { parseAirflowConfig } from './airflow.config.js';
 import { parseAppConfig } from './app.config.js';
-import { ConfigValidationError } from './config.parsers.js';
+import { ConfigValidationError, type Env } from './config.parsers.js';
 import { parseDagStatusConfig } from './dag-status.config.js';
+import { parseEventsConfig } from './events.config.js';
+import { parseHttpConfig } from './http.config.js';
+import { parseMirrorConfig } from './mirror.config.js';
+import { parsePortGuardConfig } from './port-guard.config.js';
+
+/** Every namespace's parser, by the name the service registers it under. */
+const NAMESPACES: Record<string, (env: Env) => unknown> = {
+  access: parseAccessConfig,
+  airflow: parseAirflowConfig,
+  app: parseAppConfig,
+  dagStatus: parseDagStatusConfig,
+  events: parseEventsConfig,
+  http: parseHttpConfig,
+  mirror: parseMirrorConfig,
+  portGuard: parsePortGuardConfig,
+};
 
 function errorOf(fn: () => unknown): ConfigValidationError {
   try {
@@ -15,6 +32,29 @@ function errorOf(fn: () => unknown): ConfigValidationError {
 }
 
 describe('configuration', () => {
+  it('parses each variable in one namespace; the others read that namespace', () => {
+    const readers = new Map<string, Set<string>>();
+    for (const [namespace, parse] of Object.entries(NAMESPACES)) {
+      const env = new Proxy<Env>(
+        {},
+        {
+          get: (_target, name) => {
+            if (typeof name === 'string') readers.set(name, (readers.get(name) ?? new Set()).add(namespace));
+            return undefined;
+          },
+        },
+      );
+      parse(env);
+    }
+    const twice = [...readers]
+      .filter(([, namespaces]) => namespaces.size > 1)
+      .map(([name, namespaces]) => `${name}: ${[...namespaces].join(', ')}`);
+    expect(twice).toEqual([]);
+    expect(readers.get('STATUS_CACHE_TTL_MS')).toEqual(new Set(['dagStatus']));
+    expect(readers.get('TARGET_DAG_ID')).toEqual(new Set(['dagStatus']));
+    expect(readers.get('FLASK_PORT')).toEqual(new Set(['http']));
+  });
+
   it("keeps the seed's names and defaults", () => {
     expect(parseAppConfig({})).toEqual({ logLevel: 'log', shutdownTimeoutMs: 5000 });
     expect(parseAirflowConfig({})).toEqual({
@@ -24,9 +64,7 @@ describe('configuration', () => {
       auth: 'auto',
       apiVersion: 'auto',
       timeoutMs: 5000,
-      healthCacheTtlMs: 2000,
       maxConcurrency: 4,
-      priorityDagIds: ['Airflow_Lab2'],
     });
     expect(parseDagStatusConfig({})).toEqual({
       targetDagId: 'Airflow_Lab2',
@@ -54,8 +92,6 @@ describe('configuration', () => {
       auth: 'basic',
       apiVersion: 'v1',
       timeoutMs: 1500,
-      healthCacheTtlMs: 0,
-      priorityDagIds: ['my.dag-1'],
     });
     // The target is always allowed; duplicates are dropped.
     expect(parseDagStatusConfig(env)).toEqual({
@@ -73,7 +109,6 @@ describe('configuration', () => {
       ALLOWED_DAG_IDS: 'データ_パイプライン,Airflow_Lab2',
       MAX_SUCCESS_AGE: '26h,entraînement_modèle=90m',
     };
-    expect(parseAirflowConfig(env).priorityDagIds).toEqual(['entraînement_modèle']);
     expect(parseDagStatusConfig(env)).toMatchObject({
       targetDagId: 'entraînement_modèle',
       allowedDagIds: ['entraînement_modèle', 'データ_パイプライン', 'Airflow_Lab2'],
@@ -96,12 +131,12 @@ describe('configuration', () => {
     [{ TARGET_DAG_ID: 'bad id' }, 'TARGET_DAG_ID', parseDagStatusConfig],
     // A combining accent (decomposed "modèle") is not a letter: Airflow refuses it too.
     [{ TARGET_DAG_ID: 'mode\u0300le' }, 'TARGET_DAG_ID', parseDagStatusConfig],
-    [{ TARGET_DAG_ID: 'é'.repeat(251) }, 'TARGET_DAG_ID', parseAirflowConfig],
+    [{ TARGET_DAG_ID: 'é'.repeat(251) }, 'TARGET_DAG_ID', parseDagStatusConfig],
     [{ ALLOWED_DAG_IDS: 'ok,<script>' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
     [{ MAX_SUCCESS_AGE: '26h,bad id=90m' }, 'MAX_SUCCESS_AGE', parseDagStatusConfig],
     [{ ALLOWED_DAG_IDS: ' , ' }, 'ALLOWED_DAG_IDS', parseDagStatusConfig],
     [{ STATUS_CACHE_TTL_MS: '1.5' }, 'STATUS_CACHE_TTL_MS', parseDagStatusConfig],
-    [{ STATUS_CACHE_TTL_MS: '3600001' }, 'STATUS_CACHE_TTL_MS', parseAirflowConfig],
+    [{ STATUS_CACHE_TTL_MS: '3600001' }, 'STATUS_CACHE_TTL_MS', parseDagStatusConfig],
   ] as const)('rejects %j naming %s', (env, variable, parse) => {
     const error = errorOf(() => (parse as (e: Record<string, string>) => unknown)(env));
     expect(error.variable).toBe(variable);

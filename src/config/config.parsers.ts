@@ -45,12 +45,6 @@ export function readInt(env: Env, name: string, fallback: number, min: number, m
   return parsed;
 }
 
-/** How long a DAG status answer is reused (STATUS_CACHE_TTL_MS); other namespaces derive their timings from it. */
-export function readStatusCacheTtlMs(env: Env): number {
-  // 2 s keeps pages fresh for people while capping Airflow at one call per DAG per 2 s under any load.
-  return readInt(env, 'STATUS_CACHE_TTL_MS', 2000, 0, 3_600_000);
-}
-
 export function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = raw(env, name)?.toLowerCase();
   if (value === undefined) return fallback;
@@ -103,14 +97,21 @@ export function readDagId(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-export function readDagIdList(env: Env, name: string, fallback: string[]): string[] {
+/** A comma-separated list, its items trimmed and the empty ones dropped; undefined when unset. */
+export function readList(env: Env, name: string, what: string): string[] | undefined {
   const value = raw(env, name);
-  if (value === undefined) return fallback;
-  const ids = value
+  if (value === undefined) return undefined;
+  const items = value
     .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
-  if (ids.length === 0) throw new ConfigValidationError(name, 'must list at least one DAG id');
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new ConfigValidationError(name, `must list at least one ${what}`);
+  return items;
+}
+
+export function readDagIdList(env: Env, name: string, fallback: string[]): string[] {
+  const ids = readList(env, name, 'DAG id');
+  if (ids === undefined) return fallback;
   for (const id of ids) {
     if (!isDagId(id)) {
       throw new ConfigValidationError(name, `contains an invalid DAG id (${DAG_ID_RULE}): "${id}"`);

@@ -1,15 +1,13 @@
 /**
- * Airflow's rule for DAG ids, the one definition behind the settings, the routes' checks and the
- * OpenAPI document. Airflow (the task SDK's `validate_key`) requires `^[\w.-]+$` with Python's
- * Unicode `\w` and at most 250 characters, counted by Python's len(), in code points.
- * Python's `\w` is the characters for which str.isalnum() holds, plus '_': exactly Unicode's letters
- * (L) and numbers (N), which dag-id.rule.spec.ts checks against Python itself over every code point.
- * JavaScript's `\w` is ASCII even with the u flag, hence the properties; the u flag also makes
- * `{1,250}` count code points, as Python does.
- * Left out on purpose: Python's `$` also matches before a final "\n", so Airflow lets "id\n" pass.
+ * Airflow's rule for DAG ids (`^[\w.-]+$` with Python's Unicode `\w`, at most 250 code points), the one
+ * definition behind the settings, the routes' checks and the OpenAPI document. Python's `\w` is
+ * Unicode's letters and numbers plus '_' (the spec checks every code point against Python);
+ * JavaScript's is ASCII, hence the properties. Python's `$` also lets "id\n" pass: left out on purpose.
  */
 const MAX_LENGTH = 250;
-const PATTERN = new RegExp(`^[\\p{L}\\p{N}_.-]{1,${MAX_LENGTH}}$`, 'u');
+/** The characters of a DAG id, for a character class with the u flag ('-' last, so that it is no range). */
+export const DAG_ID_CHARACTERS = '\\p{L}\\p{N}_.-';
+const PATTERN = new RegExp(`^[${DAG_ID_CHARACTERS}]{1,${MAX_LENGTH}}$`, 'u');
 
 /** The rule in words, for error messages and the API's documentation. */
 export const DAG_ID_RULE = `1 to ${MAX_LENGTH} letters or digits of any script, '_', '.' or '-'`;

@@ -11,7 +11,7 @@ export interface EventsConfig {
 
 export function parseEventsConfig(env: Env): EventsConfig {
   return {
-    // Each open stream holds a socket and some kB; 1000 is what the bench's fan-out row measures (BENCHMARKS.md).
+    // What the bench's fan-out row holds within its bounds (BENCHMARKS.md).
     maxStreams: readInt(env, 'MAX_EVENT_STREAMS', 1000, 1, 100_000),
     // 15 s keeps a stream alive through proxies that drop connections idle for 30-60 s.
     heartbeatMs: readInt(env, 'EVENTS_HEARTBEAT_MS', 15_000, 100, 300_000),

@@ -3,21 +3,21 @@ import { ConfigValidationError } from './config.parsers.js';
 import { parseHttpConfig } from './http.config.js';
 
 describe('http configuration', () => {
-  it('asks clients to retry after the status TTL, 2 s by default', () => {
-    expect(parseHttpConfig({})).toEqual({ retryAfterSeconds: 2 });
+  it("keeps the seed's host and port", () => {
+    expect(parseHttpConfig({})).toEqual({ host: '0.0.0.0', port: 5555 });
+  });
+
+  it('reads HOST and FLASK_PORT', () => {
+    expect(parseHttpConfig({ HOST: '127.0.0.1', FLASK_PORT: '6000' })).toEqual({ host: '127.0.0.1', port: 6000 });
   });
 
   it.each([
-    ['2500', 3],
-    ['60000', 60],
-    ['0', 1],
-    ['1', 1],
-  ])('turns STATUS_CACHE_TTL_MS=%s into whole seconds, at least one (%i)', (ttl, seconds) => {
-    expect(parseHttpConfig({ STATUS_CACHE_TTL_MS: ttl }).retryAfterSeconds).toBe(seconds);
-  });
-
-  it.each(['1.5', '-1', '3600001'])('rejects STATUS_CACHE_TTL_MS=%s naming it', (ttl) => {
-    expect(() => parseHttpConfig({ STATUS_CACHE_TTL_MS: ttl })).toThrow(ConfigValidationError);
-    expect(() => parseHttpConfig({ STATUS_CACHE_TTL_MS: ttl })).toThrow('STATUS_CACHE_TTL_MS');
+    [{ FLASK_PORT: 'abc' }, 'FLASK_PORT'],
+    [{ FLASK_PORT: '70000' }, 'FLASK_PORT'],
+    [{ FLASK_PORT: '-1' }, 'FLASK_PORT'],
+    [{ HOST: 'a b' }, 'HOST'],
+  ])('rejects %j naming %s', (env, variable) => {
+    expect(() => parseHttpConfig(env)).toThrow(ConfigValidationError);
+    expect(() => parseHttpConfig(env)).toThrow(variable);
   });
 });

@@ -1,15 +1,17 @@
 import { registerAs } from '@nestjs/config';
-import { readStatusCacheTtlMs, type Env } from './config.parsers.js';
+import { readHost, readInt, type Env } from './config.parsers.js';
 
+/** Where the service serves HTTP; the port guard decides whether it may. */
 export interface HttpConfig {
-  /** The Retry-After of a 503 answer, in seconds. */
-  retryAfterSeconds: number;
+  host: string;
+  port: number;
 }
 
 export function parseHttpConfig(env: Env): HttpConfig {
   return {
-    // Answers are reused for the status TTL: asking again sooner cannot bring news (at least 1 s, as the header counts whole seconds).
-    retryAfterSeconds: Math.max(1, Math.ceil(readStatusCacheTtlMs(env) / 1000)),
+    host: readHost(env, 'HOST', '0.0.0.0'),
+    // The seed's variable name, so that existing deployments need no change.
+    port: readInt(env, 'FLASK_PORT', 5555, 1, 65535),
   };
 }
 

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { ConfigValidationError, readInt, type Env } from './config.parsers.js';
-import { isDagId } from './dag-id.rule.js';
+import { DAG_ID_CHARACTERS, isDagId } from './dag-id.rule.js';
 
 /**
  * WATCH_DAGS: which DAGs the service discovers from Airflow's DAG list, besides ALLOWED_DAG_IDS.
@@ -26,7 +26,7 @@ export interface MirrorConfig {
 
 const TERM = /^(id|tag|owner):(.+)$/;
 /** A glob over DAG id characters, `*` and `?`. */
-const GLOB = /^[\p{L}\p{N}_.*?-]+$/u;
+const GLOB = new RegExp(`^[*?${DAG_ID_CHARACTERS}]+$`, 'u');
 
 function readSelector(env: Env, name: string): DagSelector | null {
   const text = env[name]?.trim() ?? '';

@@ -1,9 +1,7 @@
 /**
- * The V8 heap settings the service runs with, however it is started (npm start, `node dist/main.js`, the
- * image, the launcher DAG, the demo, the bench): semi-spaces of 8 MB (V8's default lets the young generation
- * grow to 64 MB under load), and an old generation grown by half its live size after a full GC instead of up
- * to 4 ×. Under mixed load with Airflow failing they keep RSS ~40 MB lower (BENCHMARKS.md, "Memory under
- * mixed load"). A value given on the command line or in NODE_OPTIONS wins (`=0`: V8's default).
+ * The V8 heap settings of every start: a young generation capped at 8 MB semi-spaces, an old one
+ * grown by half its live size; under mixed load they keep RSS ~40 MB lower (BENCHMARKS.md). A value
+ * on the command line or in NODE_OPTIONS wins (`=0`: V8's default).
  */
 export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'] as const;
 

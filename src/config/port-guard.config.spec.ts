@@ -4,14 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parseAppConfig } from './app.config.js';
 import { ConfigValidationError } from './config.parsers.js';
+import { parseHttpConfig } from './http.config.js';
 import { parsePortGuardConfig } from './port-guard.config.js';
 import { loadStopConfig } from './stop.config.js';
 
 describe('port guard configuration', () => {
-  it("keeps the seed's host and port, its 30 s watchdog period, and takes over on loss", () => {
+  it("keeps the seed's 30 s watchdog period, and takes over on loss", () => {
     expect(parsePortGuardConfig({})).toEqual({
-      host: '0.0.0.0',
-      port: 5555,
       probeTimeoutMs: 1500,
       watchdogIntervalSeconds: 30,
       onLoss: 'takeover',
@@ -21,20 +20,14 @@ describe('port guard configuration', () => {
   it('reads set values, 1 s intervals included (tests use them)', () => {
     expect(
       parsePortGuardConfig({
-        HOST: '127.0.0.1',
-        FLASK_PORT: '6000',
         WATCHDOG_INTERVAL_SECONDS: '1',
         WATCHDOG_ON_LOSS: 'EXIT',
         PORT_PROBE_TIMEOUT_MS: '500',
       }),
-    ).toEqual({ host: '127.0.0.1', port: 6000, probeTimeoutMs: 500, watchdogIntervalSeconds: 1, onLoss: 'exit' });
+    ).toEqual({ probeTimeoutMs: 500, watchdogIntervalSeconds: 1, onLoss: 'exit' });
   });
 
   it.each([
-    [{ FLASK_PORT: 'abc' }, 'FLASK_PORT'],
-    [{ FLASK_PORT: '70000' }, 'FLASK_PORT'],
-    [{ FLASK_PORT: '-1' }, 'FLASK_PORT'],
-    [{ HOST: 'a b' }, 'HOST'],
     [{ WATCHDOG_INTERVAL_SECONDS: '0' }, 'WATCHDOG_INTERVAL_SECONDS'],
     [{ WATCHDOG_INTERVAL_SECONDS: '30s' }, 'WATCHDOG_INTERVAL_SECONDS'],
     [{ WATCHDOG_ON_LOSS: 'restart' }, 'WATCHDOG_ON_LOSS'],
@@ -82,7 +75,7 @@ describe('the stop command settings', () => {
     const file = envFile('set.env', 'FLASK_PORT=6123\nPORT_PROBE_TIMEOUT_MS=700\n');
     withEnv({ PORT_PROBE_TIMEOUT_MS: '900' }, () => {
       const config = loadStopConfig(file);
-      expect(config.portGuard.port).toBe(6123);
+      expect(config.http.port).toBe(6123);
       expect(config.portGuard.probeTimeoutMs).toBe(900);
     });
   });
@@ -90,6 +83,7 @@ describe('the stop command settings', () => {
   it('falls back to the defaults without a .env file', () => {
     withEnv({}, () => {
       const config = loadStopConfig(path.join(dir, 'missing.env'));
+      expect(config.http).toEqual(parseHttpConfig({}));
       expect(config.portGuard).toEqual(parsePortGuardConfig({}));
       expect(config.app).toEqual(parseAppConfig({}));
     });

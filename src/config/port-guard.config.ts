@@ -1,13 +1,11 @@
 import { registerAs } from '@nestjs/config';
-import { readEnum, readHost, readInt, type Env } from './config.parsers.js';
+import { readEnum, readInt, type Env } from './config.parsers.js';
 
 export const PORT_GUARD_ON_LOSS = ['takeover', 'exit'] as const;
 export type PortGuardOnLoss = (typeof PORT_GUARD_ON_LOSS)[number];
 
-/** Where the service listens and how the port guard and its watchdog treat that port. */
+/** How the port guard and its watchdog treat the port of the `http` namespace. */
 export interface PortGuardConfig {
-  host: string;
-  port: number;
   probeTimeoutMs: number;
   watchdogIntervalSeconds: number;
   onLoss: PortGuardOnLoss;
@@ -15,9 +13,6 @@ export interface PortGuardConfig {
 
 export function parsePortGuardConfig(env: Env): PortGuardConfig {
   return {
-    host: readHost(env, 'HOST', '0.0.0.0'),
-    // The seed's variable name is kept so existing deployments need no change.
-    port: readInt(env, 'FLASK_PORT', 5555, 1, 65535),
     // Our /health/live answers in about a millisecond; 1.5 s tolerates a loaded machine.
     probeTimeoutMs: readInt(env, 'PORT_PROBE_TIMEOUT_MS', 1500, 100, 60_000),
     // The seed watched its running API every 30 s; 1 s is allowed for tests.

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorDto } from '../http/error.dto.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { successEnd, type DagHistory, type DagStatus } from '../mirror/mirror.types.js';
-import { NOT_SUCCESS_REASONS, type StatusVerdict } from './dag-status.types.js';
+import { NOT_SUCCESS_REASONS, type DagOverview, type StatusVerdict } from './dag-status.types.js';
 
 /** One DAG run, in Airflow's own field names. */
 export class DagRunDto {
@@ -170,9 +170,9 @@ export class DagRunsDto {
   fetched_at!: string;
 }
 
-/** The verdict behind /, /success and /failure, as JSON. */
+/** The verdict on a DAG, as JSON: the status fields, then what they mean for people. */
 export class StatusVerdictDto extends DagStatusDto {
-  @ApiProperty({ enum: ['success', 'failure'] })
+  @ApiProperty({ enum: ['success', 'failure'], description: 'The verdict, by VERDICT_BASIS and MAX_SUCCESS_AGE' })
   outcome!: 'success' | 'failure';
 
   @ApiProperty({
@@ -186,7 +186,10 @@ export class StatusVerdictDto extends DagStatusDto {
   @ApiProperty({ example: 'The latest run succeeded.' })
   explanation!: string;
 
-  @ApiProperty({ example: 'http://localhost:8080/dags/Airflow_Lab2/runs/manual__2026-11-28T21:40:03+00:00' })
+  @ApiProperty({
+    example: 'http://localhost:8080/dags/Airflow_Lab2/runs/manual__2026-11-28T21:40:03+00:00',
+    description: 'The DAG (or its latest run) in the Airflow UI',
+  })
   airflow_url!: string;
 
   @ApiProperty({
@@ -230,37 +233,29 @@ export class RunBriefDto {
 }
 
 /**
- * Everything about one allowed DAG, for the overview, the pages, the badges and the events.
- * The status fields (`state` … `fetched_at`) are those of `/api/dags/{dagId}/status`; while
- * Airflow cannot be read (`airflow_error` set) they hold the last state the service did see,
- * `fetched_at` saying when it saw it (all null if it never did).
+ * Everything about one allowed DAG, for the overview and the events: the verdict, the last runs
+ * and the tags. While Airflow cannot be read (`airflow_error` set) the status fields hold the last
+ * state the service did see, `fetched_at` saying when it saw it (all null if it never did).
  */
-export class DagOverviewDto extends DagStatusDto {
-  @ApiProperty({ enum: ['success', 'failure'], description: 'The verdict, by VERDICT_BASIS and MAX_SUCCESS_AGE' })
-  outcome!: 'success' | 'failure';
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    enum: [...NOT_SUCCESS_REASONS],
-    description: 'Why the outcome is not a success; null on success',
-  })
-  reason!: string | null;
-
-  @ApiProperty()
-  explanation!: string;
-
-  @ApiProperty({ description: 'The DAG (or its latest run) in the Airflow UI' })
-  airflow_url!: string;
-
+export class DagOverviewDto extends StatusVerdictDto {
   @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
   recent_runs!: RunBriefDto[];
 
   @ApiProperty({ type: [String], description: "The DAG's Airflow tags, from Airflow's DAG list ([] until it has been read)" })
   tags!: string[];
 
-  @ApiProperty({ type: AirflowFaultDto, nullable: true, description: 'Set while Airflow cannot be read for this DAG' })
-  airflow_error!: AirflowFaultDto | null;
+  static fromOverview(overview: DagOverview): DagOverviewDto {
+    return {
+      ...StatusVerdictDto.fromVerdict(overview),
+      recent_runs: overview.recentRuns.map((run) => ({
+        run_id: run.runId,
+        state: run.state,
+        start_date: run.startDate,
+        end_date: run.endDate,
+      })),
+      tags: [...overview.tags],
+    };
+  }
 }
 
 /** The status route's error while Airflow cannot be read: the one error shape, and the last status seen. */

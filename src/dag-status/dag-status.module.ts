@@ -7,11 +7,10 @@ import { DagStatusController } from './dag-status.controller.js';
 import { DagStatusGauge } from './dag-status.gauge.js';
 import { DagStatusHotPath } from './dag-status.hot-path.js';
 import { DagStatusService } from './dag-status.service.js';
-import { StatusPageController } from './status-page.controller.js';
 
 @Module({
   imports: [AirflowModule, MirrorModule, HttpEdgeModule],
-  controllers: [StatusPageController, DagStatusController],
+  controllers: [DagStatusController],
   providers: [DagStatusService, DagStatusHotPath, DagStatusGauge, DagIdPipe],
   // DagIdPipe: every route that takes a DAG id checks it alike.
   exports: [MirrorModule, DagStatusService, DagIdPipe],

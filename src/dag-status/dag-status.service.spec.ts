@@ -1,26 +1,15 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { ConfigService } from '@nestjs/config';
 import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
+import { runOf } from '../airflow/airflow.fixtures.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
+import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { DagStatusService } from './dag-status.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
 
-function run(state: string, runId = 'r1'): DagRun {
-  return {
-    dagId: 'Airflow_Lab2',
-    runId,
-    state,
-    logicalDate: null,
-    runAfter: '2026-01-01T00:00:00Z',
-    startDate: null,
-    endDate: null,
-    note: null,
-    runType: 'manual',
-  };
-}
+const run = (state: string, runId = 'r1'): DagRun => runOf({ state, runId });
 
 function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): DagSnapshot {
   const status = runs === null ? null : { dagId: 'Airflow_Lab2', run: runs[0] ?? null, fetchedAt: '2026-12-01T00:00:00.000Z' };
@@ -49,33 +38,25 @@ const H = 3_600_000;
 describe('DagStatusService', () => {
   let read: jest.Mock<(dagId: string, runs?: number) => Promise<DagSnapshot>>;
   let service: DagStatusService;
-  let settings: { maxSuccessAge: { defaultMs: number | null; perDag: Record<string, number | null> }; verdictBasis: string };
 
-  const configured = (changes: Partial<typeof settings>): DagStatusService => {
-    settings = { ...settings, ...changes };
+  /** The service over the mocked store, with the target's settings changed by `settings`. */
+  const configured = (settings: Partial<DagStatusConfig> = {}): DagStatusService => {
     const store = { read } as unknown as MirrorStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
-    const config = {
-      getOrThrow: () => ({ targetDagId: 'Airflow_Lab2', allowedDagIds: ['Airflow_Lab2'], cacheTtlMs: 60_000, ...settings }),
-    } as unknown as ConfigService<AllConfig, true>;
-    return new DagStatusService(store, client, config);
+    const dagStatus: DagStatusConfig = {
+      targetDagId: 'Airflow_Lab2',
+      allowedDagIds: ['Airflow_Lab2'],
+      cacheTtlMs: 60_000,
+      maxSuccessAge: { defaultMs: null, perDag: {} },
+      verdictBasis: 'latest',
+      ...settings,
+    };
+    return new DagStatusService(store, client, configOf({ dagStatus }));
   };
 
   beforeEach(() => {
-    settings = { maxSuccessAge: { defaultMs: null, perDag: {} }, verdictBasis: 'latest' };
     read = jest.fn();
-    const store = { read } as unknown as MirrorStore;
-    const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
-    const config = {
-      getOrThrow: () => ({
-        targetDagId: 'Airflow_Lab2',
-        allowedDagIds: ['Airflow_Lab2'],
-        cacheTtlMs: 60_000,
-        maxSuccessAge: { defaultMs: null, perDag: {} },
-        verdictBasis: 'latest',
-      }),
-    } as unknown as ConfigService<AllConfig, true>;
-    service = new DagStatusService(store, client, config);
+    service = configured();
   });
 
   it.each([
@@ -200,10 +181,9 @@ describe('DagStatusService', () => {
       expect(verdict.explanation).toContain('Last seen 2026-12-01 00:00:00 UTC: the latest run success.');
       const overview = service.describe(down, NOW);
       expect(overview).toMatchObject({
-        state: 'success',
-        run_id: 'r1',
-        last_success_at: '2026-12-01T00:00:00Z',
-        recent_runs: [{ run_id: 'r1' }],
+        run: { runId: 'r1', state: 'success' },
+        history: { lastSuccess: { endDate: '2026-12-01T00:00:00Z' } },
+        recentRuns: [{ runId: 'r1' }],
       });
     });
 

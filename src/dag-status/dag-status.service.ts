@@ -5,13 +5,14 @@ import etag from 'etag';
 import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
+import { formatAge, formatLimit, utcTime } from '../common/time-format.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import { staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
-import { DagStatusDto, StatusVerdictDto, type DagOverviewDto } from './dag-status.dto.js';
+import { DagOverviewDto, DagStatusDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
-import type { NotSuccessReason, StatusVerdict } from './dag-status.types.js';
+import type { DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 /** The status route's answer, made once per snapshot rather than once per request. */
 export interface StatusRepresentation {
@@ -50,7 +51,7 @@ export class DagStatusService {
   private readonly config: DagStatusConfig;
   private readonly representations = new WeakMap<DagSnapshot, StatusRepresentation>();
   /** Per DAG, its overview at a revision. */
-  private readonly overviewCache = new Map<string, { revision: number; overview: DagOverviewDto }>();
+  private readonly overviewCache = new Map<string, { revision: number; overview: DagOverview }>();
 
   constructor(
     private readonly store: MirrorStore,
@@ -109,9 +110,9 @@ export class DagStatusService {
    * entry. From memory once the mirror is fresh: an overview is made again only when its DAG's
    * revision moved.
    */
-  async overviews(): Promise<DagOverviewDto[]> {
+  async overviews(): Promise<DagOverview[]> {
     await this.store.fresh();
-    const overviews: Array<DagOverviewDto | null> = [];
+    const overviews: Array<DagOverview | null> = [];
     const pending: Array<Promise<void>> = [];
     for (const dagId of this.store.allowedDagIds) {
       const snapshot = this.store.current(dagId);
@@ -138,7 +139,7 @@ export class DagStatusService {
    * Everything about one allowed DAG (never throws for an Airflow fault: it is in the entry).
    * @throws DagNotFoundError for a DAG outside ALLOWED_DAG_IDS
    */
-  async overview(dagId: string): Promise<DagOverviewDto> {
+  async overview(dagId: string): Promise<DagOverview> {
     return this.describe(await this.store.read(dagId, RECENT_RUNS));
   }
 
@@ -148,18 +149,18 @@ export class DagStatusService {
    * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
    */
   overviewChanges(dagIds: readonly string[]): Observable<DagOverviewDto> {
-    return this.store.watch(dagIds).pipe(map((snapshot) => this.describe(snapshot)));
+    return this.store.watch(dagIds).pipe(map((snapshot) => DagOverviewDto.fromOverview(this.describe(snapshot))));
   }
 
   /**
    * The overview of a DAG from one snapshot, judged now; reused while the DAG's revision stays
    * (the mirror moves it when staleness flips), with the snapshot's own fetched_at.
    */
-  describe(snapshot: DagSnapshot, now?: Date): DagOverviewDto {
+  describe(snapshot: DagSnapshot, now?: Date): DagOverview {
     const cached = now === undefined ? this.overviewCache.get(snapshot.dagId) : undefined;
     if (cached?.revision === snapshot.revision) {
-      if (snapshot.error !== null || cached.overview.fetched_at === snapshot.fetchedAt) return cached.overview;
-      const overview = { ...cached.overview, fetched_at: snapshot.fetchedAt };
+      if (snapshot.error !== null || cached.overview.fetchedAt === snapshot.fetchedAt) return cached.overview;
+      const overview = { ...cached.overview, fetchedAt: snapshot.fetchedAt };
       this.overviewCache.set(snapshot.dagId, { revision: snapshot.revision, overview });
       return overview;
     }
@@ -168,15 +169,12 @@ export class DagStatusService {
     return overview;
   }
 
-  private judgeOverview(snapshot: DagSnapshot, now: Date): DagOverviewDto {
-    const verdict = this.judge(snapshot, now);
+  private judgeOverview(snapshot: DagSnapshot, now: Date): DagOverview {
     const seen = snapshot.error === null ? snapshot : snapshot.lastKnown;
     return {
-      ...overviewFields(verdict),
-      recent_runs: (seen?.runs ?? [])
-        .slice(0, RECENT_RUNS)
-        .map((r) => ({ run_id: r.runId, state: r.state, start_date: r.startDate, end_date: r.endDate })),
-      tags: [...(snapshot.attributes?.tags ?? [])],
+      ...this.judge(snapshot, now),
+      recentRuns: (seen?.runs ?? []).slice(0, RECENT_RUNS),
+      tags: snapshot.attributes?.tags ?? [],
     };
   }
 
@@ -228,7 +226,7 @@ export class DagStatusService {
     const history = known?.history ?? NO_HISTORY;
     let explanation = EXPLANATIONS[error.reason];
     if (known !== null) {
-      explanation += ` Last seen ${clock(known.fetchedAt)}: ${run === null ? 'no run yet' : `the latest run ${run.state}`}.`;
+      explanation += ` Last seen ${utcTime(known.fetchedAt)}: ${run === null ? 'no run yet' : `the latest run ${run.state}`}.`;
     }
     return {
       outcome: 'failure',
@@ -248,14 +246,9 @@ export class DagStatusService {
   private staleExplanation(dagId: string, history: DagHistory, now: Date): string {
     const limit = maxSuccessAgeOf(this.config.maxSuccessAge, dagId) ?? 0;
     const ended = successTime(history.lastSuccess);
-    const what = ended === null ? 'The DAG has never succeeded' : `The last success ended ${ago(now.getTime() - ended)}`;
-    return `${what}; the limit is ${span(limit)}.`;
+    const what = ended === null ? 'The DAG has never succeeded' : `The last success ended ${formatAge(now.getTime() - ended)}`;
+    return `${what}; the limit is ${formatLimit(limit)}.`;
   }
-}
-
-/** The fields a verdict and an overview share: the verdict's own JSON. */
-function overviewFields(verdict: StatusVerdict): Omit<DagOverviewDto, 'recent_runs' | 'tags'> {
-  return StatusVerdictDto.fromVerdict(verdict);
 }
 
 function isFinal(run: DagRun): boolean {
@@ -276,27 +269,4 @@ function reasonFor(run: DagRun | null): NotSuccessReason | null {
     default:
       return 'other_state';
   }
-}
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** A limit as configured: "90 min", "26 h", "7 days". */
-function span(ms: number): string {
-  if (ms % DAY === 0) return `${ms / DAY} ${ms === DAY ? 'day' : 'days'}`;
-  if (ms % HOUR === 0) return `${ms / HOUR} h`;
-  return `${Math.round(ms / MINUTE)} min`;
-}
-
-/** An age for people, rounded down to its largest unit: "2 days ago", "5 h ago", "3 min ago". */
-function ago(ms: number): string {
-  if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} days ago`;
-  if (ms >= HOUR) return `${Math.floor(ms / HOUR)} h ago`;
-  return `${Math.max(0, Math.floor(ms / MINUTE))} min ago`;
-}
-
-/** "2026-11-28 21:41:00 UTC". */
-function clock(iso: string): string {
-  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 }

@@ -23,3 +23,14 @@ export interface StatusVerdict {
   /** Set while Airflow cannot be read: `run`, `history` and `fetchedAt` are then the last state seen. */
   airflowError: { reason: AirflowFailureReason; message: string; since: string } | null;
 }
+
+/**
+ * Everything about one watched DAG: its verdict, its last runs and its tags. What the overview, the
+ * pages, the badges and the events are made from; each makes its own representation of it.
+ */
+export interface DagOverview extends StatusVerdict {
+  /** The last runs, newest first (at most 10); while Airflow cannot be read, the last seen. */
+  recentRuns: readonly DagRun[];
+  /** The DAG's Airflow tags ([] until Airflow's DAG list has been read). */
+  tags: readonly string[];
+}

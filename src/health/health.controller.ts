@@ -29,7 +29,7 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: "The seed's /health: 200 while the process serves (same as /health/live)" })
+  @ApiOperation({ summary: 'Liveness, the same as /health/live: 200 while the process serves' })
   check() {
     return this.live();
   }

@@ -29,7 +29,7 @@ function answer(exception: unknown) {
   } as unknown as Response;
   const request = { method: 'GET', path: '/api/dags/x/status' } as Request;
   const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => request }) } as unknown as ArgumentsHost;
-  const config = { getOrThrow: () => ({ retryAfterSeconds: 2 }) } as unknown as ConfigService<AllConfig, true>;
+  const config = { getOrThrow: () => ({ cacheTtlMs: 2000 }) } as unknown as ConfigService<AllConfig, true>;
   new HttpExceptionFilter(config).catch(exception, host);
   return { ...sent, headers };
 }

@@ -50,7 +50,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     config: ConfigService<AllConfig, true>,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
-    this.retryAfterSeconds = config.getOrThrow('http', { infer: true }).retryAfterSeconds;
+    // Answers are reused for STATUS_CACHE_TTL_MS: asking again sooner cannot bring news (whole seconds, at least 1).
+    this.retryAfterSeconds = Math.max(1, Math.ceil(config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs / 1000));
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {

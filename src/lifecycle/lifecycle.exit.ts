@@ -3,12 +3,7 @@ import { ConfigValidationError } from '../config/config.parsers.js';
 import { ExitCode } from './lifecycle.constants.js';
 import { FatalError } from './lifecycle.errors.js';
 
-/**
- * Ends the process. The one call of process.exit in the service and its stop
- * command (Nest's own, in enableShutdownHooks, and the stop during start-up in
- * lifecycle.signals.ts, which must not load this module's imports, aside), so
- * that every way out has a documented code.
- */
+/** Ends the process: the one process.exit of ours (but lifecycle.signals.ts'), so that every way out has a documented code. */
 export function exitProcess(code: ExitCode): never {
   process.exit(code);
 }

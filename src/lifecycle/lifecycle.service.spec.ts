@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger, type INestApplication } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
 import { ExitCode } from './lifecycle.constants.js';
 import { LifecycleService } from './lifecycle.service.js';
 
@@ -13,7 +12,7 @@ let exit: jest.Spied<typeof process.exit>;
 function lifecycle() {
   const server = { closeIdleConnections: jest.fn(), closeAllConnections: jest.fn() };
   const adapterHost = { httpAdapter: { getHttpServer: () => server } } as unknown as HttpAdapterHost;
-  const config = { getOrThrow: () => ({ shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }) } as unknown as ConfigService<AllConfig, true>;
+  const config = configOf({ app: { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS } });
   return { service: new LifecycleService(adapterHost, config), server };
 }
 

@@ -6,31 +6,17 @@ import type { AllConfig } from '../config/config.type.js';
 import { ExitCode } from './lifecycle.constants.js';
 import { exitProcess } from './lifecycle.exit.js';
 import { handOverSignals, STOP_SIGNALS } from './lifecycle.signals.js';
+
 /** While draining, idle keep-alive sockets are closed this often so they cannot hold the stop. */
 const IDLE_SWEEP_MS = 100;
 
 /**
- * The life of the process: whether it is draining (read by readiness), how it
- * stops on a signal, and how it exits on purpose.
- *
- * Stop signals (SIGTERM, SIGINT, SIGHUP, SIGUSR2: see lifecycle.signals.ts, which
- * holds them until this service takes them over) go through Nest's
- * `enableShutdownHooks` with `useProcessExit`.
- * Checked in @nestjs/core 12.5.1 (nest-application-context.js,
- * `listenToShutdownSignals`): once the shutdown hooks have run it calls
- * `process.exit(0)` instead of re-raising the signal (`process.kill`), so a
- * launcher such as an Airflow task sees a clean exit 0, not a kill; a second
- * signal while the first shutdown runs returns at once (`receivedSignal`); a
- * signal during start-up waits for `init()` to settle, then stops
- * (`runShutdownSequence`). Between the hooks below Nest closes the listener and
- * waits for the requests in flight (the Express adapter's `close`).
- *
- * What Nest does not do is here. As shutdown hooks: on the signal, readiness
- * turns 503, idle keep-alive sockets are swept, and a SHUTDOWN_TIMEOUT_MS
- * deadline cuts the connections still open and exits 0. And one listener of
- * our own: Nest removes its listeners at the end of the shutdown, just before
- * `process.exit(0)`, and a signal repeated in that window killed the process by
- * the signal (seen with two SIGTERMs a few ms apart); ours stays to the end.
+ * The life of the process: whether it is draining (read by readiness), how it stops on a signal,
+ * and how it exits on purpose. Stop signals go through Nest's shutdown hooks with `useProcessExit`
+ * (@nestjs/core 12.5: exit 0 rather than re-raising the signal, so that a launcher sees a clean
+ * exit; Nest closes the listener and waits for requests in flight). What Nest does not do is here:
+ * readiness 503, idle keep-alive sockets swept, the SHUTDOWN_TIMEOUT_MS deadline, and a listener
+ * that outlives Nest's (a signal repeated as Nest removed its own killed the process).
  */
 @Injectable()
 export class LifecycleService implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -56,16 +42,11 @@ export class LifecycleService implements BeforeApplicationShutdown, OnApplicatio
     this.drainingSince ??= new Date();
   }
 
-  /**
-   * server.ts's call, before anything slow (so that a signal during start-up is a
-   * clean stop too): stop signals end the process gracefully with code 0, and
-   * `exit` closes this app before it exits.
-   */
+  /** Before anything slow, so that a signal during start-up is a clean stop too. */
   manage(app: INestApplication): void {
     this.app = app;
     app.enableShutdownHooks(STOP_SIGNALS, { useProcessExit: true });
     handOverSignals((level, message) => (level === 'warn' ? this.logger.warn(message) : this.logger.log(message)));
-    // Beside Nest's listener, not instead of it: keeps a repeated signal caught until the process has exited.
     let signalled = false;
     for (const signal of STOP_SIGNALS) {
       process.on(signal, (received: NodeJS.Signals) => {

@@ -1,19 +1,9 @@
 import { ExitCode } from './lifecycle.constants.js';
 
 /*
- * The process's signals from its first moment. server.ts (the service main.ts loads) imports this module before any other, so
- * that its listeners are in place before the ~1 s it takes to create the app: a signal with no listener kills a
- * Node process at once (143 for SIGTERM, 129 for SIGHUP, 140 for SIGUSR2) and SIGUSR1 opens the inspector. It
- * imports nothing heavy, so that it is evaluated first in the bundle too.
- *
- * What each signal means, for a foreground service in a terminal, a container and an Airflow task alike:
- * - SIGTERM (Kubernetes, docker stop, Airflow stopping the task, the stop command), SIGINT (Ctrl-C), SIGHUP (the
- *   terminal that owns the service closed; the configuration is read once, so there is nothing to reload) and
- *   SIGUSR2 (the restart signal of nodemon and similar supervisors, which start a new process after): a graceful
- *   stop, exit 0, requests in flight answered (LifecycleService, through Nest's shutdown hooks). During start-up,
- *   before anything is served, a stop right away, exit 0, with a log line.
- * - SIGUSR1: ignored with a warning. Node would open its inspector on 127.0.0.1:9229, from which any local user
- *   could read the process's memory, AIRFLOW_PASSWORD included; a listener keeps it closed (Node 20 to 24).
+ * Signal listeners from the process's first moment (server.ts imports this first; it imports nothing
+ * heavy): without one, a signal during the ~1 s of start-up kills Node at once, and SIGUSR1 opens an
+ * inspector any local user could read AIRFLOW_PASSWORD from. What each signal does: README, "Signals".
  */
 
 /** The signals that stop the service gracefully. */
@@ -31,7 +21,6 @@ let startingUp = true;
 function onStopDuringStartUp(signal: NodeJS.Signals): void {
   if (!startingUp) return; // Nest's shutdown hooks have it from here
   logLine('log', `${signal} received during start-up: stopping before serving anything`);
-  // Nothing is listening and nothing is in flight yet: the clean stop is to exit now (lifecycle.exit.ts has the rest).
   process.exit(ExitCode.OK);
 }
 
@@ -42,10 +31,7 @@ function onDebugSignal(): void {
 for (const signal of STOP_SIGNALS) process.on(signal, onStopDuringStartUp);
 process.on('SIGUSR1', onDebugSignal);
 
-/**
- * LifecycleService's call once Nest's shutdown hooks listen: stop signals are theirs from now on (the listeners
- * here stay, so a signal repeated as Nest removes its own still finds one), and lines go through the app's logger.
- */
+/** Once Nest's shutdown hooks listen: stop signals are theirs (these listeners stay, so a repeated one still finds one). */
 export function handOverSignals(log: LogLine): void {
   startingUp = false;
   logLine = log;

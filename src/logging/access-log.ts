@@ -16,11 +16,9 @@ export interface AccessLine {
  * fields), at `log` for traffic and `verbose` for probes and scrapes, and only
  * when the app's logger has that level on (`logger: false` turns it off too).
  *
- * Built by hand rather than through the Nest logger, and written once per
- * event-loop turn rather than once per request: at thousands of requests a
- * second those two were a fifth of the service's CPU (BENCHMARKS.md). No
- * field can carry a credential of ours (an id we made or validated, the
- * client's method and path, route, status, duration), so nothing is redacted.
+ * Built by hand and written once per event-loop turn: through the Nest logger,
+ * once per request, they were a fifth of the CPU (BENCHMARKS.md). No field can
+ * carry a credential of ours, so nothing is scrubbed.
  */
 @Injectable()
 export class AccessLog implements OnApplicationShutdown {

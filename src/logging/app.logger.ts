@@ -1,13 +1,9 @@
 import { ConsoleLogger } from '@nestjs/common';
+import { scrubCredentials } from '../common/scrub-credentials.js';
 import { LOG_LEVELS, type LogLevel as ConfiguredLevel } from '../config/app.config.js';
 
 /** Shorter secrets are too likely to be ordinary words (the seed's default password is "airflow"). */
 const MIN_REDACTED_SECRET_LENGTH = 8;
-/** Credentials that could reach a message through an upstream error text. */
-const CREDENTIAL_PATTERNS: RegExp[] = [
-  /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/g,
-  /("?(?:password|access_token|token)"?\s*[:=]\s*)("[^"]*"|[^\s,}&]+)/gi,
-];
 
 /**
  * Nest's JSON console logger, one line per event, credentials scrubbed from
@@ -28,12 +24,7 @@ export class AppLogger extends ConsoleLogger {
 
   /** Scrubs credentials out of a text. */
   scrub(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[REDACTED]');
-    for (const pattern of CREDENTIAL_PATTERNS) {
-      out = out.replace(pattern, (_match, head: string) => (/^(basic|bearer)$/i.test(head) ? `${head} [REDACTED]` : `${head}[REDACTED]`));
-    }
-    return out;
+    return scrubCredentials(text, this.secrets);
   }
 
   /** Every line on stdout, errors included: one stream of JSON lines, as log collectors expect. */

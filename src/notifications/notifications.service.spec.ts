@@ -5,7 +5,8 @@ import { Subject } from 'rxjs';
 import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
 import { parseNotificationsConfig } from '../config/notifications.config.js';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { overviewOf } from '../dag-status/dag-status.fixtures.js';
+import type { NotSuccessReason } from '../dag-status/dag-status.types.js';
 import type { DagStatusService } from '../dag-status/dag-status.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
@@ -23,7 +24,11 @@ function service(env: Record<string, string> = {}) {
   const status = {
     describe: (s: DagSnapshot & { reason: string | null }) => {
       if (s.reason === 'explode') throw new Error('judging failed');
-      return { dag_id: s.dagId, reason: s.reason, last_finished: null, last_success_at: null } as unknown as DagOverviewDto;
+      return overviewOf({
+        dagId: s.dagId,
+        reason: s.reason as NotSuccessReason | null,
+        outcome: s.reason === null ? 'success' : 'failure',
+      });
     },
   } as unknown as DagStatusService;
   const sent: Notification[] = [];

@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { NotificationsConfig } from '../config/notifications.config.js';
+import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
@@ -60,7 +61,8 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       this.conditions.delete(dagId);
       return;
     }
-    const overview = this.status.describe(snapshot);
+    // The body's `data` is the overview as /api/dags gives it.
+    const overview = DagOverviewDto.fromOverview(this.status.describe(snapshot));
     const previous = this.conditions.get(dagId);
     const { conditions, types } = follow(previous ?? UNKNOWN, overview.reason, overview.last_finished?.state ?? null);
     this.conditions.set(dagId, conditions);

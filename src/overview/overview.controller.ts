@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { ERROR_HEADERS, ErrorDto } from '../http/error.dto.js';
 import { OverviewQueryPipe } from './overview-query.pipe.js';
 import { ApiOverviewQuery, OverviewDto } from './overview.dto.js';
@@ -25,8 +26,8 @@ export class OverviewController {
   @ApiOkResponse({ type: OverviewDto })
   @ApiBadRequestResponse({ description: 'A query parameter is malformed', type: ErrorDto, headers: ERROR_HEADERS })
   async overview(@Query(OverviewQueryPipe) query: OverviewQuery | undefined): Promise<OverviewDto> {
-    if (query === undefined) return { dags: await this.overviews.all() };
+    if (query === undefined) return { dags: (await this.overviews.all()).map((o) => DagOverviewDto.fromOverview(o)) };
     const { dags, total, next, counts } = await this.overviews.select(query);
-    return { dags, total, next, counts };
+    return { dags: dags.map((o) => DagOverviewDto.fromOverview(o)), total, next, counts };
   }
 }

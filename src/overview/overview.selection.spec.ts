@@ -1,19 +1,26 @@
 import { BadRequestException } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { runOf } from '../airflow/airflow.fixtures.js';
+import { overviewOf } from '../dag-status/dag-status.fixtures.js';
+import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
 import { OverviewQueryPipe } from './overview-query.pipe.js';
 import { decodeCursor, encodeCursor } from './overview.cursor.js';
 import { selectOverviews } from './overview.selection.js';
 import { EVERY_DAG, type OverviewQuery } from './overview.types.js';
 
-/** Only the fields the selection reads. */
-function entry(dag_id: string, state: string | null = 'success'): DagOverviewDto {
-  const reason = state === 'success' ? null : state === null ? 'no_run' : state;
-  return { dag_id, state, outcome: reason === null ? 'success' : 'failure', reason } as DagOverviewDto;
+/** The overview of `dagId` whose latest run is in `state` (null: none), judged by that run. */
+function entry(dagId: string, state: string | null = 'success'): DagOverview {
+  const reason = (state === 'success' ? null : state === null ? 'no_run' : state) as NotSuccessReason | null;
+  return overviewOf({
+    dagId,
+    run: state === null ? null : runOf({ dagId, state }),
+    outcome: reason === null ? 'success' : 'failure',
+    reason,
+  });
 }
 
 const page = (query: Partial<OverviewQuery>) => ({ ...EVERY_DAG, ...query });
-const ids = (dags: DagOverviewDto[]) => dags.map((d) => d.dag_id);
+const ids = (dags: DagOverview[]) => dags.map((d) => d.dagId);
 
 describe('selectOverviews', () => {
   const all = ['a', 'b', 'c', 'd', 'e'].map((id) => entry(id));
@@ -29,7 +36,7 @@ describe('selectOverviews', () => {
 
   it('resumes where its anchor stood when the anchor itself has gone', () => {
     const cursor = decodeCursor(selectOverviews(all, page({ limit: 2 })).next!)!;
-    const withoutAnchor = all.filter((o) => o.dag_id !== 'b');
+    const withoutAnchor = all.filter((o) => o.dagId !== 'b');
     expect(ids(selectOverviews(withoutAnchor, page({ limit: 2, cursor })).dags)).toEqual(['c', 'd']);
   });
 

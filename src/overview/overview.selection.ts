@@ -1,5 +1,4 @@
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
-import { NOT_SUCCESS_REASONS, type NotSuccessReason } from '../dag-status/dag-status.types.js';
+import { NOT_SUCCESS_REASONS, type DagOverview, type NotSuccessReason } from '../dag-status/dag-status.types.js';
 import { encodeCursor } from './overview.cursor.js';
 import {
   RUN_STATE_FILTERS,
@@ -9,11 +8,11 @@ import {
   type OverviewSelection,
 } from './overview.types.js';
 
-type Test = (overview: DagOverviewDto) => boolean;
+type Test = (overview: DagOverview) => boolean;
 
 /** An entry's state as `?state=` names it. */
-function stateFilterOf(overview: DagOverviewDto): string {
-  return overview.state ?? 'none';
+function stateFilterOf(overview: DagOverview): string {
+  return overview.run?.state ?? 'none';
 }
 
 /** One test per filter given; an entry matches when it passes them all. */
@@ -30,21 +29,21 @@ function matcherOf(query: OverviewQuery): Test {
   }
   if (query.text !== '') {
     const text = query.text.toLowerCase();
-    tests.push((o) => o.dag_id.toLowerCase().includes(text));
+    tests.push((o) => o.dagId.toLowerCase().includes(text));
   }
   if (query.tags.length > 0) tests.push((o) => o.tags.some((tag) => query.tags.includes(tag)));
   return (o) => tests.every((test) => test(o));
 }
 
 /** Where a page starts in the whole list: after its anchor, or where the anchor stood if it has gone since. */
-function startOf(all: readonly DagOverviewDto[], cursor: OverviewCursor | null): number {
+function startOf(all: readonly DagOverview[], cursor: OverviewCursor | null): number {
   if (cursor === null) return 0;
-  const anchor = all.findIndex((o) => o.dag_id === cursor.after);
+  const anchor = all.findIndex((o) => o.dagId === cursor.after);
   return anchor >= 0 ? anchor + 1 : cursor.at;
 }
 
 /** How many DAGs hold each verdict, state and reason (every key present, zeros included). */
-function countOverviews(all: readonly DagOverviewDto[]): OverviewCounts {
+function countOverviews(all: readonly DagOverview[]): OverviewCounts {
   const counts: OverviewCounts = {
     all: all.length,
     outcome: { success: 0, failure: 0 },
@@ -55,7 +54,7 @@ function countOverviews(all: readonly DagOverviewDto[]): OverviewCounts {
     counts.outcome[o.outcome]++;
     const state = stateFilterOf(o);
     counts.state[state] = (counts.state[state] ?? 0) + 1;
-    if (o.reason !== null) counts.reason[o.reason as NotSuccessReason]++;
+    if (o.reason !== null) counts.reason[o.reason]++;
   }
   return counts;
 }
@@ -65,11 +64,11 @@ function countOverviews(all: readonly DagOverviewDto[]): OverviewCounts {
  * in memory. Pages are anchored on a DAG id rather than an offset, so that DAGs coming and going
  * before the anchor neither skip nor repeat an entry.
  */
-export function selectOverviews(all: readonly DagOverviewDto[], query: OverviewQuery): OverviewSelection {
+export function selectOverviews(all: readonly DagOverview[], query: OverviewQuery): OverviewSelection {
   const matches = matcherOf(query);
   const start = startOf(all, query.cursor);
   const limit = query.limit ?? Infinity;
-  const dags: DagOverviewDto[] = [];
+  const dags: DagOverview[] = [];
   let total = 0;
   let last = -1;
   let more = false;
@@ -85,6 +84,6 @@ export function selectOverviews(all: readonly DagOverviewDto[], query: OverviewQ
       more = true;
     }
   }
-  const next = more ? encodeCursor({ after: all[last].dag_id, at: last }) : null;
+  const next = more ? encodeCursor({ after: all[last].dagId, at: last }) : null;
   return { dags, total, next, counts: countOverviews(all) };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
+import type { DagOverview } from '../dag-status/dag-status.types.js';
 import { selectOverviews } from './overview.selection.js';
 import type { OverviewQuery, OverviewSelection } from './overview.types.js';
 
@@ -10,7 +10,7 @@ export class OverviewService {
   constructor(private readonly status: DagStatusService) {}
 
   /** Every DAG, in order. */
-  all(): Promise<DagOverviewDto[]> {
+  all(): Promise<DagOverview[]> {
     return this.status.overviews();
   }
 

@@ -1,5 +1,4 @@
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
-import type { NotSuccessReason } from '../dag-status/dag-status.types.js';
+import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
 
 /** The verdicts an overview can hold. */
 export const OUTCOMES = ['success', 'failure'] as const;
@@ -50,7 +49,7 @@ export interface OverviewCounts {
 
 /** One page of the overviews that match a query. */
 export interface OverviewSelection {
-  dags: DagOverviewDto[];
+  dags: DagOverview[];
   /** How many DAGs match the query, on every page. */
   total: number;
   /** The cursor of the next page; null on the last. */

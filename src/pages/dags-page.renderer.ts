@@ -1,7 +1,10 @@
 import { AIRFLOW_FAILURE_REASONS } from '../airflow/airflow.errors.js';
-import type { DagOverviewDto, RunBriefDto } from '../dag-status/dag-status.dto.js';
-import type { NotSuccessReason } from '../dag-status/dag-status.types.js';
+import type { DagRun } from '../airflow/airflow.types.js';
+import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
+import { formatSpan, runMs, utcTime } from '../common/time-format.js';
+import { successEnd } from '../mirror/mirror.types.js';
 import type { OverviewCounts, OverviewQuery, OverviewSelection } from '../overview/overview.types.js';
+import { escapeHtml, safeHref } from './pages.html.js';
 
 /** Scripts only from our own origin (/assets/live.js), which may only talk back to us; inline styles; the filter form submits to us. */
 export const DAGS_PAGE_CSP =
@@ -12,62 +15,17 @@ const PAGE_PATH = '/dags';
 /** Where the pages' script is served. */
 const LIVE_SCRIPT_PATH = '/assets/live.js';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-const NEEDS_ESCAPE = /[&<>"']/;
-
-/** Escapes text for HTML content and quoted attribute values (most text has nothing to escape: kept as it is). */
-function esc(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : value;
-}
-
-/** An upstream URL as an href, or null when it is not plain http(s) (a javascript: link from a hostile Airflow stays text). */
-function safeHref(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A UTC timestamp as Airflow writes them, which needs no Date to be shown: a page of 1,000 rows formats ~15,000. */
-const PLAIN_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)$/;
-
-function time(iso: string | null): string {
-  if (!iso) return '—';
-  if (PLAIN_UTC.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** "1 h 2 min", "45 s": a span of time for people. */
-function span(ms: number): string {
-  let seconds = Math.max(0, Math.round(ms / 1000));
-  const days = Math.floor(seconds / 86_400);
-  seconds -= days * 86_400;
-  const hours = Math.floor(seconds / 3600);
-  seconds -= hours * 3600;
-  const minutes = Math.floor(seconds / 60);
-  seconds -= minutes * 60;
-  const parts = [days ? `${days} d` : '', hours ? `${hours} h` : '', minutes ? `${minutes} min` : '', `${seconds} s`].filter(Boolean);
-  // Two units say enough for people ("2 d 3 h", "5 min 2 s").
-  return parts.slice(0, 2).join(' ');
-}
-
+/** " (3 h 2 min ago)", or '' without a date. */
 function ago(iso: string | null, now: Date): string {
   if (!iso) return '';
   const at = Date.parse(iso);
-  return Number.isNaN(at) ? '' : ` (${span(now.getTime() - at)} ago)`;
+  return Number.isNaN(at) ? '' : ` (${formatSpan(now.getTime() - at, { most: 2 })} ago)`;
 }
 
+/** Two units say enough for people ("2 d 3 h", "5 min 2 s"). */
 function duration(start: string | null, end: string | null, now: Date): string {
-  if (!start) return '—';
-  const from = Date.parse(start);
-  const to = end ? Date.parse(end) : now.getTime();
-  if (Number.isNaN(from) || Number.isNaN(to) || to < from) return '—';
-  return span(to - from) + (end ? '' : ' so far');
+  const ms = runMs(start, end, now);
+  return ms === null ? '—' : formatSpan(ms, { most: 2 }) + (end ? '' : ' so far');
 }
 
 /** Each state's word and glyph: the colour is never the only sign. */
@@ -98,57 +56,60 @@ function faultTitle(reason: string): string {
   }
 }
 
-function strip(runs: readonly RunBriefDto[], now: Date): string {
+function strip(runs: readonly DagRun[], now: Date): string {
   if (runs.length === 0) return '<p class="muted">No runs yet.</p>';
   // Newest on the right, as in Airflow's grid.
   const items = [...runs]
     .reverse()
     .map((run) => {
       const s = stateOf(run.state);
-      const label = `${s.word}: ${run.run_id}, started ${time(run.start_date)}, ${duration(run.start_date, run.end_date, now)}`;
-      return `<li class="cell ${s.css}" title="${esc(label)}"><span aria-hidden="true">${s.glyph}</span><span class="vh">${esc(label)}</span></li>`;
+      const label = `${s.word}: ${run.runId}, started ${utcTime(run.startDate)}, ${duration(run.startDate, run.endDate, now)}`;
+      return `<li class="cell ${s.css}" title="${escapeHtml(label)}"><span aria-hidden="true">${s.glyph}</span><span class="vh">${escapeHtml(label)}</span></li>`;
     })
     .join('');
   return `<ol class="strip" aria-label="Last ${runs.length} runs, oldest first">${items}</ol>`;
 }
 
-function row(o: DagOverviewDto, now: Date): string {
-  const s = stateOf(o.state);
-  const fault = o.airflow_error;
-  const dagHref = safeHref(o.airflow_url);
-  const name = dagHref ? `<a href="${esc(dagHref)}" rel="noopener noreferrer">${esc(o.dag_id)}</a>` : esc(o.dag_id);
+function row(o: DagOverview, now: Date): string {
+  const run = o.run;
+  const s = stateOf(run?.state ?? null);
+  const fault = o.airflowError;
+  const dagHref = safeHref(o.airflowUrl);
+  const name = dagHref ? `<a href="${escapeHtml(dagHref)}" rel="noopener noreferrer">${escapeHtml(o.dagId)}</a>` : escapeHtml(o.dagId);
   const chip = fault
-    ? `<span class="chip unknown">⚠ ${esc(faultTitle(fault.reason))}</span> <span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> last known: ${esc(s.word)}</span>`
-    : `<span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> ${esc(s.word)}</span>`;
+    ? `<span class="chip unknown">⚠ ${escapeHtml(faultTitle(fault.reason))}</span> <span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> last known: ${escapeHtml(s.word)}</span>`
+    : `<span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> ${escapeHtml(s.word)}</span>`;
   const faultNote = fault
-    ? `<p class="fault">${esc(faultTitle(fault.reason))} since ${esc(time(fault.since))}${esc(ago(fault.since, now))}: ${esc(fault.message)}. ` +
-      `Last known state: <strong>${esc(s.word)}</strong>${o.fetched_at ? `, seen at ${esc(time(o.fetched_at))}` : ' (never read)'}.</p>`
+    ? `<p class="fault">${escapeHtml(faultTitle(fault.reason))} since ${escapeHtml(utcTime(fault.since))}${escapeHtml(ago(fault.since, now))}: ${escapeHtml(fault.message)}. ` +
+      `Last known state: <strong>${escapeHtml(s.word)}</strong>${o.fetchedAt ? `, seen at ${escapeHtml(utcTime(o.fetchedAt))}` : ' (never read)'}.</p>`
     : '';
-  const failed = o.failed_tasks.length
-    ? `<p class="tasks">Failed tasks: ${o.failed_tasks
+  const tasks = o.history.failedTasks;
+  const failed = tasks.length
+    ? `<p class="tasks">Failed tasks: ${tasks
         .map((t) => {
-          const href = safeHref(t.log_url);
-          const label = `${t.task_id}${t.state === 'failed' ? '' : ` (${t.state})`}`;
-          return href ? `<a href="${esc(href)}" rel="noopener noreferrer">${esc(label)} — log</a>` : esc(label);
+          const href = safeHref(t.logUrl);
+          const label = `${t.taskId}${t.state === 'failed' ? '' : ` (${t.state})`}`;
+          return href ? `<a href="${escapeHtml(href)}" rel="noopener noreferrer">${escapeHtml(label)} — log</a>` : escapeHtml(label);
         })
         .join(', ')}</p>`
     : '';
+  const lastSuccess = successEnd(o.history.lastSuccess);
   const fields: Array<[string, string]> = [
-    ['Latest run', o.run_id ?? '—'],
-    ['Started', time(o.start_date)],
-    ['Ended', time(o.end_date)],
-    ['Duration', o.run_id ? duration(o.start_date, o.end_date, now) : '—'],
-    ['Last success', o.last_success_at ? `${time(o.last_success_at)}${ago(o.last_success_at, now)}` : 'never'],
+    ['Latest run', run?.runId ?? '—'],
+    ['Started', utcTime(run?.startDate ?? null)],
+    ['Ended', utcTime(run?.endDate ?? null)],
+    ['Duration', run ? duration(run.startDate, run.endDate, now) : '—'],
+    ['Last success', lastSuccess ? `${utcTime(lastSuccess)}${ago(lastSuccess, now)}` : 'never'],
   ];
-  const dl = fields.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('');
-  return `<li class="dag" data-dag-id="${esc(o.dag_id)}" data-state="${esc(fault ? 'unknown' : (o.state ?? 'none'))}" data-outcome="${esc(o.outcome)}" data-live-region="dag:${esc(o.dag_id)}">
+  const dl = fields.map(([label, value]) => `<div><dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd></div>`).join('');
+  return `<li class="dag" data-dag-id="${escapeHtml(o.dagId)}" data-state="${escapeHtml(fault ? 'unknown' : (run?.state ?? 'none'))}" data-outcome="${escapeHtml(o.outcome)}" data-live-region="dag:${escapeHtml(o.dagId)}">
       <div class="head"><h2>${name}</h2><p class="state">${chip}</p></div>
-      <p class="why">${esc(o.explanation)}${o.stale ? ' <strong>(stale)</strong>' : ''}</p>
+      <p class="why">${escapeHtml(o.explanation)}${o.stale ? ' <strong>(stale)</strong>' : ''}</p>
       ${faultNote}
       <dl>${dl}</dl>
       ${failed}
-      ${strip(o.recent_runs, now)}
-      <p class="muted">Checked ${esc(time(o.fetched_at))}${dagHref ? ` · <a href="${esc(dagHref)}" rel="noopener noreferrer">Open in Airflow<span class="vh"> (${esc(o.dag_id)})</span></a>` : ''}</p>
+      ${strip(o.recentRuns, now)}
+      <p class="muted">Checked ${escapeHtml(utcTime(o.fetchedAt))}${dagHref ? ` · <a href="${escapeHtml(dagHref)}" rel="noopener noreferrer">Open in Airflow<span class="vh"> (${escapeHtml(o.dagId)})</span></a>` : ''}</p>
     </li>`;
 }
 
@@ -209,12 +170,16 @@ function filterHref(query: OverviewQuery): string {
 function tallies(counts: OverviewCounts, query: OverviewQuery): string {
   const current = filterHref(query);
   const link = (href: string, body: string, css = '') =>
-    `<li><a class="tally${css ? ` chip ${css}` : ''}" href="${esc(href)}"${href === current ? ' aria-current="page"' : ''}>${body}</a></li>`;
+    `<li><a class="tally${css ? ` chip ${css}` : ''}" href="${escapeHtml(href)}"${href === current ? ' aria-current="page"' : ''}>${body}</a></li>`;
   const items = [
     link(PAGE_PATH, `All <strong>${counts.all}</strong>`),
     link(hrefOf({ outcomes: ['failure'] }), `Not a success <strong>${counts.outcome.failure}</strong>`),
     ...TALLIES.filter((t) => t.always || t.count(counts) > 0).map((t) =>
-      link(hrefOf(t.filter), `<span aria-hidden="true">${t.glyph}</span> ${esc(t.label)} <strong>${t.count(counts)}</strong>`, t.css),
+      link(
+        hrefOf(t.filter),
+        `<span aria-hidden="true">${t.glyph}</span> ${escapeHtml(t.label)} <strong>${t.count(counts)}</strong>`,
+        t.css,
+      ),
     ),
   ];
   return `<nav aria-label="DAGs by state" data-live-region="counts"><ul class="tallies">${items.join('')}</ul></nav>`;
@@ -239,11 +204,11 @@ function filterForm(query: OverviewQuery): string {
     ...query.reasons.map((r) => ['reason', r]),
     ...(query.limit === null ? [] : [['limit', String(query.limit)]]),
   ]
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${esc(value)}">`)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
     .join('');
   return `<form class="filter" method="get" action="${PAGE_PATH}" role="search" data-live-filter>
       <label for="dag-filter">DAG id contains</label>
-      <input id="dag-filter" type="search" name="q" value="${esc(query.text)}" maxlength="250" autocomplete="off" spellcheck="false">
+      <input id="dag-filter" type="search" name="q" value="${escapeHtml(query.text)}" maxlength="250" autocomplete="off" spellcheck="false">
       <label class="check"><input type="checkbox" name="outcome" value="failure"${failingOnly ? ' checked' : ''}> Only what is not a success</label>
       ${hidden}<button type="submit">Filter</button>
     </form>`;
@@ -256,8 +221,8 @@ function selectionNote(selection: OverviewSelection, query: OverviewQuery): stri
   const page = selection.dags.length < selection.total ? ` Showing ${selection.dags.length} of them here.` : '';
   const text = words
     ? selection.total === 0
-      ? `No DAG of ${all} matches: ${esc(words)}.`
-      : `${selection.total} of ${all} DAGs match: ${esc(words)}.${page}`
+      ? `No DAG of ${all} matches: ${escapeHtml(words)}.`
+      : `${selection.total} of ${all} DAGs match: ${escapeHtml(words)}.${page}`
     : `${all} DAGs.${page}`;
   const back = words || query.cursor !== null ? ` <a href="${PAGE_PATH}">Show every DAG</a>` : '';
   return `<p class="selection" data-live-region="selection">${text}${back}</p>`;
@@ -266,9 +231,11 @@ function selectionNote(selection: OverviewSelection, query: OverviewQuery): stri
 /** Links to the next page, and back to the first, when the list is paged. */
 function pager(selection: OverviewSelection, query: OverviewQuery): string {
   const links: string[] = [];
-  if (query.cursor !== null) links.push(`<a href="${esc(hrefOf(query))}">First page</a>`);
+  if (query.cursor !== null) links.push(`<a href="${escapeHtml(hrefOf(query))}">First page</a>`);
   if (selection.next !== null) {
-    links.push(`<a href="${esc(hrefOf(query, selection.next))}">${query.limit === null ? 'Next page' : `Next ${query.limit} DAGs`}</a>`);
+    links.push(
+      `<a href="${escapeHtml(hrefOf(query, selection.next))}">${query.limit === null ? 'Next page' : `Next ${query.limit} DAGs`}</a>`,
+    );
   }
   return `<p class="pager" data-live-region="pager">${links.join(' · ')}</p>`;
 }
@@ -288,7 +255,7 @@ export function renderDagsPage(selection: OverviewSelection, query: OverviewQuer
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="color-scheme" content="light dark">
   <link rel="icon" href="data:,">
-  <title>${esc(title)}</title>
+  <title>${escapeHtml(title)}</title>
   <style>
     :root { --bg: #f6f7f9; --fg: #1d2430; --card: #fff; --line: #e4e7ec; --muted: #475467; --link: #175cd3;
       --ok-bg: #d1fadf; --ok-fg: #05603a; --bad-bg: #fee4e2; --bad-fg: #912018; --run-bg: #d1e9ff; --run-fg: #194185;
@@ -334,7 +301,7 @@ export function renderDagsPage(selection: OverviewSelection, query: OverviewQuer
 </head>
 <body>
   <main data-live-events="/api/events">
-    <h1 data-live-region="title">${esc(title)}</h1>
+    <h1 data-live-region="title">${escapeHtml(title)}</h1>
     <p class="live" data-live-bar>Live updates need JavaScript; reload the page to see changes.</p>
     ${tallies(counts, query)}
     ${filterForm(query)}

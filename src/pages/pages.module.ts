@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { DagStatusModule } from '../dag-status/dag-status.module.js';
 import { OverviewModule } from '../overview/overview.module.js';
 import { PagesController } from './pages.controller.js';
+import { StatusPageController } from './status-page.controller.js';
 
-/** Pages for people beyond the seed's: /dags, and the script that keeps every page live (/assets/live.js). */
+/** The HTML pages for people: the seed's /, /success and /failure, /dags, and the script that keeps them live. */
 @Module({
-  imports: [OverviewModule],
-  controllers: [PagesController],
+  imports: [DagStatusModule, OverviewModule],
+  controllers: [StatusPageController, PagesController],
 })
 export class PagesModule {}

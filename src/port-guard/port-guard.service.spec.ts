@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
+import type { PortGuardOnLoss } from '../config/port-guard.config.js';
 import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import type { LifecycleService } from '../lifecycle/lifecycle.service.js';
 import { PortGuardService, PortHeldError } from './port-guard.service.js';
@@ -51,10 +51,14 @@ const watchdogs: PortGuardWatchdog[] = [];
  * then on), whose port is held by `holders` as /proc tells it, and whose binds
  * go as `binds` says.
  */
-function guard(answers: PortState[], { binds = [] as BindOutcome[], holders = [] as PortHolder[], onLoss = 'takeover' } = {}) {
-  const config = {
-    getOrThrow: () => ({ host: HOST, port: PORT, probeTimeoutMs: PROBE_TIMEOUT_MS, watchdogIntervalSeconds: 3600, onLoss }),
-  } as unknown as ConfigService<AllConfig, true>;
+function guard(
+  answers: PortState[],
+  { binds = [], holders = [], onLoss = 'takeover' }: { binds?: BindOutcome[]; holders?: PortHolder[]; onLoss?: PortGuardOnLoss } = {},
+) {
+  const config = configOf({
+    http: { host: HOST, port: PORT },
+    portGuard: { probeTimeoutMs: PROBE_TIMEOUT_MS, watchdogIntervalSeconds: 3600, onLoss },
+  });
   const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
   const portProbe = { probe } as unknown as PortProbe;
   const find = jest.fn<PortHolderFinder['find']>(async () => holders);
@@ -88,7 +92,7 @@ describe('PortGuardService.start', () => {
     await expect(service.start()).resolves.toBe('serving');
     expect(probe).toHaveBeenCalledWith(HOST, PORT, PROBE_TIMEOUT_MS);
     expect(server.binds).toEqual([[PORT, HOST]]);
-    expect(service.isServing).toBe(true);
+    expect(server.listening).toBe(true);
     expect(watchdog.isWatching).toBe(false);
   });
 
@@ -97,7 +101,7 @@ describe('PortGuardService.start', () => {
     const watch = jest.spyOn(watchdog, 'watch');
     await expect(service.start()).resolves.toBe('standby');
     expect(server.binds).toEqual([]);
-    expect(service.isServing).toBe(false);
+    expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
     expect(watch).toHaveBeenCalledWith(HOST, PORT, 'holder', expect.any(Function));
   });
@@ -156,7 +160,7 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     const { service, watchdog, lifecycle, server } = guard([ours('first'), free]);
     await service.start();
     await watchdog.tick();
-    expect(service.isServing).toBe(true);
+    expect(server.listening).toBe(true);
     expect(server.binds).toEqual([[PORT, HOST]]);
     expect(watchdog.isWatching).toBe(false);
     expect(lifecycle.exit).not.toHaveBeenCalled();
@@ -167,7 +171,6 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     const watch = jest.spyOn(watchdog, 'watch');
     await service.start();
     await watchdog.tick();
-    expect(service.isServing).toBe(false);
     expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
     expect(watch).toHaveBeenLastCalledWith(HOST, PORT, 'winner', expect.any(Function));
@@ -194,7 +197,7 @@ describe('PortGuardService on a loss the watchdog reports', () => {
     await service.start();
     await expect(watchdog.tick()).resolves.toBeUndefined();
     expect(server.binds).toEqual([]);
-    expect(service.isServing).toBe(false);
+    expect(server.listening).toBe(false);
     expect(watchdog.isWatching).toBe(true);
   });
 

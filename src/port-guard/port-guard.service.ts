@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AllConfig } from '../config/config.type.js';
+import type { HttpConfig } from '../config/http.config.js';
 import type { PortGuardConfig } from '../config/port-guard.config.js';
 import { ExitCode } from '../lifecycle/lifecycle.constants.js';
 import { FatalError } from '../lifecycle/lifecycle.errors.js';
@@ -34,7 +35,7 @@ const MAX_BIND_ROUNDS = 5;
 export class PortGuardService {
   private readonly logger = new Logger(PortGuardService.name);
   private readonly config: PortGuardConfig;
-  private serving = false;
+  private readonly http: HttpConfig;
 
   constructor(
     private readonly watchdog: PortGuardWatchdog,
@@ -45,23 +46,16 @@ export class PortGuardService {
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('portGuard', { infer: true });
-  }
-
-  get isServing(): boolean {
-    return this.serving;
+    this.http = config.getOrThrow('http', { infer: true });
   }
 
   /**
-   * Serves on Nest's (initialised) HTTP server, or stands by. Resolves once
+   * Serves on Nest's (initialised) HTTP server, or stands by; again on a takeover. Resolves once
    * either is settled.
    * @throws PortHeldError when a foreign program holds the port
    */
   async start(): Promise<'serving' | 'standby'> {
-    return this.claim();
-  }
-
-  private async claim(): Promise<'serving' | 'standby'> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     for (let round = 1; round <= MAX_BIND_ROUNDS; round++) {
       const state = await this.probe.probe(host, port, this.config.probeTimeoutMs);
       if (state.kind === 'ours') {
@@ -80,7 +74,7 @@ export class PortGuardService {
    * directly: app.listen would log an expected EADDRINUSE as an error.
    */
   private async tryListen(): Promise<boolean> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -95,7 +89,6 @@ export class PortGuardService {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
       throw error;
     }
-    this.serving = true;
     this.watchdog.stop();
     this.logger.log(`Serving on http://${host}:${port} (Swagger UI at /docs)`);
     return true;
@@ -105,13 +98,13 @@ export class PortGuardService {
     if (this.lifecycle.isDraining) return;
     if (this.config.onLoss === 'exit') {
       this.watchdog.stop();
-      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.config.port} was lost and WATCHDOG_ON_LOSS=exit`);
+      await this.lifecycle.exit(ExitCode.INSTANCE_LOST, `The instance on port ${this.http.port} was lost and WATCHDOG_ON_LOSS=exit`);
       return;
     }
     if (state.kind === 'foreign') return; // still held, by something that does not answer as ours: keep watching
-    this.logger.log(`Taking over port ${this.config.port}`);
+    this.logger.log(`Taking over port ${this.http.port}`);
     try {
-      const outcome = await this.claim();
+      const outcome = await this.start();
       if (outcome === 'standby') this.logger.log('Another standby took the port first; standing by again');
     } catch (error) {
       if (error instanceof PortHeldError) {
@@ -123,7 +116,7 @@ export class PortGuardService {
   }
 
   private async heldMessage(detail: string): Promise<string> {
-    const { host, port } = this.config;
+    const { host, port } = this.http;
     const holders = await this.holders.find(port);
     return (
       `Port ${port} on ${host} is held by another program (${this.holders.describe(holders)}; ${detail}). ` +

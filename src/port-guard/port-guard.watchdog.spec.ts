@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AllConfig } from '../config/config.type.js';
+import { configOf } from '../config/config.fixtures.js';
 import { MISSES_BEFORE_LOSS, PortGuardWatchdog, WATCHDOG_INTERVAL } from './port-guard.watchdog.js';
 import type { PortProbe, PortState } from './port.probe.js';
 
@@ -18,9 +17,9 @@ const created: PortGuardWatchdog[] = [];
 function watchdog(...answers: PortState[]) {
   const scheduler = new SchedulerRegistry();
   const probe = jest.fn<PortProbe['probe']>(async () => (answers.length > 1 ? answers.shift()! : answers[0]));
-  const config = {
-    getOrThrow: () => ({ watchdogIntervalSeconds: INTERVAL_SECONDS, onLoss: 'takeover', probeTimeoutMs: PROBE_TIMEOUT_MS }),
-  } as unknown as ConfigService<AllConfig, true>;
+  const config = configOf({
+    portGuard: { watchdogIntervalSeconds: INTERVAL_SECONDS, onLoss: 'takeover', probeTimeoutMs: PROBE_TIMEOUT_MS },
+  });
   const service = new PortGuardWatchdog(scheduler, { probe }, config);
   const onLoss = jest.fn(async (_state: PortState) => undefined);
   created.push(service);

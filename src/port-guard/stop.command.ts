@@ -51,8 +51,9 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
 async function main(): Promise<ExitCode> {
   const all = process.argv.includes('--all');
   const force = process.argv.includes('--force');
-  const { app, portGuard } = loadStopConfig();
-  const { host, port, probeTimeoutMs, watchdogIntervalSeconds } = portGuard;
+  const { app, http, portGuard } = loadStopConfig();
+  const { host, port } = http;
+  const { probeTimeoutMs, watchdogIntervalSeconds } = portGuard;
   const portProbe = new PortProbe();
   const finder = new PortHolderFinder(new ProcFiles());
   const probe = (): Promise<PortState> => portProbe.probe(host, port, probeTimeoutMs);

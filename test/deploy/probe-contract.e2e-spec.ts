@@ -209,22 +209,28 @@ describe('probe contract: the rendered Deployment against the running service', 
   });
 
   it('on termination: serves through preStop, answers the request in flight after SIGTERM, exits 0 within the grace period', async () => {
-    // A request in flight at SIGTERM: Airflow answers slowly, and the cache is past its life.
+    // A request in flight at SIGTERM: Airflow answers slowly (and the preStop hook outlasts the status cache).
     airflow.setScenario({ delayMs: 2_000 });
-    await new Promise((resolve) => setTimeout(resolve, envValue('STATUS_CACHE_TTL_MS') + 100));
 
     const terminatingAt = Date.now();
     const graceMs = pod.terminationGracePeriodSeconds * 1000;
     const shutdownMs = envValue('SHUTDOWN_TIMEOUT_MS');
     const preStopMs = container.lifecycle.preStop.sleep.seconds * 1000;
     expect(graceMs).toBeGreaterThan(preStopMs + shutdownMs);
+    expect(preStopMs).toBeGreaterThan(envValue('STATUS_CACHE_TTL_MS'));
     // The preStop hook: the kubelet waits, the endpoints controller takes the pod out of the Service; the
     // service still answers everything meanwhile.
-    while (Date.now() - terminatingAt < preStopMs) {
-      const res = await fetch(`http://127.0.0.1:${port}/health/live`);
-      expect(res.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const duringPreStop: number[] = [];
+    await until(
+      'the end of the preStop hook',
+      async () => {
+        duringPreStop.push((await fetch(`http://127.0.0.1:${port}/health/live`)).status);
+        return Date.now() - terminatingAt >= preStopMs ? true : null;
+      },
+      preStopMs + 10_000,
+    );
+    expect(duringPreStop.length).toBeGreaterThan(0);
+    expect(duringPreStop.every((status) => status === 200)).toBe(true);
     airflow.clearCalls();
     const inFlight = fetch(`http://127.0.0.1:${port}/api/dags/${DAG}/status`, { headers: { Connection: 'close' } });
     await until('the request to reach Airflow', async () => (airflow.calls.some((c) => c.path.endsWith('/dagRuns')) ? true : null), 10_000);

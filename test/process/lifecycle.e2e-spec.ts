@@ -25,13 +25,7 @@ const servingInstance = (): Promise<string | null> => servingInstanceOn(harness.
 
 const portIsFree = (): Promise<boolean> => isPortFree(harness.port);
 
-/** The instance id a process logged for itself: the one it serves with, once it serves. */
-async function serves(service: ServiceProcess): Promise<string> {
-  return until('the instance to serve', async () => {
-    const id = await servingInstance();
-    return id && service.output.includes('"Serving on http://') ? id : null;
-  });
-}
+const serves = harness.serves;
 
 async function standsBy(service: ServiceProcess): Promise<void> {
   await until('the instance to stand by', async () => (service.output.includes('Standing by: instance') ? true : null));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, jest } from '@jest/globals';
 import { processesAgainstFakeAirflow } from '../support/process-harness.js';
-import { isPortFree, type ServiceProcess, servingInstanceOn, until } from '../support/service-process.js';
+import { isPortFree, until } from '../support/service-process.js';
 
 const DAG = 'Airflow_Lab2';
 // Real processes on a possibly loaded 2-core machine: every wait is on a condition, with room.
@@ -10,11 +10,7 @@ jest.setTimeout(60_000);
 const harness = processesAgainstFakeAirflow(DAG);
 const start = harness.start;
 
-async function serves(service: ServiceProcess): Promise<void> {
-  await until('the instance to serve', async () =>
-    service.output.includes('"Serving on http://') && (await servingInstanceOn(harness.port)) ? true : null,
-  );
-}
+const serves = harness.serves;
 
 /** Whether the process has a handler for `signal` (Linux: the SigCgt mask of /proc/PID/status). */
 function catches(pid: number, signal: number): boolean {

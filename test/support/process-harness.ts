@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals';
 import { FakeAirflow } from '../fake-airflow/fake-airflow.js';
-import { freePort, ServiceProcess, until } from './service-process.js';
+import { freePort, ServiceProcess, servingInstanceOn, until } from './service-process.js';
 
 /** Real service processes against one fake Airflow, as the process tests use them. */
 export interface ProcessHarness {
@@ -11,6 +11,8 @@ export interface ProcessHarness {
   env(extra?: Record<string, string>): Record<string, string>;
   /** Starts the built service (node flags before its script); it is killed after the test whatever happens. */
   start(extra?: Record<string, string>, nodeFlags?: string[]): ServiceProcess;
+  /** Waits until `service` serves the test's port (it says so, and answers as ours there); its instance id. */
+  serves(service: ServiceProcess): Promise<string>;
   /** A status request that Airflow answers only after `delayMs`, in flight once the fake has seen it. */
   slowStatusRequest(delayMs: number): Promise<{ answer: Promise<Response> }>;
 }
@@ -60,6 +62,11 @@ export function processesAgainstFakeAirflow(dagId: string, defaults: Record<stri
       started.push(service);
       return service;
     },
+    serves: (service) =>
+      until('the instance to serve', async () => {
+        const id = await servingInstanceOn(port);
+        return id !== null && service.output.includes('"Serving on http://') ? id : null;
+      }),
     async slowStatusRequest(delayMs) {
       harness.fake.setScenario({ delayMs });
       harness.fake.clearCalls();

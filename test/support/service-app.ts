@@ -1,9 +1,13 @@
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { setupApp } from '../../src/app.setup.js';
 import { FakeAirflow, type FakeAirflowOptions } from '../fake-airflow/fake-airflow.js';
+
+/** What supertest's request() gives for an app: one agent for any number of requests. */
+type TestAgent = ReturnType<typeof request>;
 
 /** Settings a test may give the service; anything not given keeps its default. */
 export type ServiceEnv = Record<string, string>;
@@ -36,6 +40,8 @@ export interface FakeAirflowHarness {
   readonly app: INestApplication | undefined;
   /** Resets the fake to `scenario`, and starts a fresh app (fresh cache and client) against it. */
   start(scenario: Partial<FakeAirflowOptions>, env?: ServiceEnv): Promise<INestApplication>;
+  /** {@link start}, and a supertest agent on the app. */
+  serve(scenario: Partial<FakeAirflowOptions>, env?: ServiceEnv): Promise<TestAgent>;
 }
 
 /**
@@ -70,6 +76,9 @@ export function againstFakeAirflow(defaults: ServiceEnv): FakeAirflowHarness {
       await app?.close();
       app = await startServiceApp({ AIRFLOW_WEBSERVER: this.fake.url, ...defaults, ...env });
       return app;
+    },
+    async serve(scenario, env = {}) {
+      return request((await this.start(scenario, env)).getHttpServer());
     },
   };
 }

@@ -1,43 +1,16 @@
+import { formatSpan, runMs, utcTime } from '../common/time-format.js';
 import { successEnd } from '../mirror/mirror.types.js';
-import type { StatusVerdict } from './dag-status.types.js';
+import type { StatusVerdict } from '../dag-status/dag-status.types.js';
+import { escapeHtml } from './pages.html.js';
 
 /** The page's only policy: one script of our own (/assets/live.js, live updates) that talks only to us, inline styles only. */
 export const STATUS_PAGE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-
-function formatDate(iso: string | null): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
 /** "1 h 2 min 5 s" from start to end, or to `now` for a run still going. */
-export function formatDuration(start: string | null, end: string | null, now: Date): string {
-  if (!start) return '—';
-  const from = new Date(start).getTime();
-  const to = end ? new Date(end).getTime() : now.getTime();
-  if (Number.isNaN(from) || Number.isNaN(to) || to < from) return '—';
-  let seconds = Math.round((to - from) / 1000);
-  const hours = Math.floor(seconds / 3600);
-  seconds -= hours * 3600;
-  const minutes = Math.floor(seconds / 60);
-  seconds -= minutes * 60;
-  const parts = [hours ? `${hours} h` : '', minutes ? `${minutes} min` : '', `${seconds} s`].filter(Boolean);
-  return parts.join(' ') + (end ? '' : ' (so far)');
+function duration(start: string | null, end: string | null, now: Date): string {
+  const ms = runMs(start, end, now);
+  return ms === null ? '—' : formatSpan(ms, { largest: 'h' }) + (end ? '' : ' (so far)');
 }
 
 /** The /success and /failure page: the verdict on the target DAG, everything escaped. */
@@ -45,19 +18,19 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
   const run = verdict.run;
   const ok = verdict.outcome === 'success';
   const failing = verdict.airflowError;
-  const state = run ? (failing ? `${run.state} (last seen ${formatDate(verdict.fetchedAt)})` : run.state) : failing ? 'unknown' : 'no run';
+  const state = run ? (failing ? `${run.state} (last seen ${utcTime(verdict.fetchedAt)})` : run.state) : failing ? 'unknown' : 'no run';
   const finished = verdict.history.lastFinished;
   const rows: Array<[string, string]> = [
     ['DAG', escapeHtml(verdict.dagId)],
     ['State', escapeHtml(state)],
     ['Run id', escapeHtml(run?.runId ?? '—')],
-    ['Logical date', escapeHtml(run ? (run.logicalDate ? formatDate(run.logicalDate) : 'none (manual run)') : '—')],
-    ['Started', escapeHtml(formatDate(run?.startDate ?? null))],
-    ['Ended', escapeHtml(formatDate(run?.endDate ?? null))],
-    ['Duration', escapeHtml(run ? formatDuration(run.startDate, run.endDate, now) : '—')],
+    ['Logical date', escapeHtml(run ? (run.logicalDate ? utcTime(run.logicalDate) : 'none (manual run)') : '—')],
+    ['Started', escapeHtml(utcTime(run?.startDate ?? null))],
+    ['Ended', escapeHtml(utcTime(run?.endDate ?? null))],
+    ['Duration', escapeHtml(run ? duration(run.startDate, run.endDate, now) : '—')],
     ['Note', escapeHtml(run?.note ?? '—')],
-    ['Last finished', escapeHtml(finished ? `${finished.state}, ${finished.runId}, ended ${formatDate(finished.endDate)}` : '—')],
-    ['Last success', escapeHtml(verdict.history.lastSuccess ? `ended ${formatDate(successEnd(verdict.history.lastSuccess))}` : 'never')],
+    ['Last finished', escapeHtml(finished ? `${finished.state}, ${finished.runId}, ended ${utcTime(finished.endDate)}` : '—')],
+    ['Last success', escapeHtml(verdict.history.lastSuccess ? `ended ${utcTime(successEnd(verdict.history.lastSuccess))}` : 'never')],
   ];
   if (verdict.history.failedTasks.length > 0) {
     const links = verdict.history.failedTasks.map(
@@ -66,8 +39,8 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
     rows.push(['Failed tasks', links.join(', ')]);
   }
   if (verdict.stale !== null) rows.push(['Fresh', verdict.stale ? 'no: the last success is too old' : 'yes']);
-  if (failing) rows.push(['Airflow', escapeHtml(`${failing.message} (failing since ${formatDate(failing.since)})`)]);
-  if (!failing) rows.push(['Checked', escapeHtml(formatDate(verdict.fetchedAt))]);
+  if (failing) rows.push(['Airflow', escapeHtml(`${failing.message} (failing since ${utcTime(failing.since)})`)]);
+  if (!failing) rows.push(['Checked', escapeHtml(utcTime(verdict.fetchedAt))]);
   // Every value above is escaped where it is made: the failed tasks' row holds links.
   const table = rows.map(([label, html]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${html}</td></tr>`).join('\n        ');
   const title = `${verdict.dagId}: ${ok ? 'success' : 'not a success'}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { StatusVerdict } from './dag-status.types.js';
-import { escapeHtml, formatDuration, renderStatusPage } from './status-page.renderer.js';
+import type { StatusVerdict } from '../dag-status/dag-status.types.js';
+import { renderStatusPage } from './status-page.renderer.js';
 
 const verdict: StatusVerdict = {
   outcome: 'failure',
@@ -44,14 +44,12 @@ describe('status page', () => {
     expect(html).toContain('href="http://localhost:8080/dags/Airflow_Lab2/runs/manual__%3Cscript%3E"');
   });
 
-  it('formats durations, including runs still going', () => {
-    expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T01:02:03Z', new Date())).toBe('1 h 2 min 3 s');
-    expect(formatDuration('2026-01-01T00:00:00Z', null, new Date('2026-01-01T00:00:07Z'))).toBe('7 s (so far)');
-    expect(formatDuration(null, null, new Date())).toBe('—');
-  });
-
-  it('escapes all five HTML specials', () => {
-    expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  it('gives a duration in hours at most, and one still going so far', () => {
+    const run = { ...verdict.run!, startDate: '2026-01-01T00:00:00Z', endDate: '2026-01-02T01:02:03Z' };
+    expect(renderStatusPage({ ...verdict, run })).toMatch(/Duration<\/th><td>25 h 2 min 3 s</);
+    const going = { ...run, endDate: null };
+    expect(renderStatusPage({ ...verdict, run: going }, new Date('2026-01-01T00:00:07Z'))).toMatch(/Duration<\/th><td>7 s \(so far\)</);
+    expect(renderStatusPage({ ...verdict, run: { ...run, startDate: null } })).toMatch(/Duration<\/th><td>—</);
   });
 
   it('names the failed tasks with links to their logs, escaped', () => {

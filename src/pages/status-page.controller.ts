@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { StatusVerdictDto } from './dag-status.dto.js';
-import { DagStatusService } from './dag-status.service.js';
+import { StatusVerdictDto } from '../dag-status/dag-status.dto.js';
+import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { renderStatusPage, STATUS_PAGE_CSP } from './status-page.renderer.js';
 
 /** A status page's 200: HTML for people, the verdict as JSON when the client asks for JSON first. */
