@@ -5,7 +5,10 @@ import { dagEntries, entryId, feedOrigin, feedUpdated, type DagFacts, type FeedC
 
 const DAG = 'Airflow_Lab2';
 const ORIGIN = 'airflow.internal:8080';
-const CONTEXT: FeedContext = { origin: ORIGIN, runUrl: (dagId, runId) => `http://airflow.internal:8080/dags/${dagId}/runs/${runId}` };
+const CONTEXT: FeedContext = {
+  origin: ORIGIN,
+  airflowUrl: (dagId, runId) => `http://airflow.internal:8080/dags/${dagId}${runId === null ? '' : `/runs/${runId}`}`,
+};
 const TAG = `tag:airflow-status-api,2026:${ORIGIN}/dags/${DAG}/runs`;
 
 /** A run due at hour `hour` of 1 December 2026 that ran a minute; unfinished runs have no end. */
@@ -38,7 +41,17 @@ function facts(oldestFirst: DagRun[], extra: { failedTasks?: FailedTask[]; attri
   const attributes: DagAttributes | null =
     extra.attributes === undefined
       ? null
-      : { dagId: DAG, isPaused: false, hasImportErrors: false, nextRunAfter: null, tags: [], owners: [], schedule: null, fileloc: null, ...extra.attributes };
+      : {
+          dagId: DAG,
+          isPaused: false,
+          hasImportErrors: false,
+          nextRunAfter: null,
+          tags: [],
+          owners: [],
+          schedule: null,
+          fileloc: null,
+          ...extra.attributes,
+        };
   return { dagId: DAG, runs, history, attributes };
 }
 
@@ -46,7 +59,13 @@ const brief = (facts: DagFacts) => dagEntries(facts, CONTEXT).map((e) => [e.id, 
 
 describe('dagEntries', () => {
   it('gives each change of outcome and the first finished run, newest first, with ids from the DAG, the run and the kind', () => {
-    const history = facts([run('s1', 'success', 1), run('s2', 'success', 2), run('f3', 'failed', 3), run('f4', 'failed', 4), run('s5', 'success', 5)]);
+    const history = facts([
+      run('s1', 'success', 1),
+      run('s2', 'success', 2),
+      run('f3', 'failed', 3),
+      run('f4', 'failed', 4),
+      run('s5', 'success', 5),
+    ]);
     expect(brief(history)).toEqual([
       [`${TAG}/s5/recovered`, 'recovered', 's5', 'f4', ended(5)],
       [`${TAG}/f3/failed`, 'failed', 'f3', 's2', ended(3)],
@@ -73,7 +92,10 @@ describe('dagEntries', () => {
 
   it('names the failed tasks of the last finished run only (the mirror knows no others)', () => {
     const tasks: FailedTask[] = [{ taskId: 'train', state: 'failed', logUrl: 'http://airflow.internal:8080/log/train' }];
-    const entries = dagEntries(facts([run('f1', 'failed', 1), run('s2', 'success', 2), run('f3', 'failed', 3)], { failedTasks: tasks }), CONTEXT);
+    const entries = dagEntries(
+      facts([run('f1', 'failed', 1), run('s2', 'success', 2), run('f3', 'failed', 3)], { failedTasks: tasks }),
+      CONTEXT,
+    );
     expect(entries.map((e) => [e.run.runId, e.failedTasks])).toEqual([
       ['f3', tasks],
       ['s2', []],
@@ -95,6 +117,13 @@ describe('dagEntries', () => {
       [`${TAG}/s1/succeeded`, 'succeeded', 's1', null, ended(1)],
     ]);
     expect(entries[0].file).toBe('dags/lab2.py');
+    // A condition links to the DAG in Airflow, a change to its run.
+    expect(entries.map((e) => e.airflowUrl)).toEqual([
+      `http://airflow.internal:8080/dags/${DAG}`,
+      `http://airflow.internal:8080/dags/${DAG}`,
+      `http://airflow.internal:8080/dags/${DAG}/runs/f2`,
+      `http://airflow.internal:8080/dags/${DAG}/runs/s1`,
+    ]);
     expect(entries.map((e) => e.failedTasks.length)).toEqual([0, 0, 1, 0]);
     // No finished run: nothing to date them by.
     expect(brief(facts([run('r1', 'running', 1)], { attributes: { isPaused: true, hasImportErrors: true } }))).toEqual([]);
@@ -129,7 +158,9 @@ describe('feedUpdated', () => {
   it("is the newest entry's time, else the newest run's, else the epoch", () => {
     const history = facts([run('s1', 'success', 1), run('f2', 'failed', 2)]);
     expect(feedUpdated(dagEntries(history, CONTEXT), [])).toBe(ended(2));
-    expect(feedUpdated([], [run('r1', 'running', 1), run('r0', 'running', 0)])).toBe(new Date(Date.UTC(2026, 11, 1, 1) + 1000).toISOString());
+    expect(feedUpdated([], [run('r1', 'running', 1), run('r0', 'running', 0)])).toBe(
+      new Date(Date.UTC(2026, 11, 1, 1) + 1000).toISOString(),
+    );
     expect(feedUpdated([], [])).toBe('1970-01-01T00:00:00.000Z');
   });
 });

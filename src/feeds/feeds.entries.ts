@@ -6,8 +6,8 @@ import type { FeedEntry, FeedEntryKind } from './feeds.types.js';
 export interface FeedContext {
   /** The Airflow watched (AIRFLOW_WEBSERVER's host and path): two Airflows' runs of the same ids are different facts. */
   readonly origin: string;
-  /** A run's page in the Airflow UI. */
-  runUrl(dagId: string, runId: string): string;
+  /** A run's page in the Airflow UI, or the DAG's (runId null). */
+  airflowUrl(dagId: string, runId: string | null): string;
 }
 
 /** What a DAG's entries are made of: the mirror's snapshot (the last good one while Airflow cannot be read). */
@@ -35,7 +35,7 @@ export function entryId(origin: string, dagId: string, runId: string, kind: Feed
 }
 
 /** When a run ended as RFC 3339 (the mirror's rule: end, else start, else when it was due); null without a date. */
-export function runTime(run: DagRun): string | null {
+function runTime(run: DagRun): string | null {
   const time = Date.parse(successEnd(run) ?? '');
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
@@ -54,6 +54,7 @@ export function dagEntries(facts: DagFacts, context: FeedContext): FeedEntry[] {
     const updated = runTime(run);
     if (updated === null) return null;
     const failed = kind === 'failed' && history?.lastFinished?.runId === run.runId;
+    const condition = isCondition(kind);
     return {
       id: entryId(context.origin, dagId, run.runId, kind),
       dagId,
@@ -62,14 +63,16 @@ export function dagEntries(facts: DagFacts, context: FeedContext): FeedEntry[] {
       previous,
       updated,
       failedTasks: failed ? history.failedTasks : [],
-      airflowUrl: context.runUrl(dagId, run.runId),
+      // A condition is the DAG's, not its run's.
+      airflowUrl: context.airflowUrl(dagId, condition ? null : run.runId),
       file,
     };
   };
   const entries: Array<FeedEntry | null> = [];
   const lastFinished = history?.lastFinished ?? null;
   if (lastFinished !== null && attributes?.isPaused === true) entries.push(entry('paused', lastFinished, null));
-  if (lastFinished !== null && attributes?.hasImportErrors === true) entries.push(entry('import_error', lastFinished, null, attributes.fileloc));
+  if (lastFinished !== null && attributes?.hasImportErrors === true)
+    entries.push(entry('import_error', lastFinished, null, attributes.fileloc));
   // Newest first, as the mirror holds them.
   const finished = (runs ?? []).filter(isFinished);
   const whole = (runs ?? []).length < RUNS_KEPT;
@@ -87,7 +90,7 @@ export function dagEntries(facts: DagFacts, context: FeedContext): FeedEntry[] {
 /** Newest first; at one time, a condition before the run it was seen after, then by id: the same order every time. */
 export function newestFirst(a: FeedEntry, b: FeedEntry): number {
   if (a.updated !== b.updated) return a.updated < b.updated ? 1 : -1;
-  const rank = (e: FeedEntry) => (e.kind === 'paused' || e.kind === 'import_error' ? 0 : 1);
+  const rank = (e: FeedEntry) => (isCondition(e.kind) ? 0 : 1);
   return rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
@@ -96,4 +99,9 @@ export function feedUpdated(entries: readonly FeedEntry[], runs: readonly DagRun
   if (entries.length > 0) return entries.reduce((newest, e) => (e.updated > newest ? e.updated : newest), entries[0].updated);
   const times = runs.map(runTime).filter((time) => time !== null);
   return times.sort().at(-1) ?? new Date(0).toISOString();
+}
+
+/** Whether the entry is about the DAG (paused, not importing) rather than about one of its runs. */
+export function isCondition(kind: FeedEntryKind): kind is 'paused' | 'import_error' {
+  return kind === 'paused' || kind === 'import_error';
 }
