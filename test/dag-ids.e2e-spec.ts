@@ -69,6 +69,7 @@ describe('a DAG id in any script (entraînement_modèle)', () => {
       `/api/dags/${bad}/runs`,
       `/api/dags/${bad}/badge.svg`,
       `/api/dags/${bad}/badge.json`,
+      `/api/dags/${bad}/feed.atom`,
       `/api/events?dag_id=${bad}`,
     ]) {
       const res = await http.get(path).expect(400);
