@@ -202,6 +202,15 @@ describe('the feed of every watched DAG', () => {
   });
 });
 
+describe('where the feeds are announced', () => {
+  it('/dags links the every-DAG feed, the status pages their DAG\'s, in <link rel="alternate">', async () => {
+    const http = await serve({ dags: { [DAG]: [finished('success', 1)] } }, { TARGET_DAG_ID: DAG });
+    const link = (href: string) => new RegExp(`<link rel="alternate" type="application/atom\\+xml" title="[^"]+" href="${href}">`);
+    expect((await http.get('/dags').expect(200)).text).toMatch(link('/api/dags/feed.atom'));
+    for (const page of ['/success', '/failure']) expect((await http.get(page).expect(200)).text).toMatch(link(FEED));
+  });
+});
+
 describe('who may read a feed', () => {
   it('answers a DAG that is not watched like one Airflow does not know (404), and a malformed id 400, in the JSON error shape', async () => {
     const http = await serve({ dags: { [DAG]: [finished('success', 1)], Secret_DAG: [finished('failed', 1, 'Secret_DAG')] } });
