@@ -2,8 +2,8 @@
 # What `npm test` needs beyond npm packages, installed when missing (idempotent, fast when present):
 # Debian's Chromium for the browser test, the pinned Airflow whose OpenAPI spec checks the fake
 # and which the real-Airflow suites run (started by the Jest global setup, not here), the pinned
-# schemathesis of the contract test, and the deployment checks' tools (scripts/deploy-tools.sh:
-# helm, hadolint, kubernetes-validate, checkov).
+# schemathesis of the contract test and feedparser of the feeds test, and the deployment checks'
+# tools (scripts/deploy-tools.sh: helm, hadolint, kubernetes-validate, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -15,6 +15,7 @@ import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { EventsModule } from './events/events.module.js';
+import { FeedsModule } from './feeds/feeds.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpEdgeModule } from './http/http-edge.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -57,6 +58,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     BadgesModule,
     EventsModule,
     NotificationsModule,
+    FeedsModule,
     PagesModule,
     HealthModule,
     PortGuardModule,

@@ -377,6 +377,8 @@ describe('HTTP hygiene', () => {
         '/api/dags',
         '/api/dags/{dagId}/badge.json',
         '/api/dags/{dagId}/badge.svg',
+        '/api/dags/{dagId}/feed.atom',
+        '/api/dags/feed.atom',
         '/api/dags/{dagId}/runs',
         '/api/dags/{dagId}/status',
         '/api/events',

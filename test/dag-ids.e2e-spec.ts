@@ -67,6 +67,7 @@ describe('a DAG id in any script (entraînement_modèle)', () => {
       `/api/dags/${bad}/runs`,
       `/api/dags/${bad}/badge.svg`,
       `/api/dags/${bad}/badge.json`,
+      `/api/dags/${bad}/feed.atom`,
       `/api/events?dag_id=${bad}`,
     ]) {
       const res = await http.get(path).expect(400);
@@ -151,6 +152,7 @@ describe('a DAG id in any script (entraînement_modèle)', () => {
       '/api/dags/{dagId}/runs': DAG_ID_SCHEMA,
       '/api/dags/{dagId}/badge.svg': DAG_ID_SCHEMA,
       '/api/dags/{dagId}/badge.json': DAG_ID_SCHEMA,
+      '/api/dags/{dagId}/feed.atom': DAG_ID_SCHEMA,
       '/api/events': DAG_ID_SCHEMA,
     });
     // As a JSON Schema validator reads it (ECMA-262 with the u flag, as ajv does by default).

@@ -5,10 +5,8 @@ import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { SingleFlight } from '../common/single-flight.js';
 import type { AllConfig } from '../config/config.type.js';
-import { FINAL_STATES, isFinished, type DagHistory, type FailedTask } from './mirror.types.js';
+import { FINAL_STATES, isFinished, RUNS_KEPT, type DagHistory, type FailedTask } from './mirror.types.js';
 
-/** Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does. */
-export const RUNS_KEPT = 10;
 /** What a read beyond the runs kept asks for: Airflow's largest page, the run list route's maximum. */
 const MORE_RUNS = 100;
 /** Task states that name what broke a failed run. */

@@ -7,8 +7,8 @@ import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { MirrorHistory, RUNS_KEPT, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
-import { newestFirst, runOrder, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+import { MirrorHistory, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
+import { newestFirst, runOrder, RUNS_KEPT, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {

@@ -62,6 +62,12 @@ export interface DagSnapshot {
   readonly failingSince: string | null;
 }
 
+/**
+ * Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does.
+ * Fewer held means the DAG has no other run (its feed knows its first finished run).
+ */
+export const RUNS_KEPT = 10;
+
 /** Run states that end a run: the newest run in one of them is the DAG's "last finished". */
 export const FINAL_STATES = ['success', 'failed'] as const;
 

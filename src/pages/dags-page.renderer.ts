@@ -255,6 +255,7 @@ export function renderDagsPage(selection: OverviewSelection, query: OverviewQuer
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="color-scheme" content="light dark">
   <link rel="icon" href="data:,">
+  <link rel="alternate" type="application/atom+xml" title="Every watched DAG: verdict changes" href="/api/dags/feed.atom">
   <title>${escapeHtml(title)}</title>
   <style>
     :root { --bg: #f6f7f9; --fg: #1d2430; --card: #fff; --line: #e4e7ec; --muted: #475467; --link: #175cd3;

@@ -50,6 +50,7 @@ export function renderStatusPage(verdict: StatusVerdict, now = new Date()): stri
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${escapeHtml(title)}</title>
+  <link rel="alternate" type="application/atom+xml" title="${escapeHtml(verdict.dagId)}: verdict changes" href="/api/dags/${escapeHtml(encodeURIComponent(verdict.dagId))}/feed.atom">
   <style>
     body { font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2430; }
     main { max-width: 44rem; margin: 3rem auto; padding: 0 1rem; }
