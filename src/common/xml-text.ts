@@ -11,11 +11,12 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
  */
 const FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-/** Most text has nothing to change: kept as it is, without a copy. */
-const CLEAN = /^[^&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+/** The same, for a test: most text has nothing to change, and is kept as it is without a copy. */
+const ANY_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const ANY_ESCAPE = /[&<>"']/;
 
 /** `value` with XML 1.0's forbidden characters removed and `& < > " '` escaped (HTML's pages use it too). */
 export function xmlText(value: string): string {
-  if (CLEAN.test(value)) return value;
+  if (!ANY_ESCAPE.test(value) && !ANY_FORBIDDEN.test(value)) return value;
   return value.replace(FORBIDDEN, '').replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
 }
