@@ -194,6 +194,8 @@ describe('webhook notifications', () => {
     airflow.fake.setScenario({ fault: 'reset' });
     await until('unreachable for both DAGs', async () => (receiver.accepted('/events').length === 2 ? true : null));
     airflow.fake.setScenario({ fault: 'none' });
+    // The background syncs back off while Airflow fails; a reader's request is what syncs at once.
+    await verdictIs(app, DAG, null);
     await until('back for both DAGs', async () => (receiver.accepted('/events').length === 4 ? true : null));
     const byDag = (dagId: string) =>
       receiver

@@ -222,10 +222,12 @@ export class MirrorStore implements OnApplicationShutdown {
     return this.entries.keys();
   }
 
-  /** Whether the DAG still has to be read whole (never read, or its read failed). */
+  /** Whether the DAG still has to be read whole (never read, or its last whole read failed). */
   needsLoad(dagId: string): boolean {
     const entry = this.entries.get(dagId);
-    return entry !== undefined && entry.runs === null && !entry.loading && !(entry.error instanceof DagNotFoundError);
+    return (
+      entry !== undefined && (entry.runs === null || entry.error !== null) && !entry.loading && !(entry.error instanceof DagNotFoundError)
+    );
   }
 
   /** Whether the DAG has been read whole and is not being read again now (reconciliation may take it). */

@@ -45,6 +45,8 @@ class MemoryAirflow {
   runsInFlight = 0;
   peakRuns = 0;
   readAlongside = new Map<string, number>();
+  /** A DAG's runs are answered only once its promise resolves. */
+  hold = new Map<string, Promise<void>>();
   private nextId = 0;
   private page = 0;
 
@@ -131,6 +133,7 @@ class MemoryAirflow {
         this.peakRuns = Math.max(this.peakRuns, ++this.runsInFlight);
         this.readAlongside.set(dagId, this.runsInFlight - 1);
         await new Promise((resolve) => setImmediate(resolve));
+        await this.hold.get(dagId);
         this.runsInFlight -= 1;
         jest.setSystemTime(Date.now() + this.latencyMs(dagId));
         if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
@@ -262,6 +265,33 @@ describe('MirrorSync and MirrorStore', () => {
       expect(airflow.peakRuns).toBe(2);
       // Two at once when it slowed down; after that, one at a time.
       expect(dags.slice(25).map((dagId) => airflow.readAlongside.get(dagId))).toEqual(Array(15).fill(0));
+    });
+
+    it('reads a DAG once when readers of many DAGs ask for it while it is being read', async () => {
+      let release = (): void => undefined;
+      airflow.hold.set('a', new Promise<void>((resolve) => (release = resolve)));
+      await start();
+      const reading = store.read('a', 1, false);
+      const watched: string[] = [];
+      const subscription = store.watch(['a', 'b']).subscribe((snapshot) => watched.push(snapshot.dagId));
+      release();
+      await flush();
+      expect((await reading).runs?.map((r) => r.runId)).toEqual(['a1']);
+      expect(watched.sort()).toEqual(['a', 'b']);
+      subscription.unsubscribe();
+      expect(airflow.calls.filter((c) => c === 'runs:a')).toHaveLength(1);
+    });
+
+    it('reads a DAG whose whole read failed again at a later sync, rather than showing the failure until its next reconciliation', async () => {
+      await start();
+      airflow.down = true;
+      (sync as unknown as { reconcileOne(): void }).reconcileOne();
+      await flush();
+      expect((await store.read('a')).error?.reason).toBe('airflow_unreachable');
+      airflow.down = false;
+      // Its retry waits out a backoff of two periods.
+      for (let i = 0; i < 3; i++) await next();
+      expect((await store.read('a')).error).toBeNull();
     });
 
     it('reads a DAG a reader waits for alone at once, beside the reads in turn', async () => {

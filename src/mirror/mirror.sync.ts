@@ -282,6 +282,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
    * last time; first when the reader waits for it alone (`urgent`), else in its turn.
    */
   private loadFirst(dagId: string, urgent: boolean): void {
+    // Being read already: its reader waits for that read, not for a second one.
+    if (this.store.isReading(dagId)) return;
     this.retries.delete(dagId);
     this.forced.add(dagId);
     const at = this.queue.indexOf(dagId);
