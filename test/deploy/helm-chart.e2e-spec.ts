@@ -163,6 +163,16 @@ describe('the Deployment', () => {
     for (const variable of variables) expect(values).toContain(variable);
   });
 
+  it('renders every number as digits: Helm reads values as floats, and 3600000 would reach the service as 3.6e+06, which it refuses', () => {
+    for (const render of Object.values(renders)) {
+      const env = deploymentOf(render.manifests).container.env.filter(
+        (e) => e.value !== undefined && /(_MS|_SIZE|_SECONDS|_STREAMS|_CONCURRENCY|_PORT)$/.test(e.name),
+      );
+      expect(env.length).toBeGreaterThan(5);
+      for (const e of env) expect(`${e.name}=${e.value}`).toMatch(/^[A-Z_]+=\d+$/);
+    }
+  });
+
   it("takes the DAG ids the service takes (Airflow's rule, any script) and refuses the others at install", async () => {
     type Property = { pattern: string };
     const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as {
