@@ -210,6 +210,16 @@ describe('GET /api/events', () => {
     await again.until('its first status', (c) => c.statuses.length >= 1);
   });
 
+  it('answers a HEAD with the head of a stream, complete at once and not counted as a stream', async () => {
+    const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { MAX_EVENT_STREAMS: '1' });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/api/events`, { method: 'HEAD' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    }
+    expect((await connect(`${base}/api/events`)).status).toBe(200);
+  });
+
   it('sends a comment heartbeat on the configured interval', async () => {
     const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { EVENTS_HEARTBEAT_MS: '200' });
     const client = await connect(`${base}/api/events?dag_id=${DAG}`);

@@ -18,6 +18,7 @@ class FakeResponse extends EventEmitter {
   destroyed = false;
   writableEnded = false;
   readonly socket = { setTimeout: () => this.socket, setKeepAlive: () => this.socket };
+  readonly req = { method: 'GET' };
   private pending: string[] = [];
 
   /** `capacity`: the unread characters at which write() asks the writer to wait for 'drain'. */
@@ -248,6 +249,21 @@ describe('EventsService', () => {
       client.end();
     }
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('answers a HEAD with the head alone, and a client gone before its handler ran with nothing', () => {
+    const { open } = service();
+    const head = new FakeResponse();
+    head.req.method = 'HEAD';
+    open(undefined, undefined, head);
+    expect(head.head?.status).toBe(200);
+    expect(head.writableEnded).toBe(true);
+    const gone = new FakeResponse();
+    gone.destroyed = true;
+    open(undefined, undefined, gone);
+    expect(gone.head).toBeNull();
+    // Neither counts against MAX_EVENT_STREAMS (5 here).
+    for (let i = 0; i < 5; i++) open();
   });
 
   it('ends every stream on shutdown and admits none after it', () => {

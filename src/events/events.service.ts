@@ -87,6 +87,8 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
         `Too many event streams are open (MAX_EVENT_STREAMS=${this.config.maxStreams}); try again later`,
       );
     }
+    // A client gone before its handler ran: its close has come and gone.
+    if (res.destroyed) return;
     const stream = new EventsStream(res, dagIds === undefined ? null : new Set(dagIds));
     const trimmed = lastEventId?.trim() ?? '';
     const resumeFrom = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : undefined;
@@ -94,6 +96,7 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
     // An unknown resume point is forgotten: the stream starts afresh, with every wanted DAG's latest.
     if (missed !== undefined) [stream.missed, stream.lastSent] = [missed, resumeFrom!];
     stream.start(missed === undefined ? '' : String(resumeFrom));
+    if (!stream.open) return;
     this.streams.add(stream);
     this.follow(stream.dagIds);
     stream.whenClosed(() => this.close(stream));

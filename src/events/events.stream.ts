@@ -42,7 +42,9 @@ export class EventsStream {
     // No idle timeout on a quiet stream; TCP keep-alive notices a peer that vanished.
     this.res.socket?.setTimeout(0).setKeepAlive(true);
     this.res.writeHead(200, SSE_HEADERS);
-    this.res.write(`id: ${resumeId}\nretry: ${RETRY_MS}\n: airflow-status-api status events\n\n`);
+    // A HEAD has its head and nothing more to wait for.
+    if (this.res.req.method === 'HEAD') this.res.end();
+    else this.res.write(`id: ${resumeId}\nretry: ${RETRY_MS}\n: airflow-status-api status events\n\n`);
   }
 
   wants(dagId: string): boolean {
