@@ -22,7 +22,9 @@ interface Recording {
   readonly headers: string[];
   /** Where the live header's value sits, or -1. */
   readonly liveSlot: number;
-  readonly body: string | Buffer;
+  /** A string, which node:http sends in one piece with the head (a Buffer goes out apart): a Buffer's bytes as latin1. */
+  readonly body: string;
+  readonly encoding: 'latin1' | 'utf8';
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -83,7 +85,7 @@ export class HttpReplay {
       recording.headers[1] = requestId;
       if (recording.liveSlot >= 0) recording.headers[recording.liveSlot] = route.liveHeader!.valueOf(source);
       res.writeHead(200, recording.headers);
-      res.end(recording.body);
+      res.end(recording.body, recording.encoding);
       route.replayed();
       this.telemetry.record(requestId, 'GET', url, route.route, 200, started, false);
       return true;
@@ -95,7 +97,8 @@ export class HttpReplay {
   private record(url: string, source: object, route: ReplayableRoute, res: ServerResponse): void {
     const end = res.end.bind(res) as End;
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      const whole = !res.headersSent && res.statusCode === 200 && (typeof chunk === 'string' || Buffer.isBuffer(chunk));
+      const text = typeof chunk === 'string' && (rest[0] === undefined || rest[0] === 'utf8' || typeof rest[0] === 'function');
+      const whole = !res.headersSent && res.statusCode === 200 && (text || Buffer.isBuffer(chunk));
       if (whole && route.sourceOf(url) === source) {
         const headers = ['X-Request-Id', ''];
         let liveSlot = -1;
@@ -107,7 +110,8 @@ export class HttpReplay {
           const value = res.getHeader(name)!;
           for (const one of Array.isArray(value) ? value : [value]) headers.push(name, String(one));
         }
-        this.recordings.set(url, { source, headers, liveSlot, body: chunk });
+        const body = text ? (chunk as string) : (chunk as Buffer).toString('latin1');
+        this.recordings.set(url, { source, headers, liveSlot, body, encoding: text ? 'utf8' : 'latin1' });
       }
       return end(chunk, ...rest);
     }) as ServerResponse['end'];
