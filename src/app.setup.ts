@@ -49,7 +49,7 @@ function docsAccess(policy: AccessPolicy) {
 
 /**
  * What every instance of the app gets, in server.ts and in tests alike: the HTTP
- * edge (request ids, logs and metrics, common headers, the fast lane), Swagger
+ * edge (request ids, logs and metrics, common headers, the replay of cached answers), Swagger
  * UI at /docs and its document at /docs-json.
  */
 export function setupApp(app: INestApplication): void {

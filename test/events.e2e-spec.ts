@@ -1,6 +1,6 @@
-import { connect as connectSocket, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { HttpFastLane } from '../src/http/http.fast-lane.js';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { MAX_UNREAD_BYTES } from '../src/events/events.stream.js';
 import { FakeAirflow, type FakeAirflowOptions, type FakeDagRun } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { SseClient } from './support/sse-client.js';
@@ -25,18 +25,9 @@ async function serve(dags: FakeAirflowOptions['dags'], env: ServiceEnv = {}): Pr
   return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
 
-/**
- * The two paths a stream can take: the fast lane (EventsHotPath) takes the plain forms of the URL;
- * a parameter it does not know (`via=nest`, which Nest ignores) leaves the stream to Nest's @Sse() route.
- */
-const WAYS = [
-  ['on the fast lane', ''],
-  ["on Nest's @Sse() route", 'via=nest'],
-] as const;
-let via = '';
 const open: SseClient[] = [];
 async function connect(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
-  const client = await SseClient.open(via === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${via}`, headers);
+  const client = await SseClient.open(url, headers);
   open.push(client);
   return client;
 }
@@ -57,18 +48,16 @@ async function syncsMore(count: number): Promise<void> {
   await until(`${count} more syncs`, async () => (syncs() >= target ? true : null), 20_000);
 }
 
-describe.each(WAYS)('GET /api/events, %s', (_way, query) => {
-  beforeEach(() => {
-    via = query;
-  });
-
+describe('GET /api/events', () => {
   it('opens with a retry hint, then one status event per DAG with its overview, each with an increasing id', async () => {
     const base = await serve({ [DAG]: [run(DAG, 'success', { dag_run_id: 'manual__one' })], [OTHER]: [run(OTHER, 'failed')] });
     const client = await connect(`${base}/api/events`);
     expect(client.status).toBe(200);
     expect(client.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(client.headers['cache-control']).toContain('no-store');
+    expect(client.headers['x-accel-buffering']).toBe('no');
     expect(client.headers['x-request-id']).toBeDefined();
+    expect(client.headers['x-content-type-options']).toBe('nosniff');
     await client.until('a status event per DAG', (c) => c.statuses.length === 2);
     const [hello] = client.events;
     expect(hello).toMatchObject({ retry: '3000', id: '' });
@@ -223,6 +212,16 @@ describe.each(WAYS)('GET /api/events, %s', (_way, query) => {
     await again.until('its first status', (c) => c.statuses.length >= 1);
   });
 
+  it('answers a HEAD with the head of a stream, complete at once and not counted as a stream', async () => {
+    const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { MAX_EVENT_STREAMS: '1' });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/api/events`, { method: 'HEAD' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    }
+    expect((await connect(`${base}/api/events`)).status).toBe(200);
+  });
+
   it('sends a comment heartbeat on the configured interval', async () => {
     const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { EVENTS_HEARTBEAT_MS: '200' });
     const client = await connect(`${base}/api/events?dag_id=${DAG}`);
@@ -253,80 +252,7 @@ describe.each(WAYS)('GET /api/events, %s', (_way, query) => {
   });
 });
 
-/**
- * One request on a socket of its own; resolves to the bytes received once `enough` holds for them.
- * The socket stays open (its stream too) until the test's end.
- */
-const sockets: Socket[] = [];
-function rawUntil(base: string, path: string, enough: (text: string) => boolean): Promise<string> {
-  const { port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connectSocket(Number(port), '127.0.0.1');
-    sockets.push(socket);
-    let out = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      out += chunk;
-      if (enough(out)) resolve(out);
-    });
-    socket.on('error', reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nX-Request-Id: same-id\r\n\r\n`);
-  });
-}
-
-describe('GET /api/events on the fast lane', () => {
-  beforeEach(() => {
-    via = '';
-  });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-  });
-
-  it("writes the very bytes of Nest's @Sse() route: status line, headers in order, chunks, retry hint and events", async () => {
-    // A TTL longer than the test: the DAG's latest event (and its data) is the same for both streams.
-    const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { STATUS_CACHE_TTL_MS: '60000' });
-    const lane = jest.spyOn(airflow.app!.get(HttpFastLane), 'answer');
-    const firstStatus = (text: string) => /event: status\nid: \d+\ndata: [^\n]*\n\n\r\n/.test(text);
-    const fromNest = await rawUntil(base, `/api/events?dag_id=${DAG}&via=nest`, firstStatus);
-    const fromLane = await rawUntil(base, `/api/events?dag_id=${DAG}`, firstStatus);
-    expect(lane.mock.results.map((r) => r.value)).toEqual([false, true]);
-    const withoutDate = (text: string) => text.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
-    expect(withoutDate(fromLane)).toBe(withoutDate(fromNest));
-    expect(fromLane).toMatch(/^HTTP\/1\.1 200 OK\r\nx-request-id: same-id\r\n/);
-    expect(fromLane).toContain('\r\nContent-Type: text/event-stream\r\n');
-    expect(fromLane).toContain('\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n\n\r\n');
-  });
-
-  it('leaves to Nest what it must not answer: %-escapes, other parameters, unknown DAGs, streams past the limit', async () => {
-    const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [] }, { MAX_EVENT_STREAMS: '1' });
-    const lane = jest.spyOn(airflow.app!.get(HttpFastLane), 'answer');
-    const taken = () => lane.mock.results.map((r) => r.value as boolean);
-    const escaped = await connect(`${base}/api/events?dag_id=Airflow%5FLab2&x=1`);
-    await escaped.until('its status', (c) => c.statuses.length === 1);
-    expect(escaped.statuses[0].data.dag_id).toBe(DAG);
-    escaped.close();
-    expect((await fetch(`${base}/api/events?dag_id=Secret_DAG`)).status).toBe(404);
-    expect(taken()).toEqual([false, false]);
-    // The one stream, once the one before has been counted out.
-    await until(
-      'a stream admitted after the one before closed',
-      async () => ((await connect(`${base}/api/events`)).status === 200 ? true : null),
-      20_000,
-    );
-    expect(taken().at(-1)).toBe(true);
-    const refused = await fetch(`${base}/api/events`);
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect(taken().at(-1)).toBe(false);
-  });
-});
-
-// The store's doing, not the path's: on one path only (it waits out 10 s).
 describe('GET /api/events as time passes', () => {
-  beforeEach(() => {
-    via = '';
-  });
-
   it('sends an event when the last success grows older than MAX_SUCCESS_AGE, with no new run', async () => {
     // Ended 50 s ago against a limit of a minute: fresh when the stream opens, stale 10 s later (room for a loaded machine).
     const endedMs = Date.now() - 50_000;
@@ -342,4 +268,34 @@ describe('GET /api/events as time passes', () => {
     expect(client.statuses[1].data).toMatchObject({ run_id: success.dag_run_id, outcome: 'failure', reason: 'stale', stale: true });
     expect(Date.now()).toBeGreaterThan(endedMs + 60_000);
   });
+});
+
+describe('GET /api/events of every DAG, at thousands of DAGs', () => {
+  const COUNT = 3000;
+
+  it('opens with the status of every DAG, though they are more than a slow reader may leave unread', async () => {
+    const many = FakeAirflow.manyDags(COUNT, 10);
+    const base = await serve(many.dags, {
+      WATCH_DAGS: 'all',
+      ALLOWED_DAG_IDS: 'dag_0000',
+      TARGET_DAG_ID: 'dag_0000',
+      AIRFLOW_TIMEOUT_MS: '60000',
+      STATUS_CACHE_TTL_MS: '2000',
+    });
+    // Once every DAG is read (the list waits for their first reads), the stream opens with all of them at once.
+    await until(
+      'every DAG watched and read',
+      async () => {
+        const body = (await (await fetch(`${base}/api/dags?limit=1`)).json()) as { total?: number };
+        return body.total === COUNT ? body : null;
+      },
+      120_000,
+    );
+    const client = await connect(`${base}/api/events`);
+    const statuses = (c: SseClient) => c.events.filter((e) => e.event === 'status').length;
+    await client.until('a status per DAG', (c) => statuses(c) >= COUNT, 120_000);
+    expect(client.ended).toBe(false);
+    expect(new Set(client.statuses.map((s) => s.data.dag_id)).size).toBe(COUNT);
+    expect(Buffer.byteLength(client.body)).toBeGreaterThan(MAX_UNREAD_BYTES);
+  }, 240_000);
 });

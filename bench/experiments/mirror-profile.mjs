@@ -5,7 +5,7 @@
 // STEPS in order, each timed:
 //   load    until the first load is done (the service's gauge)
 //   idle    IDLE_S seconds of syncs with nothing changing
-//   events  one /api/events stream of every DAG (EVENTS_QUERY, e.g. '?via=nest' for Nest's route), until
+//   events  one /api/events stream of every DAG (EVENTS_QUERY, e.g. '?dag_id=dag_0001'), until
 //           it holds each DAG's first status or the service ends it
 //   api     one GET /api/dags
 //   heap    a heap snapshot (HEAP_FILE, default in the profile's directory) through the probe of

@@ -8,7 +8,7 @@
 // with streams, after a GC) and prints what the streams added, by constructor, per stream.
 //
 //   node bench/experiments/sse-memory.mjs [serviceDir]      env: STREAMS (1000), HEAP (0),
-//   QUERY ('via=nest': the streams on Nest's route), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (on the command line; the entry adds its own), TTL_MS (2000)
+//   QUERY (e.g. 'dag_id=Airflow_Lab2': the query of every stream), NOGC (0: a full GC after each phase's RSS; 1: none, as in the bench), SERVICE_ENV ('{"EVENTS_HEARTBEAT_MS":"15000"}'), NODE_FLAGS (on the command line; the entry adds its own), TTL_MS (2000)
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,7 @@ import { startStandInAirflow } from '../lib/stand-in.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(process.argv[2] ?? harness.serviceDir);
 const STREAMS = Number(process.env.STREAMS ?? 1000);
-/** A query for every stream: `via=nest` sends them to Nest's @Sse() route instead of the fast lane. */
+/** The query of every stream (none: every DAG). */
 const QUERY = process.env.QUERY ? `?${process.env.QUERY}` : '';
 const TTL_MS = Number(process.env.TTL_MS ?? 2000);
 const MB = 1024 * 1024;

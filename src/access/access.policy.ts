@@ -14,7 +14,7 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 
 /**
  * The one decision on who may read the service, for every path a request can take: AccessGuard
- * (Nest's routes), the HTTP fast lane (answers ahead of Nest) and the gate of Swagger's pages.
+ * (Nest's routes), the HTTP replay (answers ahead of Nest) and the gate of Swagger's pages.
  * Off (everything open) unless ACCESS_TOKENS or ACCESS_TRUSTED_HEADER is set.
  */
 @Injectable()

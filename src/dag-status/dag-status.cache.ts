@@ -1,7 +1,7 @@
 import type { DagSnapshot } from '../mirror/mirror.types.js';
 
 /** Seconds a cache may keep an answer made from `snapshot`: until the mirror's next sync, rounded up so that answers a moment apart agree. */
-export function maxAgeOf(snapshot: DagSnapshot): number {
+function maxAgeOf(snapshot: DagSnapshot): number {
   return Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000));
 }
 

@@ -5,13 +5,13 @@ import { MirrorModule } from '../mirror/mirror.module.js';
 import { DagIdPipe } from './dag-id.pipe.js';
 import { DagStatusController } from './dag-status.controller.js';
 import { DagStatusGauge } from './dag-status.gauge.js';
-import { DagStatusHotPath } from './dag-status.hot-path.js';
+import { DagStatusReplay } from './dag-status.replay.js';
 import { DagStatusService } from './dag-status.service.js';
 
 @Module({
   imports: [AirflowModule, MirrorModule, HttpEdgeModule],
   controllers: [DagStatusController],
-  providers: [DagStatusService, DagStatusHotPath, DagStatusGauge, DagIdPipe],
+  providers: [DagStatusService, DagStatusReplay, DagStatusGauge, DagIdPipe],
   // DagIdPipe: every route that takes a DAG id checks it alike.
   exports: [MirrorModule, DagStatusService, DagIdPipe],
 })

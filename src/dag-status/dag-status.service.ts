@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { map, type Observable } from 'rxjs';
 import { ConfigService } from '@nestjs/config';
-import etag from 'etag';
 import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
@@ -10,18 +8,9 @@ import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import { staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
-import { DagOverviewDto, DagStatusDto } from './dag-status.dto.js';
+import { DagStatusDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
 import type { DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
-
-/** The status route's answer, made once per snapshot rather than once per request. */
-export interface StatusRepresentation {
-  readonly body: string;
-  /** Its Content-Length. */
-  readonly length: string;
-  /** The weak ETag Express would send for `body` (its default `etag fn`). */
-  readonly etag: string;
-}
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
   no_run: 'The DAG has no run yet.',
@@ -49,7 +38,6 @@ const NO_HISTORY: DagHistory = { lastFinished: null, lastSuccess: null, failedTa
 export class DagStatusService {
   readonly targetDagId: string;
   private readonly config: DagStatusConfig;
-  private readonly representations = new WeakMap<DagSnapshot, StatusRepresentation>();
   /** Per DAG, its overview at a revision. */
   private readonly overviewCache = new Map<string, { revision: number; overview: DagOverview }>();
 
@@ -82,27 +70,6 @@ export class DagStatusService {
     const known = snapshot.lastKnown?.status;
     if (known == null || snapshot.error.reason === 'dag_not_found') throw snapshot.error;
     throw new DagStatusUnavailableError(snapshot.error, DagStatusDto.from(known));
-  }
-
-  /**
-   * The status route's body for a fresh, successful snapshot of the DAG, made once per snapshot;
-   * undefined when answering needs more than memory (nothing read yet, expired, failed, not watched).
-   */
-  peekStatus(dagId: string): { snapshot: DagSnapshot; json: StatusRepresentation } | undefined {
-    const snapshot = this.store.peek(dagId);
-    return snapshot === undefined ? undefined : { snapshot, json: this.representationOf(snapshot) };
-  }
-
-  /** The status route's body, length and ETag for a successful snapshot. */
-  representationOf(snapshot: DagSnapshot): StatusRepresentation {
-    let json = this.representations.get(snapshot);
-    if (json === undefined) {
-      const body = JSON.stringify(DagStatusDto.from(snapshot.status!));
-      const bytes = Buffer.from(body, 'utf8');
-      json = { body, length: String(bytes.length), etag: etag(bytes, { weak: true }) };
-      this.representations.set(snapshot, json);
-    }
-    return json;
   }
 
   /**
@@ -141,15 +108,6 @@ export class DagStatusService {
    */
   async overview(dagId: string): Promise<DagOverview> {
     return this.describe(await this.store.read(dagId, RECENT_RUNS));
-  }
-
-  /**
-   * The DAGs' overviews as they change (each DAG's current one first), read on the TTL while
-   * subscribed: one read per DAG per TTL however many subscribers.
-   * @throws DagNotFoundError at once for a DAG outside ALLOWED_DAG_IDS
-   */
-  overviewChanges(dagIds: readonly string[]): Observable<DagOverviewDto> {
-    return this.store.watch(dagIds).pipe(map((snapshot) => DagOverviewDto.fromOverview(this.describe(snapshot))));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Controller, Headers, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiExtraModels,
@@ -11,11 +11,11 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import type { Response } from 'express';
 import { DAG_ID_RULE, DAG_ID_SCHEMA } from '../config/dag-id.rule.js';
 import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { ErrorDto } from '../http/error.dto.js';
+import { DagIdsPipe } from './dag-ids.pipe.js';
 import { EventsService } from './events.service.js';
 
 const EXAMPLE = `retry: 3000
@@ -37,7 +37,7 @@ data: {"dag_id":"Airflow_Lab2","state":"success","run_id":"manual__2026-11-28T21
 export class EventsController {
   constructor(private readonly events: EventsService) {}
 
-  @Sse('events')
+  @Get('events')
   @ApiOperation({
     summary: 'Live updates of the DAGs, as Server-Sent Events',
     description:
@@ -86,14 +86,11 @@ export class EventsController {
     type: ErrorDto,
   })
   stream(
-    @Query('dag_id') dagIds: unknown,
+    @Query('dag_id', DagIdsPipe) dagIds: string[] | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
-  ): Observable<MessageEvent> {
-    const wanted = this.events.dagIdsOf(dagIds);
-    const release = this.events.admit();
-    // The response closes once whatever way the stream ends (client gone, shutdown), or at once if it never opens.
-    req.res!.once('close', release);
-    return this.events.stream(wanted, lastEventId);
+    @Res() res: Response,
+  ): void {
+    // Written by EventsService from here on: the handler returns at once, so no request state is held while the stream is open.
+    this.events.open(dagIds, lastEventId, res);
   }
 }

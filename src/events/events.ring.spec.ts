@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
 import { EventsRing, type StatusEvent } from './events.ring.js';
 
-const event = (id: number): StatusEvent => ({ id, dagId: 'd', overview: {} as DagOverviewDto, json: '{}', frame: '', key: String(id) });
+const event = (id: number): StatusEvent => ({ id, dagId: 'd', revision: id, frame: '' });
 
 describe('EventsRing', () => {
   it('gives the events after a known id, oldest first', () => {

@@ -1,17 +1,12 @@
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
-
-/** One event of the streams: a DAG's overview as it changed, numbered. */
+/** One event of the streams: a DAG's overview at one revision of the mirror, numbered. */
 export interface StatusEvent {
   /** Increases with every new event, across DAGs and across restarts of the process. */
   readonly id: number;
   readonly dagId: string;
-  readonly overview: DagOverviewDto;
-  /** The overview as JSON, made once for every stream that sends it. */
-  readonly json: string;
-  /** The whole event as the wire carries it (`event:`, `id:`, `data:`), made once and written to every stream as it is. */
+  /** The mirror's revision of the DAG it shows. */
+  readonly revision: number;
+  /** The whole event as the wire carries it, made once and written to every stream as it is. */
   readonly frame: string;
-  /** The overview without `fetched_at`: two events with the same key tell nothing new. */
-  readonly key: string;
 }
 
 /**

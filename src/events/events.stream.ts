@@ -1,78 +1,87 @@
+import type { ServerResponse } from 'node:http';
 import type { StatusEvent } from './events.ring.js';
 
-/** The event type of every status event. */
-export const STATUS_EVENT = 'status';
 /** The reconnect delay asked of EventSource: soon enough to catch up, slow enough not to hammer a restarting service. */
-export const RETRY_MS = 3000;
-/** The comment of a stream's first message, beside the retry hint. */
-export const GREETING = 'airflow-status-api status events';
-/** The comment sent on every heartbeat. */
-export const HEARTBEAT = 'heartbeat';
+const RETRY_MS = 3000;
+/** A client that leaves this much written and unread is cut (an EventSource reconnects and resumes). */
+export const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+/** What keeps proxies and browsers from caching, transforming or buffering a stream. */
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  Connection: 'keep-alive',
+  'Cache-Control': 'private, no-cache, no-store, must-revalidate, max-age=0, no-transform',
+  Pragma: 'no-cache',
+  Expires: '0',
+  'X-Accel-Buffering': 'no',
+};
+const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
-/*
- * The wire form of the messages, as Nest's SseStream writes a MessageEvent
- * (fields in the order event, id, retry, comment, data; a blank line after),
- * so that a stream reads the same whichever path writes it
- * (events.stream.spec.ts holds these to Nest's own formatting).
- */
 /** A status event's frame: made once per event and written as it is to every stream. */
-export const statusFrame = (id: number, json: string): string => `event: ${STATUS_EVENT}\nid: ${id}\ndata: ${json}\n\n`;
-/** The opening message: the resume point (an empty id resets the client's) and the retry hint. */
-export const helloFrame = (resumeId: string): string => `id: ${resumeId}\nretry: ${RETRY_MS}\n: ${GREETING}\n\n`;
-export const HEARTBEAT_FRAME = `: ${HEARTBEAT}\n\n`;
-
-/** Where one stream's messages go: Nest's @Sse pipeline, or the response itself (EventsHotPath). */
-export interface EventsSink {
-  /** The opening message, with the id the stream resumes after ('' when it starts afresh). */
-  hello(resumeId: string): void;
-  event(event: StatusEvent): void;
-  heartbeat(): void;
-  /** The service stops: the stream ends. */
-  end(): void;
-}
+export const statusFrame = (id: number, json: string): string => `event: status\nid: ${id}\ndata: ${json}\n\n`;
 
 /**
- * One open stream: which DAGs it wants and which events it has had. A plain
- * object with no timer, subscription or closure of its own (the service's
- * one fan-out loop and one heartbeat timer serve every stream): with the
- * fast lane's writer, an open stream holds little more than its socket
- * (BENCHMARKS.md, "Overview and fan-out").
- *
- * Which event goes out: after its opening, the stream has had every event up
- * to `lastSent` that it wants, and every event after that is new to it,
- * since ids only grow. An event whose id it has had (a DAG's latest again,
- * with newer data but nothing new) is not sent twice. The one exception is a
- * DAG whose channel had no overview yet when the stream opened (`waiting`):
- * its first overview is sent whatever its id, as the stream has none.
+ * One open stream: its response, the DAGs it wants (null: every watched DAG) and how far it has
+ * got. While `behind`, EventsService writes what it owes as the client reads; after that, each
+ * new event as it comes.
  */
 export class EventsStream {
-  /** The highest event id this stream has had (or resumed after). */
+  /** The highest event id it has been sent (or resumed after). */
   lastSent = 0;
-  /** DAGs whose first overview this stream still waits for, or null (the usual case: none). */
-  private waiting: string[] | null = null;
+  behind = true;
+  /** Resuming: the events missed since the client's Last-Event-ID, still to go from `missedAt` on. */
+  missed: readonly StatusEvent[] | null = null;
+  missedAt = 0;
 
   constructor(
-    readonly sink: EventsSink,
-    /** The DAGs it wants (shared, for a stream of every DAG, by every such stream). */
-    readonly dagIds: ReadonlySet<string>,
+    private readonly res: ServerResponse,
+    readonly dagIds: ReadonlySet<string> | null,
   ) {}
 
-  /** Marks a DAG whose channel has not had its first overview yet. */
-  wait(dagId: string): void {
-    (this.waiting ??= []).push(dagId);
+  /** Sends the head and the opening message: the resume point ('' resets the client's) and the retry hint. */
+  start(resumeId: string): void {
+    // No idle timeout on a quiet stream; TCP keep-alive notices a peer that vanished.
+    this.res.socket?.setTimeout(0).setKeepAlive(true);
+    this.res.writeHead(200, SSE_HEADERS);
+    // A HEAD has its head and nothing more to wait for.
+    if (this.res.req.method === 'HEAD') this.res.end();
+    else this.res.write(`id: ${resumeId}\nretry: ${RETRY_MS}\n: airflow-status-api status events\n\n`);
   }
 
-  /** Sends the event if the stream wants it and does not have it. */
-  offer(event: StatusEvent): void {
-    if (!this.dagIds.has(event.dagId)) return;
-    const waiting = this.waiting?.indexOf(event.dagId) ?? -1;
-    if (waiting >= 0) {
-      this.waiting!.splice(waiting, 1);
-      if (this.waiting!.length === 0) this.waiting = null;
-    } else if (event.id <= this.lastSent) {
-      return;
-    }
-    if (event.id > this.lastSent) this.lastSent = event.id;
-    this.sink.event(event);
+  wants(dagId: string): boolean {
+    return this.dagIds === null || this.dagIds.has(dagId);
+  }
+
+  get open(): boolean {
+    return !this.res.destroyed && !this.res.writableEnded;
+  }
+
+  /** @returns whether the client can take more now */
+  send(event: StatusEvent): boolean {
+    this.lastSent = event.id;
+    return this.write(event.frame);
+  }
+
+  /** A comment that keeps proxies from closing an idle stream (one that is behind is not idle). */
+  heartbeat(): void {
+    if (!this.behind) this.write(HEARTBEAT_FRAME);
+  }
+
+  whenDrained(resume: () => void): void {
+    this.res.once('drain', resume);
+  }
+
+  whenClosed(close: () => void): void {
+    this.res.once('close', close);
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  private write(frame: string): boolean {
+    if (!this.open) return false;
+    if (this.res.writableLength <= MAX_UNREAD_BYTES) return this.res.write(frame);
+    this.res.destroy();
+    return false;
   }
 }

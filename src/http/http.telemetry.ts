@@ -8,10 +8,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 /** A header as a name, value pair. */
 export type Header = readonly [name: string, value: string];
 
-/**
- * Headers every response carries. The strict Content-Security-Policy is set by
- * the status pages themselves; Swagger UI needs its own scripts and styles.
- */
+/** Headers every response carries (the pages set their own Content-Security-Policy: Swagger UI needs another). */
 const SECURITY_HEADERS: readonly Header[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
@@ -25,26 +22,15 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const CHATTER = /^\/(health(\/|$)|metrics$)/;
 
 /**
- * What every answer carries and what every request leaves behind, whichever
- * path answers it (Express and Nest, or the fast lane): the request id
- * (X-Request-Id, echoed back), the common headers, one access-log line and the
- * HTTP metrics.
- *
- * The id is not carried through an AsyncLocalStorage into every line the
- * request causes: that turns async hooks on for the whole process, which cost
- * a fifth of the cached status's throughput (BENCHMARKS.md), and the lines a
- * request causes are Airflow state changes shared by every request waiting on
- * the same read. The one line about a single request, an unexpected error,
- * names its id itself (HttpExceptionFilter).
+ * What every answer carries and every request leaves behind, by whichever path it is answered:
+ * the request id (X-Request-Id, echoed back), the common headers, an access-log line, the HTTP
+ * metrics. No AsyncLocalStorage carries the id further: it would turn async hooks on for the
+ * whole process (HttpExceptionFilter names the id of an unexpected error itself).
  */
 @Injectable()
 export class HttpTelemetry {
-  /**
-   * The headers every answer carries after its X-Request-Id, in the order they
-   * are sent: the security headers, then the instance (`<service>/<instance
-   * id>`), so that a client or a peer can tell which instance served it.
-   */
-  readonly headers: readonly Header[];
+  /** After X-Request-Id: the security headers, then the instance that served it (`<service>/<instance id>`). */
+  private readonly headers: readonly Header[];
 
   constructor(
     private readonly metrics: MetricsService,

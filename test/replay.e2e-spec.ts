@@ -1,28 +1,28 @@
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
-import { HttpFastLane } from '../src/http/http.fast-lane.js';
+import { DagStatusReplay } from '../src/dag-status/dag-status.replay.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { ServiceProcess } from './support/service-process.js';
 
 /**
- * The cached status is answered ahead of Express and Nest (HttpFastLane, DagStatusHotPath).
- * These tests hold it to the Nest route's contract, byte for byte, and check
- * that everything it must not answer still reaches Nest.
+ * The cached status is replayed ahead of Express and Nest (HttpReplay, DagStatusReplay): what
+ * Nest answered, with each request's own id, date and max-age. These tests check that a replay
+ * is what Nest sent, and that everything it must not answer still reaches Nest.
  */
 const DAG = 'Airflow_Lab2';
 const STATUS = `/api/dags/${DAG}/status`;
 
 const airflow = againstFakeAirflow({ ALLOWED_DAG_IDS: `${DAG},Other_DAG`, STATUS_CACHE_TTL_MS: '60000' });
 let port: number;
-/** Whether the fast path answered each request (true) or left it to Nest (false), in order. */
-let answered: () => boolean[];
+/** How many answers were replayed. */
+let replays: () => number;
 
 async function serve(scenario: Partial<FakeAirflowOptions> = {}, env: ServiceEnv = {}): Promise<void> {
   const app = await airflow.start({ dags: { [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })] }, ...scenario }, env);
-  const spy = jest.spyOn(app.get(HttpFastLane), 'answer');
-  answered = () => spy.mock.results.map((result) => result.value as boolean);
+  const spy = jest.spyOn(app.get(DagStatusReplay), 'replayed');
+  replays = () => spy.mock.calls.length;
   await app.listen(0, '127.0.0.1');
   port = (app.getHttpServer().address() as { port: number }).port;
 }
@@ -41,21 +41,25 @@ function raw(lines: string[]): Promise<string> {
 }
 
 const get = (path: string, ...headers: string[]) => raw([`GET ${path} HTTP/1.1`, ...headers]);
-/** The status through Nest (the fast lane takes no query string), which waits for the DAG's first read: then it is cached. */
-const warm = () => get(`${STATUS}?via=nest`);
-/** The Date header is the one line two answers a moment apart may differ in. */
-const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
+/** The status through Nest: the first waits for the DAG's read, the second is answered from the mirror and recorded. */
+async function warm(path = STATUS): Promise<void> {
+  await get(path);
+  await get(path);
+}
+/** Date and the max-age counting down are what two answers a moment apart may differ in. */
+const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -').replace(/max-age=\d+/, 'max-age=-');
 
-describe('the fast path for the cached status', () => {
-  it('answers the very bytes the Nest route answered: status line, headers in order, ETag and body', async () => {
+describe('the replay of the cached status', () => {
+  it('replays the bytes Nest answered: status line, headers in order, ETag and body', async () => {
     await serve();
-    // A query string always goes to Nest (the fast lane takes only the plain form): the same answer, made by the route.
-    const fromNest = await get(`${STATUS}?via=nest`, 'X-Request-Id: same-id');
-    const fromFastPath = await get(STATUS, 'X-Request-Id: same-id');
-    expect(answered()).toEqual([false, true]);
-    expect(withoutDate(fromFastPath)).toBe(withoutDate(fromNest));
-    expect(fromFastPath).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
-    expect(fromFastPath).toContain('\r\nETag: W/"');
+    await get(STATUS);
+    const fromNest = await get(STATUS, 'X-Request-Id: same-id');
+    const replayed = await get(STATUS, 'X-Request-Id: same-id');
+    expect(replays()).toBe(1);
+    expect(withoutDate(replayed)).toBe(withoutDate(fromNest));
+    expect(replayed).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
+    expect(replayed).toContain('\r\nETag: W/"');
+    expect(replayed).toMatch(/\r\nCache-Control: max-age=\d+\r\n/);
     expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
   });
 
@@ -64,7 +68,7 @@ describe('the fast path for the cached status', () => {
     await warm();
     const a = await get(STATUS);
     const b = await get(STATUS, 'X-Request-Id: bad id with spaces');
-    expect(answered()).toEqual([false, true, true]);
+    expect(replays()).toBe(2);
     const id = (answer: string) => /\r\nX-Request-Id: ([^\r]+)/.exec(answer)?.[1];
     expect(id(a)).toMatch(/^[0-9a-f-]{36}$/);
     expect(id(b)).toMatch(/^[0-9a-f-]{36}$/);
@@ -76,23 +80,23 @@ describe('the fast path for the cached status', () => {
     await warm();
     await get(STATUS);
     await get(STATUS);
-    expect(answered()).toEqual([false, true, true]);
+    expect(replays()).toBe(2);
     const metrics = (await request(airflow.app!.getHttpServer()).get('/metrics').expect(200)).text;
-    expect(metrics).toContain('http_requests_total{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
-    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/dags/:dagId/status",status="200"} 3');
-    // Three lookups; at most the first made the mirror sync (its own first sync may have come before).
+    expect(metrics).toContain('http_requests_total{method="GET",route="/api/dags/:dagId/status",status="200"} 4');
+    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/dags/:dagId/status",status="200"} 4');
+    // Four lookups; at most the first made the mirror sync (its own first sync may have come before).
     const lookups = (result: string) =>
       Number(new RegExp(`status_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     expect(lookups('miss')).toBeLessThanOrEqual(1);
-    expect(lookups('hit') + lookups('miss')).toBe(3);
+    expect(lookups('hit') + lookups('miss')).toBe(4);
   });
 
-  it('leaves a conditional request to Express, which answers 304 to the ETag the fast path sent', async () => {
+  it('leaves a conditional request to Express, which answers 304 to the ETag replayed', async () => {
     await serve();
     await warm();
     const etag = /\r\nETag: ([^\r]+)/.exec(await get(STATUS))?.[1];
     const notModified = await get(STATUS, `If-None-Match: ${etag}`);
-    expect(answered()).toEqual([false, true, false]);
+    expect(replays()).toBe(1);
     expect(notModified).toMatch(/^HTTP\/1\.1 304 /);
   });
 
@@ -109,7 +113,7 @@ describe('the fast path for the cached status', () => {
     await serve();
     await warm();
     expect(await raw(lines)).toMatch(expected);
-    expect(answered()).toEqual([false, false]);
+    expect(replays()).toBe(0);
   });
 
   it('never answers from a failed read: every such request gets Nest’s error answer', async () => {
@@ -117,7 +121,7 @@ describe('the fast path for the cached status', () => {
     expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
     const calls = airflow.fake.calls.length;
     expect(await get(STATUS)).toMatch(/^HTTP\/1\.1 502 /);
-    expect(answered()).toEqual([false, false]);
+    expect(replays()).toBe(0);
     expect(airflow.fake.calls.length).toBe(calls); // the failure itself is cached
   });
 
@@ -126,7 +130,7 @@ describe('the fast path for the cached status', () => {
     await get(STATUS);
     const syncs = airflow.fake.callsTo('/api/v2/dags/~/dagRuns');
     await get(STATUS);
-    expect(answered()).toEqual([false, false]);
+    expect(replays()).toBe(0);
     // The second request made the mirror sync again before it was answered.
     expect(airflow.fake.callsTo('/api/v2/dags/~/dagRuns')).toBeGreaterThan(syncs);
   });
@@ -138,17 +142,18 @@ describe('the fast path for the cached status', () => {
         Other_DAG: [FakeAirflow.run({ dag_id: 'Other_DAG', state: 'failed' })],
       },
     });
-    // Through Nest first (a query string), which waits for each DAG's first read.
-    await get(`${STATUS}?via=nest`);
-    await get('/api/dags/Other_DAG/status?via=nest');
+    // Through Nest first, which waits for each DAG's first read.
+    await warm();
+    await warm('/api/dags/Other_DAG/status');
+    const before = replays();
     const [mine, other] = [await get(STATUS), await get('/api/dags/Other_DAG/status')];
-    expect(answered()).toEqual([false, false, true, true]);
+    expect(replays()).toBe(before + 2);
     expect(mine).toContain('"dag_id":"Airflow_Lab2","state":"success"');
     expect(other).toContain('"dag_id":"Other_DAG","state":"failed"');
   });
 });
 
-describe('the fast path in the running service', () => {
+describe('the replay in the running service', () => {
   let service: ServiceProcess | undefined;
 
   afterAll(() => {
@@ -163,7 +168,7 @@ describe('the fast path in the running service', () => {
       AIRFLOW_WEBSERVER: airflow.fake.url,
       STATUS_CACHE_TTL_MS: '60000',
     }));
-    for (const id of ['first-via-nest', 'then-fast-1', 'then-fast-2']) {
+    for (const id of ['first-read', 'recorded', 'replayed']) {
       expect((await fetch(`${base}${STATUS}`, { headers: { 'X-Request-Id': id } })).status).toBe(200);
     }
     service.kill('SIGTERM');
@@ -172,7 +177,7 @@ describe('the fast path in the running service', () => {
       .split('\n')
       .filter((line) => line.includes('"message":"request"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.map((line) => line.request_id)).toEqual(['first-via-nest', 'then-fast-1', 'then-fast-2']);
+    expect(lines.map((line) => line.request_id)).toEqual(['first-read', 'recorded', 'replayed']);
     const shape = ({ timestamp: _t, duration_ms: _d, request_id: _r, ...rest }: Record<string, unknown>) => ({
       keys: Object.keys(rest),
       rest,
