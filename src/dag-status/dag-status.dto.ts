@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorDto } from '../http/error.dto.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { successEnd, type DagHistory, type DagStatus } from '../mirror/mirror.types.js';
-import { NOT_SUCCESS_REASONS, type DagOverview, type StatusVerdict } from './dag-status.types.js';
+import { NOT_SUCCESS_REASONS, type StatusVerdict } from './dag-status.types.js';
 
 /** One DAG run, in Airflow's own field names. */
 export class DagRunDto {
@@ -213,47 +213,6 @@ export class StatusVerdictDto extends DagStatusDto {
       explanation: verdict.explanation,
       airflow_url: verdict.airflowUrl,
       airflow_error: verdict.airflowError,
-    };
-  }
-}
-
-/** One run of the strip of recent runs. */
-export class RunBriefDto {
-  @ApiProperty()
-  run_id!: string;
-
-  @ApiProperty()
-  state!: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  start_date!: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
-  end_date!: string | null;
-}
-
-/**
- * Everything about one allowed DAG, for the overview and the events: the verdict, the last runs
- * and the tags. While Airflow cannot be read (`airflow_error` set) the status fields hold the last
- * state the service did see, `fetched_at` saying when it saw it (all null if it never did).
- */
-export class DagOverviewDto extends StatusVerdictDto {
-  @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
-  recent_runs!: RunBriefDto[];
-
-  @ApiProperty({ type: [String], description: "The DAG's Airflow tags, from Airflow's DAG list ([] until it has been read)" })
-  tags!: string[];
-
-  static fromOverview(overview: DagOverview): DagOverviewDto {
-    return {
-      ...StatusVerdictDto.fromVerdict(overview),
-      recent_runs: overview.recentRuns.map((run) => ({
-        run_id: run.runId,
-        state: run.state,
-        start_date: run.startDate,
-        end_date: run.endDate,
-      })),
-      tags: [...overview.tags],
     };
   }
 }

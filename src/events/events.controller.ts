@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DAG_ID_RULE, DAG_ID_SCHEMA } from '../config/dag-id.rule.js';
-import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { DagOverviewDto } from '../overview/overview.dto.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { DagIdsPipe } from './dag-ids.pipe.js';
 import { EventsService } from './events.service.js';

@@ -6,7 +6,7 @@ import type { ConfigService } from '@nestjs/config';
 import { Webhook } from 'standardwebhooks';
 import type { AllConfig } from '../config/config.type.js';
 import { parseNotificationsConfig } from '../config/notifications.config.js';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverviewDto } from '../overview/overview.dto.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationsDelivery, retryAfterMs } from './notifications.delivery.js';
 import type { Notification } from './notifications.types.js';

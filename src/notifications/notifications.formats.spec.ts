@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HTTP } from 'cloudevents';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverviewDto } from '../overview/overview.dto.js';
 import { cloudEvent, render, slackMessage } from './notifications.formats.js';
 import type { Notification } from './notifications.types.js';
 

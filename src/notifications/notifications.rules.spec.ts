@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AIRFLOW_FAILURE_REASONS } from '../airflow/airflow.errors.js';
 import { NOTIFICATION_TYPES } from '../config/notifications.config.js';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverviewDto } from '../overview/overview.dto.js';
 import { NOT_SUCCESS_REASONS } from '../dag-status/dag-status.types.js';
 import { follow, notificationId, NOTIFIED_REASONS, UNKNOWN, type Conditions } from './notifications.rules.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NotificationType } from '../config/notifications.config.js';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverviewDto } from '../overview/overview.dto.js';
 
 /**
  * What a DAG's notifications follow: its outcome, and the conditions that hide it (Airflow cannot

@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { NotificationsConfig } from '../config/notifications.config.js';
-import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { DagOverviewDto } from '../overview/overview.dto.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';

@@ -1,5 +1,5 @@
 import type { NotificationType } from '../config/notifications.config.js';
-import type { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import type { DagOverviewDto } from '../overview/overview.dto.js';
 
 /** One change of a DAG's verdict worth telling, as every webhook gets it (each in its own format). */
 export interface Notification {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
+import { DagOverviewDto } from '../overview/overview.dto.js';
 import { ERROR_HEADERS, ErrorDto } from '../http/error.dto.js';
 import { OverviewQueryPipe } from './overview-query.pipe.js';
 import { ApiOverviewQuery, OverviewDto } from './overview.dto.js';

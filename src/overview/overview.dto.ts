@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
-import { DagOverviewDto } from '../dag-status/dag-status.dto.js';
-import { NOT_SUCCESS_REASONS } from '../dag-status/dag-status.types.js';
+import { StatusVerdictDto } from '../dag-status/dag-status.dto.js';
+import { NOT_SUCCESS_REASONS, type DagOverview } from '../dag-status/dag-status.types.js';
 import { CURSOR_PATTERN } from './overview.cursor.js';
 import { OUTCOMES, OVERVIEW_LIMIT_MAX, OVERVIEW_TEXT_MAX, RUN_STATE_FILTERS } from './overview.types.js';
 
@@ -10,6 +10,47 @@ const countsOf = (keys: readonly string[]) => ({
   properties: Object.fromEntries(keys.map((key) => [key, { type: 'integer' as const, minimum: 0 }])),
   required: [...keys],
 });
+
+/** One run of the strip of recent runs. */
+export class RunBriefDto {
+  @ApiProperty()
+  run_id!: string;
+
+  @ApiProperty()
+  state!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  start_date!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  end_date!: string | null;
+}
+
+/**
+ * Everything about one allowed DAG, for the overview and the events: the verdict, the last runs
+ * and the tags. While Airflow cannot be read (`airflow_error` set) the status fields hold the last
+ * state the service did see, `fetched_at` saying when it saw it (all null if it never did).
+ */
+export class DagOverviewDto extends StatusVerdictDto {
+  @ApiProperty({ type: [RunBriefDto], description: 'The last runs, newest first (at most 10)' })
+  recent_runs!: RunBriefDto[];
+
+  @ApiProperty({ type: [String], description: "The DAG's Airflow tags, from Airflow's DAG list ([] until it has been read)" })
+  tags!: string[];
+
+  static fromOverview(overview: DagOverview): DagOverviewDto {
+    return {
+      ...StatusVerdictDto.fromVerdict(overview),
+      recent_runs: overview.recentRuns.map((run) => ({
+        run_id: run.runId,
+        state: run.state,
+        start_date: run.startDate,
+        end_date: run.endDate,
+      })),
+      tags: [...overview.tags],
+    };
+  }
+}
 
 class OutcomeCountsDto {
   @ApiProperty({ type: 'integer', minimum: 0 })
