@@ -1,10 +1,10 @@
-/** One event of the streams: a DAG's overview at one revision of the mirror, numbered. */
+/** One event of the streams: a DAG's overview as it changed, numbered. */
 export interface StatusEvent {
   /** Increases with every new event, across DAGs and across restarts of the process. */
   readonly id: number;
   readonly dagId: string;
-  /** The mirror's revision of the DAG it shows. */
-  readonly revision: number;
+  /** A digest of what the overview shows (all but `fetched_at`): an overview with the same tells nothing new. */
+  readonly shows: string;
   /** The whole event as the wire carries it, made once and written to every stream as it is. */
   readonly frame: string;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   Injectable,
@@ -35,7 +36,7 @@ function firstAfter(log: readonly StatusEvent[], id: number): number {
 
 /**
  * The live updates behind `GET /api/events`. A DAG that some stream wants is followed through the
- * mirror's changes: each new revision becomes one numbered event, its frame made once, kept as
+ * mirror's changes: a new revision whose overview shows something new becomes one numbered event, its frame made once, kept as
  * the DAG's latest and in a ring for streams that resume. A stream is first sent what it is owed
  * (each wanted DAG's latest, or the events it missed), in id order and as fast as its client
  * reads, so that thousands of DAGs do not pile up unread; then every new event as it comes.
@@ -44,8 +45,10 @@ function firstAfter(log: readonly StatusEvent[], id: number): number {
 export class EventsService implements BeforeApplicationShutdown, OnModuleInit, OnModuleDestroy {
   private readonly config: EventsConfig;
   private readonly ring = new EventsRing(RING_SIZE, ID_BASE);
-  /** Per DAG, its latest event; kept when no stream wants it, so that an unchanged revision keeps its id. */
+  /** Per DAG, its latest event; kept when no stream wants it, so that an unchanged overview keeps its id. */
   private readonly latest = new Map<string, StatusEvent>();
+  /** Per DAG, the mirror's revision its latest event was checked against. */
+  private readonly revisions = new Map<string, number>();
   /** The latest events in id order, and superseded ones until the next compaction: what a stream behind is owed. */
   private log: StatusEvent[] = [];
   private readonly streams = new Set<EventsStream>();
@@ -183,15 +186,27 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
       if (event !== undefined) for (const stream of this.streams) if (!stream.behind && stream.wants(dagId)) stream.send(event);
     }
     // A DAG that left the watched set has had its last event: it is forgotten.
-    if (!this.store.isAllowed(dagId)) this.latest.delete(dagId);
+    if (!this.store.isAllowed(dagId)) {
+      this.latest.delete(dagId);
+      this.revisions.delete(dagId);
+    }
   }
 
-  /** Numbers the snapshot's overview when its revision is new to the streams. */
+  /**
+   * Numbers the snapshot's overview when its revision is new and it shows something new: a revision
+   * may move for what the overview does not carry (a DAG's owners, its next run).
+   */
   private record(snapshot: DagSnapshot): StatusEvent | undefined {
     const { dagId, revision } = snapshot;
-    if (this.latest.get(dagId)?.revision === revision) return undefined;
+    if (this.revisions.get(dagId) === revision) return undefined;
+    this.revisions.set(dagId, revision);
+    const overview = this.status.describe(snapshot);
+    const shows = createHash('sha1')
+      .update(JSON.stringify({ ...overview, fetched_at: null }))
+      .digest('base64');
+    if (this.latest.get(dagId)?.shows === shows) return undefined;
     const id = ++this.lastId;
-    const event: StatusEvent = { id, dagId, revision, frame: statusFrame(id, JSON.stringify(this.status.describe(snapshot))) };
+    const event: StatusEvent = { id, dagId, shows, frame: statusFrame(id, JSON.stringify(overview)) };
     this.latest.set(dagId, event);
     this.log.push(event);
     this.ring.push(event);

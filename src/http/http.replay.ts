@@ -110,7 +110,7 @@ export class HttpReplay {
           const value = res.getHeader(name)!;
           for (const one of Array.isArray(value) ? value : [value]) headers.push(name, String(one));
         }
-        const body = text ? (chunk as string) : (chunk as Buffer).toString('latin1');
+        const body = text ? chunk : (chunk as Buffer).toString('latin1');
         this.recordings.set(url, { source, headers, liveSlot, body, encoding: text ? 'utf8' : 'latin1' });
       }
       return end(chunk, ...rest);
