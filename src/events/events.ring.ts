@@ -5,15 +5,11 @@ export interface StatusEvent {
   readonly dagId: string;
   /** A digest of what the overview shows (all but `fetched_at`): an overview with the same tells nothing new. */
   readonly shows: string;
-  /** The whole event as the wire carries it, made once and written to every stream as it is. */
+  /** As the wire carries it, made once for every stream. */
   readonly frame: string;
 }
 
-/**
- * The most recent events, oldest first, for streams that resume after a
- * reconnect (`Last-Event-ID`): a fixed-size ring, so memory stays bounded
- * however long the service runs.
- */
+/** The most recent events, for streams that resume (`Last-Event-ID`): a ring, so memory stays bounded. */
 export class EventsRing {
   private readonly slots: (StatusEvent | undefined)[];
   private next = 0;
@@ -35,10 +31,7 @@ export class EventsRing {
     this.size = Math.min(this.size + 1, this.capacity);
   }
 
-  /**
-   * The events after `id`, oldest first; undefined when `id` is not one this
-   * ring can resume from (older than what it holds, or never issued).
-   */
+  /** The events after `id`, oldest first; undefined when it cannot resume from `id` (too old, or never issued). */
   after(id: number, lastIssued: number): StatusEvent[] | undefined {
     if (!Number.isSafeInteger(id) || id < this.floor || id > lastIssued) return undefined;
     const events: StatusEvent[] = [];
