@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EventsRing, type StatusEvent } from './events.ring.js';
 
-const event = (id: number): StatusEvent => ({ id, dagId: 'd', revision: id, frame: '' });
+const event = (id: number): StatusEvent => ({ id, dagId: 'd', shows: String(id), frame: '' });
 
 describe('EventsRing', () => {
   it('gives the events after a known id, oldest first', () => {

@@ -1,19 +1,15 @@
-/** One event of the streams: a DAG's overview at one revision of the mirror, numbered. */
+/** One event of the streams: a DAG's overview as it changed, numbered. */
 export interface StatusEvent {
   /** Increases with every new event, across DAGs and across restarts of the process. */
   readonly id: number;
   readonly dagId: string;
-  /** The mirror's revision of the DAG it shows. */
-  readonly revision: number;
-  /** The whole event as the wire carries it, made once and written to every stream as it is. */
+  /** A digest of what the overview shows (all but `fetched_at`): an overview with the same tells nothing new. */
+  readonly shows: string;
+  /** As the wire carries it, made once for every stream. */
   readonly frame: string;
 }
 
-/**
- * The most recent events, oldest first, for streams that resume after a
- * reconnect (`Last-Event-ID`): a fixed-size ring, so memory stays bounded
- * however long the service runs.
- */
+/** The most recent events, for streams that resume (`Last-Event-ID`): a ring, so memory stays bounded. */
 export class EventsRing {
   private readonly slots: (StatusEvent | undefined)[];
   private next = 0;
@@ -35,10 +31,7 @@ export class EventsRing {
     this.size = Math.min(this.size + 1, this.capacity);
   }
 
-  /**
-   * The events after `id`, oldest first; undefined when `id` is not one this
-   * ring can resume from (older than what it holds, or never issued).
-   */
+  /** The events after `id`, oldest first; undefined when it cannot resume from `id` (too old, or never issued). */
   after(id: number, lastIssued: number): StatusEvent[] | undefined {
     if (!Number.isSafeInteger(id) || id < this.floor || id > lastIssued) return undefined;
     const events: StatusEvent[] = [];

@@ -126,13 +126,13 @@ describe('EventsService', () => {
     set('a', 'failed');
     const client = open();
     const one = open(['b']);
-    set('a', 'failed'); // a new revision: a new event, though it shows the same state
+    set('a', 'running');
     set('b', 'running');
     client.readAll();
     one.readAll();
     expect(client.head).toMatchObject({ status: 200, headers: { 'Content-Type': 'text/event-stream' } });
     expect(client.received).toMatch(/^id: \nretry: 3000\n: airflow-status-api status events\n\n/);
-    expect(client.got).toEqual(['a:failed', 'b:success', 'a:failed', 'b:running']);
+    expect(client.got).toEqual(['a:failed', 'b:success', 'a:running', 'b:running']);
     const ids = client.events.map(([id]) => id);
     expect([...ids].sort((x, y) => x - y)).toEqual(ids);
     expect(one.got).toEqual(['b:success', 'b:running']);
@@ -152,6 +152,16 @@ describe('EventsService', () => {
     expect(idOf(second, 'b')).toBe(idOf(first, 'b'));
     expect(idOf(second, 'a')).toBeGreaterThan(idOf(first, 'b'));
     expect(second.got).toEqual(['b:success', 'a:running']);
+  });
+
+  it('sends nothing for a revision whose overview shows nothing new', () => {
+    const { open, set } = service();
+    set('a', 'success');
+    const client = open(['a']);
+    set('a', 'success'); // e.g. the DAG's owners changed: not in the overview
+    set('a', 'failed');
+    client.readAll();
+    expect(client.got).toEqual(['a:success', 'a:failed']);
   });
 
   it('resumes after a known id with every event missed since, and starts afresh from an unknown one', () => {
@@ -198,7 +208,7 @@ describe('EventsService', () => {
     const { open, set } = service();
     set('a', 'success');
     const client = open(['a']);
-    for (let i = 0; i < 6 && !client.destroyed; i++) set('a', 'x'.repeat(1024 * 1024));
+    for (let i = 0; i < 6 && !client.destroyed; i++) set('a', `${i}${'x'.repeat(1024 * 1024)}`);
     expect(client.destroyed).toBe(true);
   });
 

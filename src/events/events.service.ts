@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   Injectable,
@@ -18,12 +19,11 @@ import type { DagSnapshot } from '../mirror/mirror.types.js';
 import { EventsRing, type StatusEvent } from './events.ring.js';
 import { EventsStream, statusFrame } from './events.stream.js';
 
-/** Events kept for resuming: minutes of changes across many DAGs, a few MB at most. */
+/** Events kept for resuming: minutes of changes, a few MB at most. */
 const RING_SIZE = 1024;
 /** Ids count on from the start time in µs: above any id an earlier process issued, so a reconnect to a restarted one is not taken for a resume. */
 const ID_BASE = Date.now() * 1000;
 
-/** The first index of `log` (in id order) whose id is above `id`. */
 function firstAfter(log: readonly StatusEvent[], id: number): number {
   let [low, high] = [0, log.length];
   while (low < high) {
@@ -35,18 +35,19 @@ function firstAfter(log: readonly StatusEvent[], id: number): number {
 }
 
 /**
- * The live updates behind `GET /api/events`. A DAG that some stream wants is followed through the
- * mirror's changes: each new revision becomes one numbered event, its frame made once, kept as
- * the DAG's latest and in a ring for streams that resume. A stream is first sent what it is owed
- * (each wanted DAG's latest, or the events it missed), in id order and as fast as its client
- * reads, so that thousands of DAGs do not pile up unread; then every new event as it comes.
+ * The live updates behind `GET /api/events`. The DAGs some stream wants are followed through the
+ * mirror's changes: a revision whose overview shows something new becomes one numbered event,
+ * kept as the DAG's latest and in a ring for resuming. A stream is first sent what it is owed
+ * (each wanted DAG's latest, or what it missed) in id order as fast as its client reads, so that
+ * thousands of DAGs never pile up unread; then each new event as it comes.
  */
 @Injectable()
 export class EventsService implements BeforeApplicationShutdown, OnModuleInit, OnModuleDestroy {
   private readonly config: EventsConfig;
   private readonly ring = new EventsRing(RING_SIZE, ID_BASE);
-  /** Per DAG, its latest event; kept when no stream wants it, so that an unchanged revision keeps its id. */
+  /** Per DAG, its latest event; kept when no stream wants it, so that an unchanged overview keeps its id. */
   private readonly latest = new Map<string, StatusEvent>();
+  private readonly revisions = new Map<string, number>();
   /** The latest events in id order, and superseded ones until the next compaction: what a stream behind is owed. */
   private log: StatusEvent[] = [];
   private readonly streams = new Set<EventsStream>();
@@ -120,7 +121,7 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
     }
   }
 
-  /** Writes what the stream is owed, oldest first, until its client stops taking more; then it takes new events as they come. */
+  /** Writes what the stream is owed until its client stops taking more; once all is out, it takes new events as they come. */
   private catchUp(stream: EventsStream): void {
     for (let event = this.owed(stream); event !== undefined; event = this.owed(stream)) {
       if (stream.send(event)) continue;
@@ -144,7 +145,7 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
     return undefined;
   }
 
-  /** Streams that name a DAG, or want every DAG, have it followed; its first follower brings its latest up to date. */
+  /** A DAG's first follower brings its latest up to date. */
   private follow(dagIds: ReadonlySet<string> | null): void {
     if (dagIds === null) {
       if (this.everyFollowers++ > 0) return;
@@ -184,20 +185,27 @@ export class EventsService implements BeforeApplicationShutdown, OnModuleInit, O
       if (event !== undefined) for (const stream of this.streams) if (!stream.behind && stream.wants(dagId)) stream.send(event);
     }
     // A DAG that left the watched set has had its last event: it is forgotten.
-    if (!this.store.isAllowed(dagId)) this.latest.delete(dagId);
+    if (!this.store.isAllowed(dagId)) {
+      this.latest.delete(dagId);
+      this.revisions.delete(dagId);
+    }
   }
 
-  /** Numbers the snapshot's overview when its revision is new to the streams. */
+  /**
+   * Numbers the snapshot's overview when its revision is new and it shows something new: a revision
+   * may move for what the overview does not carry (a DAG's owners, its next run).
+   */
   private record(snapshot: DagSnapshot): StatusEvent | undefined {
     const { dagId, revision } = snapshot;
-    if (this.latest.get(dagId)?.revision === revision) return undefined;
+    if (this.revisions.get(dagId) === revision) return undefined;
+    this.revisions.set(dagId, revision);
+    const overview = DagOverviewDto.fromOverview(this.status.describe(snapshot));
+    const shows = createHash('sha1')
+      .update(JSON.stringify({ ...overview, fetched_at: null }))
+      .digest('base64');
+    if (this.latest.get(dagId)?.shows === shows) return undefined;
     const id = ++this.lastId;
-    const event: StatusEvent = {
-      id,
-      dagId,
-      revision,
-      frame: statusFrame(id, JSON.stringify(DagOverviewDto.fromOverview(this.status.describe(snapshot)))),
-    };
+    const event: StatusEvent = { id, dagId, shows, frame: statusFrame(id, JSON.stringify(overview)) };
     this.latest.set(dagId, event);
     this.log.push(event);
     this.ring.push(event);

@@ -25,7 +25,7 @@ export const statusFrame = (id: number, json: string): string => `event: status\
  * new event as it comes.
  */
 export class EventsStream {
-  /** The highest event id it has been sent (or resumed after). */
+  /** The highest event id sent (or resumed after). */
   lastSent = 0;
   behind = true;
   /** Resuming: the events missed since the client's Last-Event-ID, still to go from `missedAt` on. */
@@ -55,7 +55,7 @@ export class EventsStream {
     return !this.res.destroyed && !this.res.writableEnded;
   }
 
-  /** @returns whether the client can take more now */
+  /** @returns whether the client takes more now */
   send(event: StatusEvent): boolean {
     this.lastSent = event.id;
     return this.write(event.frame);

@@ -5,13 +5,12 @@ import { HttpTelemetry } from './http.telemetry.js';
 
 /** A route whose answers depend on the URL alone, and may be replayed while what they are made from stays. */
 export interface ReplayableRoute<S extends object = object> {
-  /** The route as Nest names it: the metric label of a replayed answer. */
+  /** As Nest names it: the metric label. */
   readonly route: string;
   /** What a GET of `url` would be answered from now (the same object: the same answer); undefined when memory cannot tell. */
   sourceOf(url: string): S | undefined;
   /** A header that moves while the answer stays, as Date does (a max-age counting down): set anew on each replay. */
   readonly liveHeader?: { readonly name: string; valueOf(source: S): string };
-  /** Called for each replayed answer (the route's own counters). */
   replayed(): void;
 }
 
@@ -20,9 +19,8 @@ interface Recording {
   readonly source: object;
   /** Flat name, value pairs; slot 1 takes each request's id (writeHead reads the list at once). */
   readonly headers: string[];
-  /** Where the live header's value sits, or -1. */
   readonly liveSlot: number;
-  /** A string, which node:http sends in one piece with the head (a Buffer goes out apart): a Buffer's bytes as latin1. */
+  /** A string goes out with the head in one write, a Buffer apart: a Buffer's bytes as latin1. */
   readonly body: string;
   readonly encoding: 'latin1' | 'utf8';
 }
@@ -30,7 +28,6 @@ interface Recording {
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 type End = (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
 
-/** Made anew for every answer: its own request id, and Node's Date. */
 const PER_REQUEST = new Set(['x-request-id', 'date']);
 
 /**
@@ -49,7 +46,6 @@ export class HttpReplay {
     private readonly access: AccessPolicy,
   ) {}
 
-  /** Adds a route; features register theirs while the app initialises. */
   register(route: ReplayableRoute): void {
     this.routes.push(route);
   }
