@@ -3,7 +3,7 @@ import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { runOf } from '../airflow/airflow.fixtures.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import { configOf } from '../config/config.fixtures.js';
+import { configOf, dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { DagStatusService } from './dag-status.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
@@ -43,14 +43,7 @@ describe('DagStatusService', () => {
   const configured = (settings: Partial<DagStatusConfig> = {}): DagStatusService => {
     const store = { read } as unknown as MirrorStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
-    const dagStatus: DagStatusConfig = {
-      targetDagId: 'Airflow_Lab2',
-      allowedDagIds: ['Airflow_Lab2'],
-      cacheTtlMs: 60_000,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
-      verdictBasis: 'latest',
-      ...settings,
-    };
+    const dagStatus = dagStatusConfigOf({ cacheTtlMs: 60_000, ...settings });
     return new DagStatusService(store, client, configOf({ dagStatus }));
   };
 
@@ -111,7 +104,7 @@ describe('DagStatusService', () => {
     });
 
     it('turns a success past the limit into a failure of its own reason, and keeps it a success just within', async () => {
-      service = configured({ maxSuccessAge: { defaultMs: 26 * H, perDag: {} } });
+      service = configured({ maxSuccessAge: { fallback: 26 * H, perDag: {} } });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 26 * H).toISOString()));
       expect(await service.verdict(NOW)).toMatchObject({ outcome: 'success', stale: false });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 26 * H - 1000).toISOString()));
@@ -121,7 +114,7 @@ describe('DagStatusService', () => {
     });
 
     it('uses the per-DAG limit', async () => {
-      service = configured({ maxSuccessAge: { defaultMs: null, perDag: { Airflow_Lab2: 90 * 60_000 } } });
+      service = configured({ maxSuccessAge: { fallback: null, perDag: { Airflow_Lab2: 90 * 60_000 } } });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 2 * H).toISOString()));
       expect(await service.verdict(NOW)).toMatchObject({
         reason: 'stale',

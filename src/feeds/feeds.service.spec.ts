@@ -76,7 +76,7 @@ class Airflow {
   async start(attributes: Record<string, Partial<DagAttributes>> = {}): Promise<{ store: MirrorStore; feeds: FeedsService }> {
     const dagIds = Object.keys(this.runs);
     const config = {
-      getOrThrow: () => ({ allowedDagIds: dagIds, maxSuccessAge: { defaultMs: null, perDag: {} }, cacheTtlMs: 60_000 }),
+      getOrThrow: () => ({ allowedDagIds: dagIds, maxSuccessAge: { fallback: null, perDag: {} }, cacheTtlMs: 60_000 }),
     } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: () => undefined } as unknown as MetricsService;
     const repository = this.repository();

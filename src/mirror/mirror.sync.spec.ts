@@ -6,6 +6,7 @@ import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { AirflowPage, AirflowPageToken, DagAttributes, DagRun, TaskInstance } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { parseMirrorConfig } from '../config/mirror.config.js';
+import { dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory } from './mirror.history.js';
 import { MirrorStore } from './mirror.store.js';
@@ -151,13 +152,7 @@ class MemoryAirflow {
 
 function configOf(env: Record<string, string>, allowed: string[]): ConfigService<AllConfig, true> {
   const values: Partial<AllConfig> = {
-    dagStatus: {
-      targetDagId: allowed[0],
-      allowedDagIds: allowed,
-      cacheTtlMs: TTL,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
-      verdictBasis: 'latest',
-    },
+    dagStatus: dagStatusConfigOf({ targetDagId: allowed[0], allowedDagIds: allowed, cacheTtlMs: TTL }),
     mirror: parseMirrorConfig(env),
     airflow: { maxConcurrency: 2 } as AllConfig['airflow'],
   };
