@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
 import type { DagHistory, FailedTask } from '../mirror/mirror.types.js';
 import { dagEntries, entryId, feedOrigin, feedUpdated, type DagFacts, type FeedContext } from './feeds.entries.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
 
 const DAG = 'Airflow_Lab2';
 const ORIGIN = 'airflow.internal:8080';
@@ -41,17 +42,7 @@ function facts(oldestFirst: DagRun[], extra: { failedTasks?: FailedTask[]; attri
   const attributes: DagAttributes | null =
     extra.attributes === undefined
       ? null
-      : {
-          dagId: DAG,
-          isPaused: false,
-          hasImportErrors: false,
-          nextRunAfter: null,
-          tags: [],
-          owners: [],
-          schedule: null,
-          fileloc: null,
-          ...extra.attributes,
-        };
+      : attributesOf(DAG, extra.attributes);
   return { dagId: DAG, runs, history, attributes };
 }
 

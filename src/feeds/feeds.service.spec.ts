@@ -9,6 +9,7 @@ import { MirrorStore } from '../mirror/mirror.store.js';
 import { isFinished, RUNS_KEPT, type FailedTask } from '../mirror/mirror.types.js';
 import { EVERY_DAG_ENTRIES } from './feeds.entries.js';
 import { FeedsService } from './feeds.service.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
 
 const ORIGIN = 'tag:airflow-status-api,2026:airflow.internal:8080';
 
@@ -82,17 +83,7 @@ class Airflow {
     const repository = this.repository();
     const store = new MirrorStore(this.history(), metrics, config);
     store.setDags(
-      dagIds.map((dagId) => ({
-        dagId,
-        isPaused: false,
-        hasImportErrors: false,
-        nextRunAfter: null,
-        tags: [],
-        owners: [],
-        schedule: null,
-        fileloc: null,
-        ...attributes[dagId],
-      })),
+      dagIds.map((dagId) => (attributesOf(dagId, attributes[dagId]))),
       () => true,
       true,
     );

@@ -12,6 +12,7 @@ import { MirrorHistory } from './mirror.history.js';
 import { MirrorStore } from './mirror.store.js';
 import { MirrorSync, SYNC_OVERLAP_MS } from './mirror.sync.js';
 import type { DagSnapshot } from './mirror.types.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12);
 const TTL = 2000;
@@ -54,17 +55,7 @@ class MemoryAirflow {
   }
 
   addDag(dagId: string, attributes: Partial<DagAttributes> = {}): void {
-    this.dags.set(dagId, {
-      dagId,
-      isPaused: false,
-      hasImportErrors: false,
-      nextRunAfter: null,
-      tags: [],
-      owners: [],
-      schedule: null,
-      fileloc: null,
-      ...attributes,
-    });
+    this.dags.set(dagId, attributesOf(dagId, attributes));
   }
 
   /** A run created or changed now (on Airflow's clock), or at `updatedAt`. */
