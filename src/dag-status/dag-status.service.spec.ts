@@ -20,6 +20,8 @@ function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): Dag
     error,
     status,
     attributes: null,
+    importError: null,
+    health: null,
     fetchedAt: '2026-12-01T00:00:00.000Z',
     expiresAt: Infinity,
     history: runs === null ? null : { lastFinished: null, lastSuccess: null, failedTasks: [] },

@@ -1,5 +1,5 @@
 import type { AirflowError } from '../airflow/airflow.errors.js';
-import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
+import type { AirflowHealth, DagAttributes, DagRun, ImportErrorInfo } from '../airflow/airflow.types.js';
 import { maxSuccessAgeOf, type MaxSuccessAge } from '../config/dag-status.config.js';
 
 /** A task of a finished run that failed, or could not run because an upstream task failed. */
@@ -52,6 +52,10 @@ export interface DagSnapshot {
   readonly history: DagHistory | null;
   /** Paused, import errors, next run, tags, owners: from Airflow's DAG list, null until read. */
   readonly attributes: DagAttributes | null;
+  /** The import error Airflow lists for the DAG's file; null when none (or Airflow's import errors could not be read). */
+  readonly importError: ImportErrorInfo | null;
+  /** Airflow's scheduler and DAG processor as its health endpoint last said; null until read, or when it could not be. */
+  readonly health: AirflowHealth | null;
   /** When Airflow was last read for the DAG (ISO 8601): the last sync, successful or not. */
   readonly fetchedAt: string;
   /** Epoch ms until which the snapshot answers for Airflow: the next sync. */
