@@ -39,10 +39,7 @@ function facts(oldestFirst: DagRun[], extra: { failedTasks?: FailedTask[]; attri
     lastSuccess: runs.find((r) => r.state === 'success') ?? null,
     failedTasks: extra.failedTasks ?? [],
   };
-  const attributes: DagAttributes | null =
-    extra.attributes === undefined
-      ? null
-      : attributesOf(DAG, extra.attributes);
+  const attributes: DagAttributes | null = extra.attributes === undefined ? null : attributesOf(DAG, extra.attributes);
   return { dagId: DAG, runs, history, attributes };
 }
 

@@ -83,7 +83,7 @@ class Airflow {
     const repository = this.repository();
     const store = new MirrorStore(this.history(), metrics, config);
     store.setDags(
-      dagIds.map((dagId) => (attributesOf(dagId, attributes[dagId]))),
+      dagIds.map((dagId) => attributesOf(dagId, attributes[dagId])),
       () => true,
       true,
     );
