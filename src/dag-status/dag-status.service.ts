@@ -9,9 +9,8 @@ import { formatAge, formatLimit, formatSpan, utcTime } from '../common/time-form
 import { perDagValue } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
-import { overdueAfter, runningLongAfter } from '../mirror/mirror.rules.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
-import { staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
+import { overdueAfter, runningLongAfter, staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
 import { DagOverviewDto, DagStatusDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
 import type { ConditionReason, DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';

@@ -10,6 +10,7 @@ import { isFinished, RUNS_KEPT, type FailedTask } from '../mirror/mirror.types.j
 import { EVERY_DAG_ENTRIES } from './feeds.entries.js';
 import { FeedsService } from './feeds.service.js';
 import { attributesOf } from '../airflow/airflow.fixtures.js';
+import { dagStatusConfigOf } from '../config/config.fixtures.js';
 
 const ORIGIN = 'tag:airflow-status-api,2026:airflow.internal:8080';
 
@@ -77,7 +78,7 @@ class Airflow {
   async start(attributes: Record<string, Partial<DagAttributes>> = {}): Promise<{ store: MirrorStore; feeds: FeedsService }> {
     const dagIds = Object.keys(this.runs);
     const config = {
-      getOrThrow: () => ({ allowedDagIds: dagIds, maxSuccessAge: { fallback: null, perDag: {} }, cacheTtlMs: 60_000 }),
+      getOrThrow: () => dagStatusConfigOf({ allowedDagIds: dagIds, cacheTtlMs: 60_000 }),
     } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: () => undefined } as unknown as MetricsService;
     const repository = this.repository();

@@ -8,8 +8,17 @@ import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
-import { ImportErrorIndex, overdueAfter, runningLongAfter } from './mirror.rules.js';
-import { newestFirst, runOrder, RUNS_KEPT, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+import {
+  ImportErrorIndex,
+  newestFirst,
+  overdueAfter,
+  runningLongAfter,
+  runOrder,
+  RUNS_KEPT,
+  staleAt,
+  type DagHistory,
+  type DagSnapshot,
+} from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { attributesOf, runOf } from '../airflow/airflow.fixtures.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import { ImportErrorIndex, isTimeScheduled, overdueAfter, runningLongAfter } from './mirror.rules.js';
+import { ImportErrorIndex, isTimeScheduled, overdueAfter, runningLongAfter } from './mirror.types.js';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 11, 3, 12);
