@@ -56,6 +56,8 @@ class MemoryAirflow {
   betweenPages: (() => void) | null = null;
   /** How long a DAG's runs take to answer, on the (fake) clock; and how many reads of runs were in flight as each began. */
   latencyMs: (dagId: string) => number = () => 0;
+  /** Whole reads of runs wait for it while set. */
+  gate: Promise<void> | null = null;
   runsInFlight = 0;
   peakRuns = 0;
   readAlongside = new Map<string, number>();
@@ -147,6 +149,7 @@ class MemoryAirflow {
         this.peakRuns = Math.max(this.peakRuns, ++this.runsInFlight);
         this.readAlongside.set(dagId, this.runsInFlight - 1);
         await new Promise((resolve) => setImmediate(resolve));
+        await this.gate;
         this.runsInFlight -= 1;
         jest.setSystemTime(Date.now() + this.latencyMs(dagId));
         if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
@@ -295,6 +298,21 @@ describe('MirrorSync and MirrorStore', () => {
       const snapshot = await store.read('d9');
       expect(snapshot.runs).toEqual([]);
       expect(airflow.calls.filter((c) => c.startsWith('runs:')).length).toBe(before + 1);
+    });
+
+    it('reads a DAG once when a reader asks for it while its first read is in flight', async () => {
+      let release = (): void => undefined;
+      airflow.gate = new Promise<void>((resolve) => (release = resolve));
+      airflow.latencyMs = () => 100;
+      const started = start(['a']);
+      await flush();
+      const reader = store.read('a', 10, false);
+      release();
+      await started;
+      await reader;
+      // Once read, `a` is not read again for that reader after its rest.
+      for (let i = 0; i < 5; i++) await next();
+      expect(airflow.calls.filter((c) => c === 'runs:a')).toHaveLength(1);
     });
   });
 

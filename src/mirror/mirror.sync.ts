@@ -151,8 +151,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       if (this.watermark === null) this.watermark = (await this.clock()) - SYNC_OVERLAP_MS;
       if (started.getTime() >= this.nextDagList) {
-        await this.readDagList();
+        // Import errors before the DAG list: a DAG flagged with one finds its file's error already there.
         await this.readAirflowState();
+        await this.readDagList();
         this.nextDagList = started.getTime() + this.config.dagListPeriodMs;
       }
       const pages = await this.readChanges();
@@ -367,6 +368,11 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
       tookMs = Date.now() - started;
       this.retries.delete(dagId);
+      // A reader that asked for this DAG while it was being read has it now: not read again after its rest.
+      this.forced.delete(dagId);
+      this.urgent.delete(dagId);
+      const queued = this.queue.indexOf(dagId);
+      if (queued >= 0) this.queue.splice(queued, 1);
       this.paceBy(tookMs, alone && this.loadsInFlight === 1);
     } catch (caught) {
       // Slow: fewer at once. A DAG that fails is tried again later, not at every sync.
