@@ -137,7 +137,7 @@ describe('silent failures as verdicts', () => {
     const badges = await Promise.all(
       ['late', 'paused', 'broken', 'slow'].map((dag) => http.get(`/api/dags/${dag}/badge.json`).expect(200)),
     );
-    expect(badges.map((b) => [b.body.message, b.body.color])).toEqual([
+    expect(badges.map((b) => [(b.body as { message: string }).message, (b.body as { color: string }).color])).toEqual([
       ['overdue', 'orange'],
       ['paused', 'lightgrey'],
       ['import error', 'red'],
