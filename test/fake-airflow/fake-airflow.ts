@@ -43,7 +43,7 @@ import {
   taskInstanceV2,
 } from './fake-airflow.wire.js';
 
-export type { FakeAirflowOptions, FakeCall, FakeDagAttributes, FakeDagRun, FakeImportError } from './fake-airflow.types.js';
+export type { FakeAirflowOptions, FakeCall, FakeDagAttributes, FakeDagRun } from './fake-airflow.types.js';
 
 const DEFAULTS: FakeAirflowOptions = {
   apiVersion: 'v2',
