@@ -15,11 +15,25 @@ export const SIMPLE_AIRFLOW = { url: `http://127.0.0.1:${simplePort}`, port: sim
 export const FAB_AIRFLOW = { url: `http://127.0.0.1:${fabPort}`, port: fabPort, fab: true } as const;
 export type LocalAirflow = typeof SIMPLE_AIRFLOW | typeof FAB_AIRFLOW;
 
-/** Runs a subcommand of airflow.sh (install, up, down, status) for one of the local Airflows. */
-export async function airflowSh(command: 'install' | 'up' | 'down' | 'status', which: LocalAirflow = SIMPLE_AIRFLOW): Promise<string> {
-  const args = [SCRIPT, command, ...(which.fab && command !== 'install' ? ['--fab'] : [])];
+/**
+ * Where the code of the status_probe_import DAG lives (dags/status_probe_import.py runs it): the folder the
+ * global setup hands Airflow as AIRFLOW_STATUS_PROBE_DAGS, which makes the status_probe_* DAGs exist.
+ */
+export const PROBE_FOLDER =
+  process.env.AIRFLOW_STATUS_PROBE_DAGS ?? resolve(process.env.AIRFLOW_DIR ?? resolve(dirname(SCRIPT), '../../.airflow'), 'probes');
+
+/**
+ * Runs a subcommand of airflow.sh (install, up, down, status; stop with the components to stop) for one of
+ * the local Airflows. `up` starts again what `stop` stopped, with the probe DAGs as the global setup has them.
+ */
+export async function airflowSh(
+  command: 'install' | 'up' | 'down' | 'status' | 'stop',
+  which: LocalAirflow = SIMPLE_AIRFLOW,
+  ...components: string[]
+): Promise<string> {
+  const args = [SCRIPT, command, ...(which.fab && command !== 'install' ? ['--fab'] : []), ...components];
   const { stdout, stderr } = await run('bash', args, {
-    env: { ...process.env, AIRFLOW_PORT: which.port },
+    env: { ...process.env, AIRFLOW_PORT: which.port, ...(which.fab ? {} : { AIRFLOW_STATUS_PROBE_DAGS: PROBE_FOLDER }) },
     // `up` waits for health and the DAGs itself (AIRFLOW_UP_TIMEOUT, 180 s by default).
     timeout: 400_000,
     maxBuffer: 16 * 1024 * 1024,
