@@ -434,7 +434,21 @@ cmd_stop() {
     [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component $c (of: ${COMPONENTS[*]})"
   done
   log "stopping $MODE: ${ARGS[*]}"
-  stop_components "${AIRFLOW_STOP_TIMEOUT:-20}" "${ARGS[@]}" || die "${ARGS[*]} still alive after ${AIRFLOW_STOP_TIMEOUT:-20}s"
+  local sids=() pid pids
+  for c in "${ARGS[@]}"; do
+    pid="$(comp_pid "$c")"
+    [[ -n "$pid" ]] && sids+=("$pid")
+  done
+  if ! stop_components "${AIRFLOW_STOP_TIMEOUT:-20}" "${ARGS[@]}"; then
+    # A scheduler's LocalExecutor waits for its running tasks to finish: those left are killed, as `down` does.
+    pids="$(ps -eo pid=,sid=,stat= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") && $3 !~ /^Z/ { print $1 }')"
+    if [[ -n "$pids" ]]; then
+      log "SIGKILL to leftovers: $(echo $pids)"
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+      sleep 1
+    fi
+  fi
   for c in "${ARGS[@]}"; do rm -f "$RUN_DIR/$c.pid"; done
   log "stopped ${ARGS[*]}; \`$0 up\` starts them again"
 }
