@@ -90,6 +90,8 @@ export class MirrorStore implements OnApplicationShutdown {
   /** What `health` shows, to settle every DAG only when it changes. */
   private healthShown = 'null';
   private importErrors = new ImportErrorIndex([]);
+  /** What the import errors were when last set, to settle the DAGs only when they change. */
+  private importErrorsShown = '[]';
 
   constructor(
     private readonly history: MirrorHistory,
@@ -427,6 +429,9 @@ export class MirrorStore implements OnApplicationShutdown {
 
   /** Airflow's import errors, every file's (null: they could not be read): each DAG shows its file's. */
   setImportErrors(errors: readonly ImportErrorInfo[] | null): void {
+    const shown = JSON.stringify(errors ?? []);
+    if (shown === this.importErrorsShown) return;
+    this.importErrorsShown = shown;
     this.importErrors = new ImportErrorIndex(errors ?? []);
     for (const entry of this.entries.values()) this.settle(entry);
   }
@@ -495,7 +500,15 @@ export class MirrorStore implements OnApplicationShutdown {
     const attributesShown =
       attributes === null
         ? null
-        : [attributes.isPaused, attributes.hasImportErrors, attributes.nextRunAfter, attributes.tags, attributes.owners];
+        : [
+            attributes.isPaused,
+            attributes.hasImportErrors,
+            attributes.nextRunAfter,
+            attributes.schedule,
+            attributes.fileloc,
+            attributes.tags,
+            attributes.owners,
+          ];
     if (error !== null || entry.runs === null) {
       const known = entry.lastGood?.history;
       entry.flipsAt = Infinity;
