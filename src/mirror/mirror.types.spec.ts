@@ -22,6 +22,8 @@ describe('isTimeScheduled', () => {
     ['Asset or 0 0 * * *', false],
     ['Partitioned Asset', false],
     ['Dataset', false],
+    ['Dataset or 0 0 * * *', false],
+    ['Unresolved DatasetAlias', false],
     ['@continuous', false],
   ])('%s: %s', (schedule, expected) => {
     expect(isTimeScheduled(schedule)).toBe(expected);

@@ -138,12 +138,12 @@ const RUNNING_LONG_MARGIN_MS = 60_000;
 /**
  * Whether the DAG runs on a time schedule alone, as Airflow's schedule summary says: not unscheduled
  * (no summary, `None`), not triggered by assets (`Asset`, `Asset or …`, `Partitioned Asset`; Airflow 2's
- * `Dataset`), not continuous (its next run is due whenever the current one ends). Only such a DAG can be overdue.
+ * `Dataset`, `Dataset or …`, `Unresolved DatasetAlias`), not continuous (its next run is due whenever the current one ends). Only such a DAG can be overdue.
  */
 export function isTimeScheduled(schedule: string | null): boolean {
   if (schedule === null) return false;
   const summary = schedule.trim().toLowerCase();
-  return summary !== '' && summary !== 'none' && summary !== '@continuous' && !/\b(asset|dataset)s?\b/.test(summary);
+  return summary !== '' && summary !== 'none' && summary !== '@continuous' && !/\b(asset|dataset)/.test(summary);
 }
 
 /**
