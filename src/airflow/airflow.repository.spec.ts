@@ -4,7 +4,7 @@ import type { AxiosResponse } from 'axios';
 import { configOf } from '../config/config.fixtures.js';
 import { AIRFLOW_CONFIG } from './airflow.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
 import { AirflowRepository } from './airflow.repository.js';
 import type { AirflowApiCall, AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
@@ -169,6 +169,13 @@ describe('AirflowRepository', () => {
       expect(error.filename).toBe('x.py');
       expect(error.message).toMatch(/^ValueError: token=\[REDACTED\] pw \[REDACTED\] \[31mx+…$/);
       expect([...error.message]).toHaveLength(200);
+    });
+
+    it('says a 403 or 404 of the import errors alone, without marking Airflow down', async () => {
+      send.mockResolvedValue(answer(403, { detail: 'Forbidden' }));
+      await expect(repository.listImportErrors(0)).rejects.toBeInstanceOf(AirflowAuthError);
+      send.mockResolvedValue(answer(404, { detail: 'Not Found' }));
+      await expect(repository.listImportErrors(0)).rejects.toThrow('Airflow has no list_import_errors (HTTP 404)');
     });
 
     it('refuses an answer that is not an import error list', async () => {

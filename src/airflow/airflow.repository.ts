@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { redactable, upstreamLine } from '../common/scrub-credentials.js';
 import type { AllConfig } from '../config/config.type.js';
-import { AirflowConfigMismatchError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError } from './airflow.errors.js';
 import {
   errorDetail,
   firstErrorLine,
@@ -15,7 +15,7 @@ import {
   parseTaskInstanceCollection,
 } from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
-import { AirflowTransport } from './airflow.transport.js';
+import { AirflowTransport, type AirflowEndpoint } from './airflow.transport.js';
 import type { AxiosResponse } from 'axios';
 import type {
   AirflowConnectionInfo,
@@ -51,6 +51,7 @@ export class AirflowRepository {
   private readonly priorityDagId: string;
   /** AIRFLOW_PASSWORD (when long enough not to be a word), scrubbed from Airflow's text before it reaches an answer. */
   private readonly secrets: readonly string[];
+  private readonly username: string;
 
   constructor(
     private readonly session: AirflowSession,
@@ -58,7 +59,9 @@ export class AirflowRepository {
     config: ConfigService<AllConfig, true>,
   ) {
     this.priorityDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
-    this.secrets = redactable([config.getOrThrow('airflow', { infer: true }).password]);
+    const { password, username } = config.getOrThrow('airflow', { infer: true });
+    this.secrets = redactable([password]);
+    this.username = username;
   }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
@@ -203,6 +206,7 @@ export class AirflowRepository {
         params: { limit: AIRFLOW_PAGE_LIMIT, offset },
         deadline,
       });
+      refusedAlone(response, 'list_import_errors', this.username);
       const { errors, total } = parseImportErrors(version, this.transport.json(response, 'list_import_errors'));
       const items = errors.map((error) => ({
         filename: upstreamLine(error.filename, this.secrets, FILENAME_MAX_CHARS),
@@ -228,6 +232,7 @@ export class AirflowRepository {
         endpoint: 'health',
         deadline,
       });
+      refusedAlone(response, 'health', this.username);
       return parseHealth(this.transport.json(response, 'health'));
     });
   }
@@ -252,6 +257,16 @@ export class AirflowRepository {
     }
     return `${base}/dags/${dag}/runs/${run}/tasks/${task}${mapIndex >= 0 ? `/mapped/${mapIndex}` : ''}`;
   }
+}
+
+/**
+ * A 403 or 404 to one of the reads beside the DAGs (import errors, health): that endpoint is denied to the user
+ * or missing here, which says nothing of the link to Airflow, so it is thrown without marking Airflow down.
+ * @throws AirflowAuthError (403) or AirflowBadResponseError (404)
+ */
+function refusedAlone(response: AxiosResponse, endpoint: AirflowEndpoint, username: string): void {
+  if (response.status === 403) throw new AirflowAuthError(`Airflow denied user "${username}" access to ${endpoint} (HTTP 403)`);
+  if (response.status === 404) throw new AirflowBadResponseError(`Airflow has no ${endpoint} (HTTP 404)`);
 }
 
 /** Airflow's clock when it answered, from its `Date` header (1 s resolution), or null without one. */
