@@ -31,9 +31,30 @@ export async function airflowSh(
   which: LocalAirflow = SIMPLE_AIRFLOW,
   ...components: string[]
 ): Promise<string> {
+  return airflowShWith(which.fab ? {} : { AIRFLOW_STATUS_PROBE_DAGS: PROBE_FOLDER }, command, which, components);
+}
+
+/**
+ * Starts the component that parses DAG files (the dag-processor on Airflow 3, the scheduler on Airflow 2)
+ * again, with the status_probe_* DAGs or without them: for an Airflow the global setup found already up (the
+ * demo's), which has none, and is left as it was found.
+ */
+export async function restartDagParser(api: 'v1' | 'v2', probes: boolean): Promise<void> {
+  const parser = api === 'v2' ? 'dag-processor' : 'scheduler';
+  const env = probes ? { AIRFLOW_STATUS_PROBE_DAGS: PROBE_FOLDER } : { AIRFLOW_STATUS_PROBE_DAGS: '' };
+  await airflowShWith(env, 'stop', SIMPLE_AIRFLOW, [parser]);
+  await airflowShWith(env, 'up', SIMPLE_AIRFLOW, []);
+}
+
+async function airflowShWith(
+  extraEnv: Record<string, string>,
+  command: string,
+  which: LocalAirflow,
+  components: readonly string[],
+): Promise<string> {
   const args = [SCRIPT, command, ...(which.fab && command !== 'install' ? ['--fab'] : []), ...components];
   const { stdout, stderr } = await run('bash', args, {
-    env: { ...process.env, AIRFLOW_PORT: which.port, ...(which.fab ? {} : { AIRFLOW_STATUS_PROBE_DAGS: PROBE_FOLDER }) },
+    env: { ...process.env, AIRFLOW_PORT: which.port, ...extraEnv },
     // `up` waits for health and the DAGs itself (AIRFLOW_UP_TIMEOUT, 180 s by default).
     timeout: 400_000,
     maxBuffer: 16 * 1024 * 1024,

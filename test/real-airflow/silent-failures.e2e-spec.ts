@@ -1,7 +1,7 @@
 /**
  * Silent failures become verdicts (issue 18), on the real local Airflow with the status_probe_* DAGs
  * (dags/status_probes.py, dags/status_probe_import.py; they exist only in the Airflow the suites' global
- * setup starts): a paused DAG, a DAG file with a syntax error, a run that sleeps past its usual duration,
+ * setup starts, or, for this suite, in one it found up): a paused DAG, a DAG file with a syntax error, a run that sleeps past its usual duration,
  * a scheduled run that cannot start (Airflow 3), and the scheduler stopped, which every watched DAG then
  * says, ahead of being overdue. Each waits on the service's answer, never on a fixed time.
  */
@@ -12,7 +12,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
 import { startServiceApp } from '../support/service-app.js';
-import { airflowSh, PROBE_FOLDER, SIMPLE_AIRFLOW } from './local-airflow.js';
+import { airflowSh, PROBE_FOLDER, restartDagParser, SIMPLE_AIRFLOW } from './local-airflow.js';
 
 const airflow = new AirflowRest(SIMPLE_AIRFLOW.url);
 const CODE = join(PROBE_FOLDER, 'status_probe_import.py');
@@ -35,6 +35,8 @@ let api: 'v1' | 'v2';
 /** The runs this suite leaves running, marked finished at the end whatever happened. */
 const running: Array<[string, string]> = [];
 let schedulerStopped = false;
+/** Whether this suite started the DAG parser again with the probe DAGs (an Airflow found up without them). */
+let parserRestarted = false;
 
 interface Entry {
   dag_id: string;
@@ -76,23 +78,23 @@ beforeAll(async () => {
   api = await airflow.apiVersion();
   mkdirSync(PROBE_FOLDER, { recursive: true });
   writeFileSync(CODE, GOOD_CODE);
-  // The probe DAGs are there only when the suites' global setup started this Airflow (AIRFLOW_STATUS_PROBE_DAGS).
-  await waitFor(
-    'the status_probe_* DAGs (an Airflow started without AIRFLOW_STATUS_PROBE_DAGS has none: stop it, the global setup starts one with them)',
-    180_000,
-    async () => {
+  // The probe DAGs are there when the suites' global setup started this Airflow (AIRFLOW_STATUS_PROBE_DAGS); one it
+  // found up (the demo's) has none until its DAG parser starts again with them, and gets it back as it was after.
+  const probes = async (timeoutMs: number) =>
+    waitFor('the status_probe_* DAGs', timeoutMs, async () => {
       const ids = ['status_probe_long', 'status_probe_paused', 'status_probe_scheduled', 'status_probe_import'];
-      const found = await Promise.all(
-        ids.map((id) =>
-          airflow.request('GET', `/dags/${id}`).then(
-            () => true,
-            () => false,
-          ),
-        ),
+      // Parsed now: a DAG whose file no longer defines it stays in Airflow, stale (v2) or inactive (v1).
+      const live = (dag: { is_stale?: boolean; is_active?: boolean }) => dag.is_stale !== true && dag.is_active !== false;
+      const dags = await Promise.all(
+        ids.map((id) => airflow.request<{ is_stale?: boolean; is_active?: boolean }>('GET', `/dags/${id}`).catch(() => null)),
       );
-      return found.every(Boolean) ? true : null;
-    },
-  );
+      return dags.every((dag) => dag !== null && live(dag)) ? true : null;
+    });
+  await probes(60_000).catch(async () => {
+    await restartDagParser(api, true);
+    parserRestarted = true;
+    await probes(180_000);
+  });
   // Where every suite may have left Airflow_Lab2: a success, so that it shows the scheduler down later.
   const lab = await airflow.trigger('Airflow_Lab2', { trigger_flask: false });
   await Promise.all([airflow.waitForRun('Airflow_Lab2', lab.dag_run_id, ['success', 'failed'], 240_000), usualRuns()]);
@@ -123,6 +125,7 @@ afterAll(async () => {
   for (const run of scheduled)
     if (run.state === 'running' || run.state === 'queued') running.push(['status_probe_scheduled', run.dag_run_id]);
   for (const [dagId, runId] of running) await airflow.setRunState(dagId, runId, 'failed').catch(() => undefined);
+  if (parserRestarted) await restartDagParser(api, false);
   await app?.close();
 }, 300_000);
 
