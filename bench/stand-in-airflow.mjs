@@ -2,7 +2,7 @@
 // It answers what the service (its mirror, readiness) and the seed's Flask app ask, in the shapes of
 // Airflow 3.3's OpenAPI document (DAGRunCollectionResponse with keyset cursors, DAGCollectionResponse,
 // DAGResponse, TaskInstanceCollectionResponse), with a `Date` header, and accepts a JWT or HTTP basic:
-//   GET  /api/v2/monitor/health, POST /auth/token
+//   GET  /api/v2/monitor/health, POST /auth/token, GET /api/v2/importErrors (none: every DAG file imports)
 //   GET  /api/v2/dags?limit&offset[&dag_id_pattern&tags&owners&paused]      (by dag_id)
 //   GET  /api/v2/dags/{dag_id}
 //   GET  /api/v2/dags/{dag_id}/dagRuns and /api/v2/dags/~/dagRuns (every DAG): limit (50, at most 100),
@@ -532,7 +532,7 @@ function feedOf(client) {
 
 /** A stable label per kind of call, whatever the DAG: the sync, the DAG list, whole reads, lookups, readiness. */
 function labelOf(method, path, q) {
-  if (path === '/api/v2/monitor/health' || path === '/auth/token') return `${method} ${path}`;
+  if (path === '/api/v2/monitor/health' || path === '/auth/token' || path === '/api/v2/importErrors') return `${method} ${path}`;
   if (path === '/api/v2/dags') return 'GET /api/v2/dags';
   if (path === '/api/v2/dags/~/dagRuns') return 'GET /api/v2/dags/~/dagRuns';
   if (/^\/api\/v2\/dags\/[^/]+\/dagRuns$/.test(path)) {
@@ -659,6 +659,10 @@ const server = http.createServer((req, res) => {
   function answer() {
     if (req.method === 'GET' && path === '/api/v2/monitor/health') return send(res, 200, HEALTH);
     if (req.method === 'POST' && path === '/auth/token') return send(res, 201, { access_token: TOKEN });
+    if (req.method === 'GET' && path === '/api/v2/importErrors') {
+      if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
+      return send(res, 200, { import_errors: [], total_entries: 0 });
+    }
     if (req.method !== 'GET' || !path.startsWith('/api/v2/dags')) return send(res, 404, { detail: 'Not Found' });
     if (!authorised(req)) return send(res, 401, { detail: 'Not authenticated' });
     if (faulty(res)) return;

@@ -84,6 +84,32 @@ describe('the fields the client reads, in the official Airflow spec', () => {
     expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'offset']));
   });
 
+  it.each([
+    ['DAGResponse', 'is_stale', ['boolean'], true],
+    ['DAGResponse', 'bundle_name', ['null', 'string'], true],
+    ['ImportErrorCollectionResponse', 'import_errors', ['array'], true],
+    ['ImportErrorResponse', 'filename', ['string'], true],
+    ['ImportErrorResponse', 'bundle_name', ['null', 'string'], true],
+    ['ImportErrorResponse', 'stack_trace', ['string'], true],
+    ['HealthInfoResponse', 'scheduler', ['#/components/schemas/SchedulerInfoResponse'], true],
+    ['HealthInfoResponse', 'dag_processor', ['#/components/schemas/DagProcessorInfoResponse', 'null'], false],
+    ['SchedulerInfoResponse', 'status', ['null', 'string'], true],
+    ['SchedulerInfoResponse', 'latest_scheduler_heartbeat', ['null', 'string'], true],
+    ['DagProcessorInfoResponse', 'status', ['null', 'string'], true],
+    ['DagProcessorInfoResponse', 'latest_dag_processor_heartbeat', ['null', 'string'], true],
+  ] as const)('issue 18 reads %s.%s as %j (required: %s)', (schema, name, types, required) => {
+    const found = property(schema, name);
+    expect(found.types.sort()).toEqual([...types].sort());
+    expect(found.required).toBe(required);
+  });
+
+  it('lists import errors by limit and offset, and the DAG list takes exclude_stale (stale DAGs: a file that fails to import)', () => {
+    const parameters = (path: string) =>
+      (spec.core.paths[path]?.get as { parameters: Array<{ name: string }> }).parameters.map((p) => p.name);
+    expect(parameters('/api/v2/importErrors')).toEqual(expect.arrayContaining(['limit', 'offset']));
+    expect(parameters('/api/v2/dags')).toContain('exclude_stale');
+  });
+
   it('the token answer carries access_token', () => {
     const login = spec.simpleAuth.components?.schemas?.LoginResponse as { properties: Record<string, unknown>; required: string[] };
     expect(login.required).toContain('access_token');

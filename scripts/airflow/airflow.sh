@@ -5,6 +5,7 @@
 #   scripts/airflow/airflow.sh install            # venv in .airflow/venv (no-op when up to date)
 #   scripts/airflow/airflow.sh up     [--fab]     # start, wait until healthy and the DAGs are visible
 #   scripts/airflow/airflow.sh down   [--fab]     # stop everything `up` started
+#   scripts/airflow/airflow.sh stop   [--fab] <component...>   # stop some (e.g. scheduler); `up` starts them again
 #   scripts/airflow/airflow.sh status [--fab]
 #   scripts/airflow/airflow.sh logs   [--fab] [-f] [component...]
 #   scripts/airflow/airflow.sh cli    [--fab] -- <airflow args>   # airflow CLI with this setup's env
@@ -28,6 +29,8 @@
 #   AIRFLOW_WAIT_DAGS            comma-separated DAG ids `up` waits for (default: the three of dags/)
 #   AIRFLOW_MIN_FILE_PROCESS_INTERVAL  seconds before a DAG file is parsed again (default 10)
 #   AIRFLOW_STATUS_SCALE_DAGS    N: dags/scale_dags.py defines scale_0001..N (npm run bench:airflow); unset: none
+#   AIRFLOW_STATUS_PROBE_DAGS    a folder: dags/status_probes.py and status_probe_import.py define the status_probe_*
+#                                DAGs (the real-Airflow tests of issue 18's verdicts); unset: none
 #   AIRFLOW_WEBSERVER / AIRFLOW_USERNAME / AIRFLOW_PASSWORD
 #                                exported to the scheduler (and so to tasks); default to this instance
 set -euo pipefail
@@ -267,6 +270,14 @@ components() {
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 comp_pid() { [[ -s "$RUN_DIR/$1.pid" ]] && cat "$RUN_DIR/$1.pid" || true; }
 
+# Whether every component this instance runs is alive.
+all_alive() {
+  local c
+  for c in $(components); do
+    pid_alive "$(comp_pid "$c")" || return 1
+  done
+}
+
 any_alive() {
   local c
   for c in "${COMPONENTS[@]}"; do
@@ -337,8 +348,8 @@ cmd_up() {
   resolve_port
   if any_alive; then
     setup_env
-    if is_healthy; then log "already up ($MODE) on $BASE_URL"; print_info; return 0; fi
-    log "some components are running but not (yet) healthy; starting the missing ones"
+    if all_alive && is_healthy; then log "already up ($MODE) on $BASE_URL"; print_info; return 0; fi
+    log "some components are not running or not (yet) healthy; starting the missing ones"
   else
     if port_in_use "$PORT"; then die "port $PORT is already in use by another process (set AIRFLOW_PORT)"; fi
   fi
@@ -413,6 +424,33 @@ stop_components() {
     sleep 0.5
   done
   return 1
+}
+
+# Stops the named components only (their tasks with them), e.g. the scheduler to see Airflow without one.
+cmd_stop() {
+  ((${#ARGS[@]})) || die "usage: $0 stop [--fab] <component...> (of: ${COMPONENTS[*]})"
+  local c
+  for c in "${ARGS[@]}"; do
+    [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component $c (of: ${COMPONENTS[*]})"
+  done
+  log "stopping $MODE: ${ARGS[*]}"
+  local sids=() pid pids
+  for c in "${ARGS[@]}"; do
+    pid="$(comp_pid "$c")"
+    [[ -n "$pid" ]] && sids+=("$pid")
+  done
+  if ! stop_components "${AIRFLOW_STOP_TIMEOUT:-20}" "${ARGS[@]}"; then
+    # A scheduler's LocalExecutor waits for its running tasks to finish: those left are killed, as `down` does.
+    pids="$(ps -eo pid=,sid=,stat= | awk -v s=" ${sids[*]} " 'index(s, " " $2 " ") && $3 !~ /^Z/ { print $1 }')"
+    if [[ -n "$pids" ]]; then
+      log "SIGKILL to leftovers: $(echo $pids)"
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+      sleep 1
+    fi
+  fi
+  for c in "${ARGS[@]}"; do rm -f "$RUN_DIR/$c.pid"; done
+  log "stopped ${ARGS[*]}; \`$0 up\` starts them again"
 }
 
 cmd_down() {
@@ -506,6 +544,7 @@ main() {
     published) cmd_published ;;
     up) take_lock 9 "$MODE"; cmd_up ;;
     down) take_lock 9 "$MODE"; cmd_down ;;
+    stop) take_lock 9 "$MODE"; cmd_stop ;;
     status) cmd_status ;;
     logs) cmd_logs ;;
     cli) cmd_cli ;;

@@ -194,6 +194,8 @@ async function tryVersion(version, index) {
     AIRFLOW_TEST_PORT: String(port),
     AIRFLOW_TEST_FAB_PORT: String(port + 1),
     AIRFLOW_TEST_MAJOR: version.split('.')[0],
+    // The status_probe_* DAGs of the silent-failures suite (dags/status_probes.py), whose code folder is this Airflow's.
+    AIRFLOW_STATUS_PROBE_DAGS: `${dir}/probes`,
   };
   currentEnv = env;
   say(`${version}: installing from ${lock.slice(root.length)} into ${dir.slice(root.length)}`);

@@ -41,6 +41,8 @@ export function attributesOf(dagId: string, fields: Partial<DagAttributes> = {})
     owners: [],
     schedule: null,
     fileloc: null,
+    bundleName: null,
+    isStale: false,
     ...fields,
   };
 }

@@ -4,7 +4,7 @@ import type { AxiosResponse } from 'axios';
 import { configOf } from '../config/config.fixtures.js';
 import { AIRFLOW_CONFIG } from './airflow.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import { AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError, DagNotFoundError } from './airflow.errors.js';
 import { AirflowRepository } from './airflow.repository.js';
 import type { AirflowApiCall, AirflowSession } from './airflow.session.js';
 import { AirflowTransport } from './airflow.transport.js';
@@ -30,17 +30,19 @@ describe('AirflowRepository', () => {
   let version: AirflowApiVersion;
   let send: jest.Mock<(call: AirflowApiCall) => Promise<AxiosResponse>>;
   let repository: AirflowRepository;
+  let session: AirflowSession;
+  let http: HttpService;
 
   beforeEach(() => {
     version = 'v2';
     send = jest.fn();
-    const session = {
+    session = {
       apiVersion: async () => version,
       send,
       connectionInfo: (): AirflowConnectionInfo => ({ baseUrl: 'http://airflow:8080', apiVersion: version, authScheme: 'jwt' }),
     } as unknown as AirflowSession;
     // The real judge of answers; it never sends anything here, the mocked session does.
-    const http = { axiosRef: { request: () => Promise.reject(new Error('no HTTP in this test')) } } as unknown as HttpService;
+    http = { axiosRef: { request: () => Promise.reject(new Error('no HTTP in this test')) } } as unknown as HttpService;
     const config = configOf({ airflow: AIRFLOW_CONFIG, dagStatus: { targetDagId: 'Airflow_Lab2' } });
     const transport = new AirflowTransport(http, {} as MetricsService, config);
     repository = new AirflowRepository(session, transport, config);
@@ -112,6 +114,102 @@ describe('AirflowRepository', () => {
       expect(page.items[0]).toMatchObject({ dagId: 'd0', isPaused: true, tags: ['x'], owners: ['me'] });
       send.mockResolvedValue(answer(200, { dags: dags.slice(0, 50), total_entries: 150 }));
       await expect(repository.listDags(100)).resolves.toMatchObject({ next: null });
+    });
+
+    it("asks Airflow 3 for stale DAGs too (a file that fails to import makes its DAGs stale), not Airflow 2's strict API", async () => {
+      send.mockResolvedValue(answer(200, { dags: [{ dag_id: 'd', is_stale: true, has_import_errors: true, bundle_name: 'b' }] }));
+      const page = await repository.listDags(0);
+      expect(send.mock.calls[0][0].params).toEqual({ limit: 100, offset: 0, exclude_stale: 'false' });
+      expect(page.items[0]).toMatchObject({ isStale: true, hasImportErrors: true, bundleName: 'b' });
+      version = 'v1';
+      send.mockResolvedValue(answer(200, { dags: [{ dag_id: 'd', is_active: false }] }));
+      await expect(repository.listDags(0)).resolves.toMatchObject({ items: [{ isStale: true, bundleName: null }] });
+      expect(send.mock.calls[1][0].params).toEqual({ limit: 100, offset: 0 });
+    });
+  });
+
+  describe('listImportErrors', () => {
+    const TRACE = [
+      'Traceback (most recent call last):',
+      '  File "<frozen importlib._bootstrap>", line 241, in _call_with_frames_removed',
+      '  File "/opt/airflow/dags/broken.py", line 3',
+      '    def broken(',
+      '              ^',
+      "SyntaxError: '(' was never closed",
+      '',
+    ].join('\n');
+
+    it('pages through the files that fail to import, each with the first line of its error', async () => {
+      const errors = Array.from({ length: 100 }, (_, i) => ({
+        import_error_id: i,
+        timestamp: '2026-12-01T00:00:00Z',
+        filename: `f${i}.py`,
+        bundle_name: 'dags-folder',
+        stack_trace: TRACE,
+      }));
+      send.mockResolvedValue(answer(200, { import_errors: errors, total_entries: 101 }));
+      const page = await repository.listImportErrors(0);
+      expect(send.mock.calls[0][0]).toMatchObject({
+        path: '/importErrors',
+        endpoint: 'list_import_errors',
+        params: { limit: 100, offset: 0 },
+      });
+      expect(page).toMatchObject({ next: { offset: 100 }, total: 101 });
+      expect(page.items[0]).toEqual({ filename: 'f0.py', bundleName: 'dags-folder', message: "SyntaxError: '(' was never closed" });
+      send.mockResolvedValue(answer(200, { import_errors: [], total_entries: 101 }));
+      await expect(repository.listImportErrors(100)).resolves.toMatchObject({ items: [], next: null });
+    });
+
+    it("keeps credentials, the configured password, control characters and length out of Airflow's text", async () => {
+      const config = configOf({ airflow: { ...AIRFLOW_CONFIG, password: 'hunter2-long' }, dagStatus: { targetDagId: 'Airflow_Lab2' } });
+      repository = new AirflowRepository(session, new AirflowTransport(http, {} as MetricsService, config), config);
+      const trace = `Traceback (most recent call last):\n  File "x.py", line 1\nValueError: token=abc pw hunter2-long \u001b[31m${'x'.repeat(400)}`;
+      send.mockResolvedValue(answer(200, { import_errors: [{ filename: 'x\u0000.py', bundle_name: null, stack_trace: trace }] }));
+      const [error] = (await repository.listImportErrors(0)).items;
+      expect(error.filename).toBe('x.py');
+      expect(error.message).toMatch(/^ValueError: token=\[REDACTED\] pw \[REDACTED\] \[31mx+…$/);
+      expect([...error.message]).toHaveLength(200);
+    });
+
+    it('says a 403 or 404 of the import errors alone, without marking Airflow down', async () => {
+      send.mockResolvedValue(answer(403, { detail: 'Forbidden' }));
+      await expect(repository.listImportErrors(0)).rejects.toBeInstanceOf(AirflowAuthError);
+      send.mockResolvedValue(answer(404, { detail: 'Not Found' }));
+      await expect(repository.listImportErrors(0)).rejects.toThrow('Airflow has no list_import_errors (HTTP 404)');
+    });
+
+    it('refuses an answer that is not an import error list', async () => {
+      send.mockResolvedValue(answer(200, { import_errors: [{ filename: 3 }] }));
+      await expect(repository.listImportErrors(0)).rejects.toBeInstanceOf(AirflowBadResponseError);
+    });
+  });
+
+  describe('health', () => {
+    it("reads the scheduler's and the DAG processor's heartbeats, at each version's path", async () => {
+      send.mockResolvedValue(
+        answer(200, {
+          metadatabase: { status: 'healthy' },
+          scheduler: { status: 'unhealthy', latest_scheduler_heartbeat: '2026-12-01T00:00:00+00:00' },
+          triggerer: { status: null, latest_triggerer_heartbeat: null },
+          dag_processor: { status: 'healthy', latest_dag_processor_heartbeat: '2026-12-01T00:05:00+00:00' },
+        }),
+      );
+      await expect(repository.health()).resolves.toEqual({
+        scheduler: { healthy: false, latestHeartbeat: '2026-12-01T00:00:00+00:00' },
+        dagProcessor: { healthy: true, latestHeartbeat: '2026-12-01T00:05:00+00:00' },
+      });
+      expect(send.mock.calls[0][0]).toMatchObject({ path: '/monitor/health', endpoint: 'health' });
+      version = 'v1';
+      send.mockResolvedValue(
+        answer(200, { metadatabase: { status: 'healthy' }, scheduler: { status: null, latest_scheduler_heartbeat: null } }),
+      );
+      await expect(repository.health()).resolves.toEqual({ scheduler: { healthy: null, latestHeartbeat: null }, dagProcessor: null });
+      expect(send.mock.calls[1][0]).toMatchObject({ path: '/health' });
+    });
+
+    it('refuses a health answer without a scheduler', async () => {
+      send.mockResolvedValue(answer(200, { metadatabase: { status: 'healthy' } }));
+      await expect(repository.health()).rejects.toBeInstanceOf(AirflowBadResponseError);
     });
   });
 

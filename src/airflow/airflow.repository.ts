@@ -1,19 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { redactable, upstreamLine } from '../common/scrub-credentials.js';
 import type { AllConfig } from '../config/config.type.js';
-import { AirflowConfigMismatchError } from './airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowConfigMismatchError } from './airflow.errors.js';
 import {
   errorDetail,
+  firstErrorLine,
   parseDagAttributes,
   parseDagCollection,
+  parseHealth,
+  parseImportErrors,
   parseRunCollection,
   parseRunPage,
   parseTaskInstanceCollection,
 } from './airflow.responses.js';
 import { AirflowSession } from './airflow.session.js';
-import { AirflowTransport } from './airflow.transport.js';
+import { AirflowTransport, type AirflowEndpoint } from './airflow.transport.js';
 import type { AxiosResponse } from 'axios';
-import type { AirflowConnectionInfo, AirflowPage, AirflowPageToken, DagAttributes, DagRun, TaskInstance } from './airflow.types.js';
+import type {
+  AirflowConnectionInfo,
+  AirflowHealth,
+  AirflowPage,
+  AirflowPageToken,
+  DagAttributes,
+  DagRun,
+  ImportErrorInfo,
+  TaskInstance,
+} from './airflow.types.js';
 
 /** Airflow's largest page ([api] maximum_page_limit). */
 const AIRFLOW_PAGE_LIMIT = 100;
@@ -22,6 +35,10 @@ const AIRFLOW_PAGE_LIMIT = 100;
  * pages, and a repeated row is deduplicated by its id while a skipped one would be lost.
  */
 const OFFSET_OVERLAP = 5;
+/** An import error's first line in an answer: enough for "ModuleNotFoundError: No module named …", short enough for a badge of trouble. */
+const IMPORT_ERROR_MAX_CHARS = 200;
+/** A file name in an answer: deep paths fit, a hostile one does not fill the page. */
+const FILENAME_MAX_CHARS = 300;
 
 /**
  * The reads this service makes of Airflow, the same on both API versions.
@@ -32,6 +49,9 @@ const OFFSET_OVERLAP = 5;
 export class AirflowRepository {
   /** TARGET_DAG_ID: the pages and readiness depend on its reads, which go on the priority lane. */
   private readonly priorityDagId: string;
+  /** AIRFLOW_PASSWORD (when long enough not to be a word), scrubbed from Airflow's text before it reaches an answer. */
+  private readonly secrets: readonly string[];
+  private readonly username: string;
 
   constructor(
     private readonly session: AirflowSession,
@@ -39,6 +59,9 @@ export class AirflowRepository {
     config: ConfigService<AllConfig, true>,
   ) {
     this.priorityDagId = config.getOrThrow('dagStatus', { infer: true }).targetDagId;
+    const { password, username } = config.getOrThrow('airflow', { infer: true });
+    this.secrets = redactable([password]);
+    this.username = username;
   }
 
   /** What has been worked out so far about the server (address, API version, auth scheme); never asks it. */
@@ -136,13 +159,11 @@ export class AirflowRepository {
   async listDags(offset: number): Promise<AirflowPage<DagAttributes> & { total: number | null }> {
     return this.transport.withinDeadline(async (deadline) => {
       const version = await this.session.apiVersion();
-      const response = await this.session.send({
-        method: 'GET',
-        path: '/dags',
-        endpoint: 'list_dags',
-        params: { limit: AIRFLOW_PAGE_LIMIT, offset },
-        deadline,
-      });
+      // Airflow 3 makes a DAG whose file fails to import stale, and leaves stale DAGs out of the list unless asked:
+      // they are listed (`isStale`) so that a broken file shows as such rather than as a DAG gone. Airflow 2 keeps them active.
+      const params: Record<string, string | number> = { limit: AIRFLOW_PAGE_LIMIT, offset };
+      if (version === 'v2') params.exclude_stale = 'false';
+      const response = await this.session.send({ method: 'GET', path: '/dags', endpoint: 'list_dags', params, deadline });
       const { dags, total } = parseDagCollection(version, this.transport.json(response, 'list_dags'));
       // DAGs are listed by id: offsets only shift when one comes or goes, which the next listing sees.
       const next = dags.length >= AIRFLOW_PAGE_LIMIT ? { offset: offset + dags.length } : null;
@@ -169,6 +190,53 @@ export class AirflowRepository {
     });
   }
 
+  /**
+   * One page of Airflow's import errors (the files that fail to import, with the DAG list's permissions), each
+   * reduced to its file and the first line of its error, scrubbed (credentials, control characters, length) as
+   * any text from Airflow that reaches an answer.
+   * @throws AirflowError
+   */
+  async listImportErrors(offset: number): Promise<AirflowPage<ImportErrorInfo> & { total: number | null }> {
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      const response = await this.session.send({
+        method: 'GET',
+        path: '/importErrors',
+        endpoint: 'list_import_errors',
+        params: { limit: AIRFLOW_PAGE_LIMIT, offset },
+        deadline,
+      });
+      refusedAlone(response, 'list_import_errors', this.username);
+      const { errors, total } = parseImportErrors(version, this.transport.json(response, 'list_import_errors'));
+      const items = errors.map((error) => ({
+        filename: upstreamLine(error.filename, this.secrets, FILENAME_MAX_CHARS),
+        bundleName: error.bundleName === null ? null : upstreamLine(error.bundleName, this.secrets, FILENAME_MAX_CHARS),
+        message: upstreamLine(firstErrorLine(error.stackTrace), this.secrets, IMPORT_ERROR_MAX_CHARS),
+      }));
+      const next = errors.length >= AIRFLOW_PAGE_LIMIT ? { offset: offset + errors.length } : null;
+      return { items, next, serverTime: serverTimeOf(response), total };
+    });
+  }
+
+  /**
+   * What Airflow's health endpoint (`/monitor/health` on v2, `/health` on v1) says of its scheduler and DAG
+   * processor: whether their heartbeats are recent.
+   * @throws AirflowError
+   */
+  async health(): Promise<AirflowHealth> {
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      const response = await this.session.send({
+        method: 'GET',
+        path: version === 'v2' ? '/monitor/health' : '/health',
+        endpoint: 'health',
+        deadline,
+      });
+      refusedAlone(response, 'health', this.username);
+      return parseHealth(this.transport.json(response, 'health'));
+    });
+  }
+
   /** The Airflow UI address of a run (or of the DAG when runId is null), for people. */
   uiUrl(dagId: string, runId: string | null): string {
     const { baseUrl: base, apiVersion } = this.session.connectionInfo();
@@ -189,6 +257,16 @@ export class AirflowRepository {
     }
     return `${base}/dags/${dag}/runs/${run}/tasks/${task}${mapIndex >= 0 ? `/mapped/${mapIndex}` : ''}`;
   }
+}
+
+/**
+ * A 403 or 404 to one of the reads beside the DAGs (import errors, health): that endpoint is denied to the user
+ * or missing here, which says nothing of the link to Airflow, so it is thrown without marking Airflow down.
+ * @throws AirflowAuthError (403) or AirflowBadResponseError (404)
+ */
+function refusedAlone(response: AxiosResponse, endpoint: AirflowEndpoint, username: string): void {
+  if (response.status === 403) throw new AirflowAuthError(`Airflow denied user "${username}" access to ${endpoint} (HTTP 403)`);
+  if (response.status === 404) throw new AirflowBadResponseError(`Airflow has no ${endpoint} (HTTP 404)`);
 }
 
 /** Airflow's clock when it answered, from its `Date` header (1 s resolution), or null without one. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AirflowBadResponseError } from './airflow.errors.js';
-import { jwtTimes, parseDagAttributes, parseRunCollection, parseToken } from './airflow.responses.js';
+import { firstErrorLine, jwtTimes, parseDagAttributes, parseRunCollection, parseToken } from './airflow.responses.js';
 
 const v2Run = {
   dag_run_id: 'manual__1',
@@ -83,5 +83,22 @@ describe('Airflow response checks', () => {
     expect(jwtTimes(`h.${payload}.s`)).toEqual({ exp: 1234, iat: 1000 });
     expect(jwtTimes('opaque')).toEqual({ exp: null, iat: null });
     expect(jwtTimes('h.!!!.s')).toEqual({ exp: null, iat: null });
+  });
+
+  it.each([
+    [
+      'a traceback: its exception',
+      'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n    import nope\nModuleNotFoundError: No module named \'nope\'\n',
+      "ModuleNotFoundError: No module named 'nope'",
+    ],
+    [
+      'chained tracebacks: the last one',
+      'Traceback (most recent call last):\n  File "a.py"\nKeyError: 1\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "a.py"\nValueError: bad\n  more',
+      'ValueError: bad',
+    ],
+    ['a message alone (tracebacks off)', '\n  AirflowException: boom\nsecond line', 'AirflowException: boom'],
+    ['nothing', '', ''],
+  ])('takes the first line of an import error from %s', (_what, trace, line) => {
+    expect(firstErrorLine(trace)).toBe(line);
   });
 });

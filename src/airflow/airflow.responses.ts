@@ -1,5 +1,5 @@
 import { AirflowBadResponseError } from './airflow.errors.js';
-import type { AirflowApiVersion, DagAttributes, DagRun, TaskInstance } from './airflow.types.js';
+import type { AirflowApiVersion, AirflowHealth, ComponentHealth, DagAttributes, DagRun, TaskInstance } from './airflow.types.js';
 
 /*
  * Shape checks for the few Airflow answers we read. Only the fields we use are
@@ -86,6 +86,8 @@ export function parseDagAttributes(version: AirflowApiVersion, raw: unknown): Da
     owners: owners.filter((owner): owner is string => typeof owner === 'string'),
     schedule,
     fileloc: optStr(raw, version === 'v2' ? 'relative_fileloc' : 'fileloc', what),
+    bundleName: version === 'v2' ? optStr(raw, 'bundle_name', what) : null,
+    isStale: version === 'v2' ? raw.is_stale === true : raw.is_active === false,
   };
 }
 
@@ -110,6 +112,60 @@ export function parseTaskInstanceCollection(body: unknown): TaskInstance[] {
     if (typeof mapIndex !== 'number' || !Number.isInteger(mapIndex)) throw bad(`${what} (map_index is not an integer)`);
     return { taskId: str(raw, 'task_id', what), state: optStr(raw, 'state', what), mapIndex };
   });
+}
+
+/** One import error, before its text is made fit for an answer: the file and the whole stack trace (or message). */
+export interface RawImportError {
+  filename: string;
+  bundleName: string | null;
+  stackTrace: string;
+}
+
+/** Airflow's import errors (ImportErrorCollectionResponse on v2, ImportErrorCollection on v1). */
+export function parseImportErrors(version: AirflowApiVersion, body: unknown): { errors: RawImportError[]; total: number | null } {
+  if (!isObject(body) || !Array.isArray(body.import_errors)) throw bad('import error list');
+  const total = typeof body.total_entries === 'number' ? body.total_entries : null;
+  const errors = body.import_errors.map((raw) => {
+    const what = 'import error';
+    if (!isObject(raw)) throw bad(what);
+    return {
+      filename: str(raw, 'filename', what),
+      bundleName: version === 'v2' ? optStr(raw, 'bundle_name', what) : null,
+      stackTrace: optStr(raw, 'stack_trace', what) ?? '',
+    };
+  });
+  return { errors, total };
+}
+
+/**
+ * The first line of an import error: for a Python traceback the exception's (the first line that is
+ * not indented after the last "Traceback (most recent call last):", which the frames and source
+ * lines are), else the first line that is not blank.
+ */
+export function firstErrorLine(stackTrace: string): string {
+  const lines = stackTrace.split(/\r?\n/);
+  const header = lines.findLastIndex((line) => line.startsWith('Traceback (most recent call last)'));
+  if (header >= 0) {
+    const error = lines.slice(header + 1).find((line) => line.trim() !== '' && !/^\s/.test(line));
+    if (error !== undefined) return error.trim();
+  }
+  return lines.find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+function componentHealth(raw: unknown, heartbeat: string, what: string): ComponentHealth | null {
+  if (raw === undefined || raw === null) return null;
+  if (!isObject(raw)) throw bad(what);
+  const status = optStr(raw, 'status', what);
+  return { healthy: status === 'healthy' ? true : status === 'unhealthy' ? false : null, latestHeartbeat: optStr(raw, heartbeat, what) };
+}
+
+/** Airflow's health (HealthInfoResponse on v2's /monitor/health, HealthInfo on v1's /health): the scheduler and the DAG processor. */
+export function parseHealth(body: unknown): AirflowHealth {
+  const what = 'health answer';
+  if (!isObject(body)) throw bad(what);
+  const scheduler = componentHealth(body.scheduler, 'latest_scheduler_heartbeat', what);
+  if (scheduler === null) throw bad(`${what} (no scheduler)`);
+  return { scheduler, dagProcessor: componentHealth(body.dag_processor, 'latest_dag_processor_heartbeat', what) };
 }
 
 /** The access token of POST /auth/token. */

@@ -42,7 +42,14 @@ const PRIORITY_MAX_SOCKETS = 4;
 
 /** A stable label for logs and metrics: no ids in it. */
 export type AirflowEndpoint =
-  'list_dag_runs' | 'list_dag_runs_changed' | 'list_dags' | 'list_task_instances' | 'get_dag' | 'auth_token' | 'health';
+  | 'list_dag_runs'
+  | 'list_dag_runs_changed'
+  | 'list_dags'
+  | 'list_task_instances'
+  | 'list_import_errors'
+  | 'get_dag'
+  | 'auth_token'
+  | 'health';
 
 /** What everything waits on (token, version probe) and what readiness and failed-task links need: sockets of their own. */
 const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set([
@@ -53,6 +60,7 @@ const PRIORITY_ENDPOINTS: ReadonlySet<AirflowEndpoint> = new Set([
   // The mirror's sync (one call at a time, every DAG's freshness hangs on it) never queues behind whole reads.
   'list_dag_runs_changed',
   'list_dags',
+  'list_import_errors',
 ]);
 
 type AirflowCallOutcome = 'ok' | 'not_found' | 'auth_refused' | 'timeout' | 'overloaded' | 'unreachable' | 'bad_response';

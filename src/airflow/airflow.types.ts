@@ -34,6 +34,37 @@ export interface DagAttributes {
   schedule: string | null;
   /** The DAG's file, relative to the DAGs folder when Airflow says so. */
   fileloc: string | null;
+  /** The DAG bundle its file belongs to (Airflow 3); null on Airflow 2. */
+  bundleName: string | null;
+  /**
+   * Airflow no longer finds the DAG in its files (v2 `is_stale`, v1 not `is_active`): its file is gone,
+   * or, on Airflow 3, fails to import (then `hasImportErrors` is true too).
+   */
+  isStale: boolean;
+}
+
+/** A DAG file Airflow cannot import, as its import errors list it. */
+export interface ImportErrorInfo {
+  /** As Airflow names the file: relative to its bundle on Airflow 3 (a DAG's `relative_fileloc`), absolute on Airflow 2 (`fileloc`). */
+  filename: string;
+  /** Its DAG bundle (Airflow 3); null on Airflow 2. */
+  bundleName: string | null;
+  /** The first line of the error (a traceback's exception), scrubbed and cut short: fit for an answer. */
+  message: string;
+}
+
+/** How one Airflow component that runs DAGs is, by its heartbeat, as Airflow's health endpoint says. */
+export interface ComponentHealth {
+  /** False when its last heartbeat is too old ("unhealthy"); null when Airflow does not say. */
+  healthy: boolean | null;
+  latestHeartbeat: string | null;
+}
+
+/** What Airflow's health endpoint says of the components without which nothing runs. */
+export interface AirflowHealth {
+  scheduler: ComponentHealth;
+  /** Null where Airflow reports none (Airflow 2 without a standalone DAG processor). */
+  dagProcessor: ComponentHealth | null;
 }
 
 /** One page of a paged read, and what Airflow's clock said when it answered. */

@@ -16,6 +16,12 @@ describe('badges', () => {
     [{ run: null, outcome: 'failure', reason: 'no_run' }, 'no runs', 'lightgrey', false],
     [{ run: runOf({ state: 'up_for_retry' }), outcome: 'failure', reason: 'other_state' }, 'up_for_retry', 'yellow', false],
     [{ outcome: 'failure', reason: 'airflow_unreachable', airflowError: FAULT }, 'unknown', 'lightgrey', true],
+    [{ outcome: 'failure', reason: 'import_error' }, 'import error', 'red', false],
+    [{ outcome: 'failure', reason: 'paused' }, 'paused', 'lightgrey', false],
+    [{ outcome: 'failure', reason: 'airflow_scheduler_down' }, 'scheduler down', 'red', false],
+    [{ outcome: 'failure', reason: 'airflow_dag_processor_down' }, 'dag processor down', 'orange', false],
+    [{ run: runOf({ state: 'running' }), outcome: 'failure', reason: 'running_long' }, 'running long', 'orange', false],
+    [{ outcome: 'failure', reason: 'overdue' }, 'overdue', 'orange', false],
   ] as const)('says %j as %s in %s', (fields, message, color, isError) => {
     expect(badgeOf(overviewOf(fields), 'lab')).toEqual({ label: 'lab', message, color, isError });
   });

@@ -1,4 +1,4 @@
-import type { DagOverview } from '../dag-status/dag-status.types.js';
+import type { ConditionReason, DagOverview } from '../dag-status/dag-status.types.js';
 
 /** What a badge says about a DAG, the same for the SVG and the shields.io endpoint. */
 export interface Badge {
@@ -19,6 +19,22 @@ const COLORS: Record<string, string> = {
   stale: 'orange',
   unknown: 'lightgrey',
   'no runs': 'lightgrey',
+  overdue: 'orange',
+  'running long': 'orange',
+  paused: 'lightgrey',
+  'import error': 'red',
+  'scheduler down': 'red',
+  'dag processor down': 'orange',
+};
+
+/** The badge's word for what keeps a DAG from running (issue 18). */
+const CONDITION_MESSAGES: Record<ConditionReason, string> = {
+  import_error: 'import error',
+  paused: 'paused',
+  airflow_scheduler_down: 'scheduler down',
+  airflow_dag_processor_down: 'dag processor down',
+  running_long: 'running long',
+  overdue: 'overdue',
 };
 
 /**
@@ -44,6 +60,13 @@ function messageOf(overview: DagOverview): string {
       return overview.reason;
     case 'no_run':
       return 'no runs';
+    case 'import_error':
+    case 'paused':
+    case 'airflow_scheduler_down':
+    case 'airflow_dag_processor_down':
+    case 'running_long':
+    case 'overdue':
+      return CONDITION_MESSAGES[overview.reason];
     default:
       // Another state Airflow may add: said as it is (escaped by badge-maker).
       return overview.run?.state ?? 'unknown';

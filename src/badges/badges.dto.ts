@@ -10,7 +10,8 @@ export class ShieldsEndpointDto {
 
   @ApiProperty({
     example: 'success',
-    description: 'success, failed, running, queued, stale, no runs, or unknown while Airflow cannot be read',
+    description:
+      'success, failed, running, queued, stale, no runs, overdue, running long, paused, import error, scheduler down, dag processor down, or unknown while Airflow cannot be read',
   })
   message!: string;
 

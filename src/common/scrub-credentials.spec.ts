@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { scrubCredentials } from './scrub-credentials.js';
+import { scrubCredentials, upstreamLine } from './scrub-credentials.js';
 
 describe('scrubCredentials', () => {
   it('removes each secret wherever it occurs, and no empty one', () => {
@@ -33,5 +33,19 @@ describe('scrubCredentials', () => {
   it('leaves ordinary text alone', () => {
     const text = 'Airflow refused the credentials of user "airflow"; check AIRFLOW_USERNAME and AIRFLOW_PASSWORD (secret_payroll)';
     expect(scrubCredentials(text, [])).toBe(text);
+  });
+});
+
+describe('upstreamLine', () => {
+  it('scrubs credentials and the given secrets, drops control and bidi characters, keeps one line', () => {
+    expect(upstreamLine('KeyError:\u0007 password=pw\u202e token s3cret-value\r\nnext', ['s3cret-value'], 200)).toBe(
+      'KeyError: password=[REDACTED] token [REDACTED] next',
+    );
+  });
+
+  it('cuts long text at `max` code points with an ellipsis, never inside a character', () => {
+    expect(upstreamLine('é'.repeat(10), [], 5)).toBe('éééé…');
+    expect(upstreamLine('😀'.repeat(4), [], 3)).toBe('😀😀…');
+    expect(upstreamLine('short', [], 5)).toBe('short');
   });
 });

@@ -1,5 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
 import type { AllConfig } from './config.type.js';
+import { parseDagStatusConfig, type DagStatusConfig } from './dag-status.config.js';
 
 // Test data for specs only (tsconfig.build.json leaves *.fixtures.ts out of the build).
 
@@ -16,4 +17,9 @@ export function configOf(namespaces: Namespaces): ConfigService<AllConfig, true>
     return value;
   };
   return { getOrThrow } as unknown as ConfigService<AllConfig, true>;
+}
+
+/** The dagStatus settings as the defaults have them, with whatever `fields` change. */
+export function dagStatusConfigOf(fields: Partial<DagStatusConfig> = {}): DagStatusConfig {
+  return { ...parseDagStatusConfig({}), ...fields };
 }

@@ -70,8 +70,11 @@ describe('configuration', () => {
       targetDagId: 'Airflow_Lab2',
       allowedDagIds: ['Airflow_Lab2'],
       cacheTtlMs: 2000,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
+      maxSuccessAge: { fallback: null, perDag: {} },
       verdictBasis: 'latest',
+      overdueGrace: { fallback: 600_000, perDag: {} },
+      pausedIsFailure: { fallback: true, perDag: {} },
+      runningLongFactor: { fallback: 3, perDag: {} },
     });
   });
 
@@ -98,8 +101,11 @@ describe('configuration', () => {
       targetDagId: 'my.dag-1',
       allowedDagIds: ['my.dag-1', 'a', 'b'],
       cacheTtlMs: 0,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
+      maxSuccessAge: { fallback: null, perDag: {} },
       verdictBasis: 'latest',
+      overdueGrace: { fallback: 600_000, perDag: {} },
+      pausedIsFailure: { fallback: true, perDag: {} },
+      runningLongFactor: { fallback: 3, perDag: {} },
     });
   });
 
@@ -112,7 +118,7 @@ describe('configuration', () => {
     expect(parseDagStatusConfig(env)).toMatchObject({
       targetDagId: 'entraînement_modèle',
       allowedDagIds: ['entraînement_modèle', 'データ_パイプライン', 'Airflow_Lab2'],
-      maxSuccessAge: { defaultMs: 26 * 3_600_000, perDag: { entraînement_modèle: 90 * 60_000 } },
+      maxSuccessAge: { fallback: 26 * 3_600_000, perDag: { entraînement_modèle: 90 * 60_000 } },
     });
   });
 

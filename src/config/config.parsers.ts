@@ -128,3 +128,48 @@ export function readHost(env: Env, name: string, fallback: string): string {
   }
   return value;
 }
+
+/** A setting with a value for every DAG and overrides for some, e.g. MAX_SUCCESS_AGE's `26h,Airflow_Lab2=90m`. */
+export interface PerDag<T> {
+  /** The value of every DAG not overridden. */
+  readonly fallback: T;
+  readonly perDag: Readonly<Record<string, T>>;
+}
+
+/**
+ * A per-DAG setting: `<value>` (every DAG), `<value>,Some_DAG=<value>` (one DAG differs), or only
+ * overrides, `Some_DAG=<value>` (the others keep `fallback`). `readValue` reads one value (lower-cased)
+ * and throws a ConfigValidationError that says what a value must be.
+ */
+export function readPerDag<T>(env: Env, name: string, fallback: T, readValue: (text: string) => T): PerDag<T> {
+  const value = raw(env, name);
+  if (value === undefined) return { fallback, perDag: {} };
+  let all = fallback;
+  const perDag: Record<string, T> = {};
+  for (const [index, part] of value
+    .split(',')
+    .map((item) => item.trim())
+    .entries()) {
+    const eq = part.indexOf('=');
+    if (eq === -1) {
+      if (index !== 0) throw new ConfigValidationError(name, `may have one value for every DAG, first (got "${value}")`);
+      all = readValue(part.toLowerCase());
+      continue;
+    }
+    const dagId = part.slice(0, eq).trim();
+    if (!isDagId(dagId)) throw new ConfigValidationError(name, `names an invalid DAG id (${DAG_ID_RULE}): "${dagId}"`);
+    if (Object.hasOwn(perDag, dagId)) throw new ConfigValidationError(name, `names ${dagId} twice`);
+    perDag[dagId] = readValue(
+      part
+        .slice(eq + 1)
+        .trim()
+        .toLowerCase(),
+    );
+  }
+  return { fallback: all, perDag };
+}
+
+/** The value of a per-DAG setting for `dagId`. */
+export function perDagValue<T>(setting: PerDag<T>, dagId: string): T {
+  return Object.hasOwn(setting.perDag, dagId) ? setting.perDag[dagId] : setting.fallback;
+}

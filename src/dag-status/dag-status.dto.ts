@@ -172,7 +172,10 @@ export class DagRunsDto {
 
 /** The verdict on a DAG, as JSON: the status fields, then what they mean for people. */
 export class StatusVerdictDto extends DagStatusDto {
-  @ApiProperty({ enum: ['success', 'failure'], description: 'The verdict, by VERDICT_BASIS and MAX_SUCCESS_AGE' })
+  @ApiProperty({
+    enum: ['success', 'failure'],
+    description: 'The verdict, by VERDICT_BASIS, MAX_SUCCESS_AGE and what keeps the DAG from running (README: "Silent failures")',
+  })
   outcome!: 'success' | 'failure';
 
   @ApiProperty({

@@ -5,8 +5,12 @@ import type { AllConfig } from '../config/config.type.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DagNotFoundError } from '../airflow/airflow.errors.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
+import { DagStatusService } from './dag-status.service.js';
 
-/** Keeps the `airflow_dag_latest_run_state` gauge on each allowed DAG's latest state, from the store's changes. */
+/**
+ * Keeps the `airflow_dag_latest_run_state` gauge on each allowed DAG's latest state, and
+ * `airflow_dag_not_success` on its verdict, from the store's changes.
+ */
 @Injectable()
 export class DagStatusGauge implements OnModuleInit, OnModuleDestroy {
   private subscription: Subscription | null = null;
@@ -14,6 +18,7 @@ export class DagStatusGauge implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly store: MirrorStore,
     private readonly metrics: MetricsService,
+    private readonly status: DagStatusService,
     private readonly config: ConfigService<AllConfig, true>,
   ) {}
 
@@ -22,8 +27,12 @@ export class DagStatusGauge implements OnModuleInit, OnModuleDestroy {
     for (const dagId of this.config.getOrThrow('dagStatus', { infer: true }).allowedDagIds) this.metrics.recordDagState(dagId, undefined);
     this.subscription = this.store.changes.subscribe((snapshot) => {
       // A DAG that left the watched set leaves the gauge; a failed read says nothing about the DAG: its last known state stays.
-      if (snapshot.error instanceof DagNotFoundError && !this.store.isAllowed(snapshot.dagId)) this.metrics.forgetDag(snapshot.dagId);
-      else if (snapshot.status !== null) this.metrics.recordDagState(snapshot.dagId, snapshot.status.run?.state ?? null);
+      if (snapshot.error instanceof DagNotFoundError && !this.store.isAllowed(snapshot.dagId)) {
+        this.metrics.forgetDag(snapshot.dagId);
+        return;
+      }
+      if (snapshot.status !== null) this.metrics.recordDagState(snapshot.dagId, snapshot.status.run?.state ?? null);
+      this.metrics.recordDagVerdict(snapshot.dagId, this.status.describe(snapshot).reason);
     });
   }
 

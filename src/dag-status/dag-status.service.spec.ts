@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { AirflowRepository } from '../airflow/airflow.repository.js';
 import { AirflowAuthError, AirflowUnreachableError, DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
-import { runOf } from '../airflow/airflow.fixtures.js';
-import type { DagRun } from '../airflow/airflow.types.js';
-import { configOf } from '../config/config.fixtures.js';
+import { attributesOf, runOf } from '../airflow/airflow.fixtures.js';
+import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
+import { configOf, dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { DagStatusService } from './dag-status.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
@@ -20,6 +20,8 @@ function snapshot(runs: DagRun[] | null, error: AirflowError | null = null): Dag
     error,
     status,
     attributes: null,
+    importError: null,
+    health: null,
     fetchedAt: '2026-12-01T00:00:00.000Z',
     expiresAt: Infinity,
     history: runs === null ? null : { lastFinished: null, lastSuccess: null, failedTasks: [] },
@@ -43,14 +45,7 @@ describe('DagStatusService', () => {
   const configured = (settings: Partial<DagStatusConfig> = {}): DagStatusService => {
     const store = { read } as unknown as MirrorStore;
     const client = { uiUrl: (dag: string, id: string | null) => `ui/${dag}/${id ?? ''}` } as unknown as AirflowRepository;
-    const dagStatus: DagStatusConfig = {
-      targetDagId: 'Airflow_Lab2',
-      allowedDagIds: ['Airflow_Lab2'],
-      cacheTtlMs: 60_000,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
-      verdictBasis: 'latest',
-      ...settings,
-    };
+    const dagStatus = dagStatusConfigOf({ cacheTtlMs: 60_000, ...settings });
     return new DagStatusService(store, client, configOf({ dagStatus }));
   };
 
@@ -111,7 +106,7 @@ describe('DagStatusService', () => {
     });
 
     it('turns a success past the limit into a failure of its own reason, and keeps it a success just within', async () => {
-      service = configured({ maxSuccessAge: { defaultMs: 26 * H, perDag: {} } });
+      service = configured({ maxSuccessAge: { fallback: 26 * H, perDag: {} } });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 26 * H).toISOString()));
       expect(await service.verdict(NOW)).toMatchObject({ outcome: 'success', stale: false });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 26 * H - 1000).toISOString()));
@@ -121,7 +116,7 @@ describe('DagStatusService', () => {
     });
 
     it('uses the per-DAG limit', async () => {
-      service = configured({ maxSuccessAge: { defaultMs: null, perDag: { Airflow_Lab2: 90 * 60_000 } } });
+      service = configured({ maxSuccessAge: { fallback: null, perDag: { Airflow_Lab2: 90 * 60_000 } } });
       read.mockResolvedValue(withSuccessEndedAt(new Date(NOW.getTime() - 2 * H).toISOString()));
       expect(await service.verdict(NOW)).toMatchObject({
         reason: 'stale',
@@ -201,6 +196,150 @@ describe('DagStatusService', () => {
       });
       read.mockResolvedValue(snapshot(null, down));
       await expect(service.readStatus('Airflow_Lab2')).rejects.toBe(down);
+    });
+  });
+
+  describe("what keeps a DAG from running (issue 18's conditions), and their precedence", () => {
+    const MIN = 60_000;
+    const T = NOW.getTime();
+    const at = (ms: number): string => new Date(ms).toISOString();
+    const success = (runId: string, start: number, minutes = 2): DagRun =>
+      runOf({ runId, state: 'success', startDate: at(start), endDate: at(start + minutes * MIN) });
+    const history = (runs: DagRun[]) => {
+      const done = runs.filter((r) => r.state === 'success' || r.state === 'failed');
+      return { lastFinished: done[0] ?? null, lastSuccess: runs.find((r) => r.state === 'success') ?? null, failedTasks: [] };
+    };
+    const healthy = { scheduler: { healthy: true, latestHeartbeat: at(T) }, dagProcessor: { healthy: true, latestHeartbeat: at(T) } };
+    /** A scheduled DAG whose newest runs are `runs`, with its attributes, import error and Airflow's health as given. */
+    const dag = (runs: DagRun[], extra: Partial<DagSnapshot> = {}, attributes: Partial<DagAttributes> = {}): DagSnapshot => ({
+      ...snapshot(runs),
+      history: history(runs),
+      attributes: attributesOf('Airflow_Lab2', {
+        schedule: '0 * * * *',
+        nextRunAfter: at(T + 30 * MIN),
+        fileloc: 'lab2.py',
+        ...attributes,
+      }),
+      health: healthy,
+      ...extra,
+    });
+    const judged = async (snap: DagSnapshot, settings: Partial<DagStatusConfig> = {}) => {
+      service = configured(settings);
+      read.mockResolvedValue(snap);
+      const { outcome, reason, explanation } = await service.verdict(NOW);
+      return { outcome, reason, explanation };
+    };
+    const ok = [success('r1', T - 60 * MIN)];
+
+    it('changes nothing for a DAG none applies to', async () => {
+      expect(await judged(dag(ok))).toEqual({ outcome: 'success', reason: null, explanation: 'The latest run succeeded.' });
+      expect(await judged(dag([run('running', 'r2'), ...ok]))).toMatchObject({ reason: 'running' });
+    });
+
+    it("names the file that fails to import and its error's first line", async () => {
+      const broken = dag(
+        ok,
+        { importError: { filename: 'lab2.py', bundleName: null, message: "SyntaxError: '(' was never closed" } },
+        { hasImportErrors: true },
+      );
+      expect(await judged(broken)).toEqual({
+        outcome: 'failure',
+        reason: 'import_error',
+        explanation: "The DAG's file lab2.py fails to import: SyntaxError: '(' was never closed.",
+      });
+      // Airflow's import errors unread: the DAG's own flag and file.
+      expect((await judged(dag(ok, {}, { hasImportErrors: true }))).explanation).toBe("The DAG's file lab2.py fails to import.");
+    });
+
+    it('says a paused DAG is paused, unless PAUSED_IS_FAILURE says pausing it is on purpose', async () => {
+      const paused = dag(ok, {}, { isPaused: true, nextRunAfter: at(T - 60 * MIN) });
+      expect(await judged(paused)).toMatchObject({ outcome: 'failure', reason: 'paused' });
+      // Judged by its runs then; a paused DAG is never overdue.
+      expect(await judged(paused, { pausedIsFailure: { fallback: true, perDag: { Airflow_Lab2: false } } })).toMatchObject({
+        outcome: 'success',
+      });
+    });
+
+    it("says why nothing runs while Airflow's scheduler (or DAG processor) has no recent heartbeat, on every DAG", async () => {
+      const down = { scheduler: { healthy: false, latestHeartbeat: '2026-12-02T23:50:00+00:00' }, dagProcessor: null };
+      expect(await judged(dag(ok, { health: down }))).toEqual({
+        outcome: 'failure',
+        reason: 'airflow_scheduler_down',
+        explanation:
+          "Airflow's scheduler has sent no heartbeat since 2026-12-02 23:50:00 UTC: nothing is scheduled or run until it is back.",
+      });
+      // An unscheduled DAG too: a manual run does not run either.
+      expect(await judged(dag(ok, { health: down }, { schedule: null, nextRunAfter: null }))).toMatchObject({
+        reason: 'airflow_scheduler_down',
+      });
+      const processor = { ...healthy, dagProcessor: { healthy: false, latestHeartbeat: null } };
+      expect(await judged(dag(ok, { health: processor }))).toMatchObject({ reason: 'airflow_dag_processor_down' });
+      // Health unknown or not reported: nothing said.
+      expect(await judged(dag(ok, { health: { scheduler: { healthy: null, latestHeartbeat: null }, dagProcessor: null } }))).toMatchObject({
+        reason: null,
+      });
+    });
+
+    it('says a run goes on far longer than usual, past RUNNING_LONG_FACTOR × its recent successes, not before', async () => {
+      const usual = [success('s1', T - 300 * MIN, 10), success('s2', T - 200 * MIN, 10), success('s3', T - 100 * MIN, 10)];
+      const since = (minutes: number) => dag([runOf({ runId: 'now', state: 'running', startDate: at(T - minutes * MIN) }), ...usual]);
+      expect(await judged(since(30))).toMatchObject({ reason: 'running' });
+      expect(await judged(since(31))).toEqual({
+        outcome: 'failure',
+        reason: 'running_long',
+        explanation: `The latest run, started ${at(T - 31 * MIN)
+          .replace('T', ' ')
+          .replace('.000Z', ' UTC')}, has gone on longer than 30 min 0 s, far beyond this DAG's usual 10 min 0 s: it may be stuck.`,
+      });
+      // Too few successes to know what is usual.
+      expect(await judged(dag([runOf({ runId: 'now', state: 'running', startDate: at(T - 999 * MIN) }), ...usual.slice(1)]))).toMatchObject(
+        { reason: 'running' },
+      );
+      // VERDICT_BASIS=last_finished: a success with a newer run in progress, unless that run is long.
+      expect(await judged(since(31), { verdictBasis: 'last_finished' })).toMatchObject({ reason: 'running_long' });
+      expect(await judged(since(5), { verdictBasis: 'last_finished' })).toMatchObject({ outcome: 'success' });
+    });
+
+    it('says a scheduled run did not start within OVERDUE_GRACE of its due time: not exactly at it, nor without a next run or a time schedule', async () => {
+      const due = (ago: number, attributes: Partial<DagAttributes> = {}) => dag(ok, {}, { nextRunAfter: at(T - ago), ...attributes });
+      expect(await judged(due(10 * MIN))).toMatchObject({ reason: null });
+      expect(await judged(due(10 * MIN + 1000))).toEqual({
+        outcome: 'failure',
+        reason: 'overdue',
+        explanation: 'The scheduled run due 2026-12-02 23:49:59 UTC has not started within 10 min (OVERDUE_GRACE).',
+      });
+      expect(await judged(due(10 * MIN + 1000, { nextRunAfter: null }))).toMatchObject({ reason: null });
+      expect(await judged(due(10 * MIN + 1000, { schedule: 'Asset' }))).toMatchObject({ reason: null });
+      expect(await judged(due(10 * MIN + 1000, { schedule: 'Asset or 0 * * * *' }))).toMatchObject({ reason: null });
+      expect(await judged(due(3 * H), { overdueGrace: { fallback: null, perDag: {} } })).toMatchObject({ reason: null });
+      // It outranks a stale success: not running is the cause.
+      const old = [success('r0', T - 5 * H)];
+      const stale = dag(old, {}, { nextRunAfter: at(T - 3 * H) });
+      expect(await judged(stale, { maxSuccessAge: { fallback: 30 * MIN, perDag: {} } })).toMatchObject({ reason: 'overdue' });
+    });
+
+    it('puts a failed run first, then import error, paused, scheduler down, DAG processor down, running long, overdue', async () => {
+      const all = (runs: DagRun[]) =>
+        dag(
+          runs,
+          {
+            importError: { filename: 'lab2.py', bundleName: null, message: 'E' },
+            health: { scheduler: { healthy: false, latestHeartbeat: null }, dagProcessor: { healthy: false, latestHeartbeat: null } },
+          },
+          { hasImportErrors: true, isPaused: true, nextRunAfter: at(T - 3 * H) },
+        );
+      expect(await judged(all([runOf({ state: 'failed' })]))).toMatchObject({ reason: 'failed' });
+      const order = ['import_error', 'paused', 'airflow_scheduler_down', 'airflow_dag_processor_down', 'overdue'];
+      let snap = all([success('r0', T - 5 * H)]);
+      const seen: Array<string | null> = [];
+      for (let i = 0; i < order.length; i++) {
+        seen.push((await judged(snap)).reason);
+        if (i === 0) snap = { ...snap, importError: null, attributes: { ...snap.attributes!, hasImportErrors: false } };
+        if (i === 1) snap = { ...snap, attributes: { ...snap.attributes!, isPaused: false } };
+        if (i === 2) snap = { ...snap, health: { ...snap.health!, scheduler: { healthy: true, latestHeartbeat: null } } };
+        if (i === 3) snap = { ...snap, health: healthy };
+      }
+      expect(seen).toEqual(order);
     });
   });
 });

@@ -3,14 +3,15 @@ import { ConfigService } from '@nestjs/config';
 import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import { formatAge, formatLimit, utcTime } from '../common/time-format.js';
+import { formatAge, formatLimit, formatSpan, utcTime } from '../common/time-format.js';
+import { perDagValue } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
 import { maxSuccessAgeOf, type DagStatusConfig } from '../config/dag-status.config.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
-import { staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
+import { overdueAfter, runningLongAfter, staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
 import { DagStatusDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
-import type { DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
+import type { ConditionReason, DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
   no_run: 'The DAG has no run yet.',
@@ -19,6 +20,12 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   failed: 'The latest run failed.',
   other_state: 'The latest run has not succeeded.',
   stale: 'The last success is older than MAX_SUCCESS_AGE allows.',
+  import_error: "The DAG's file fails to import.",
+  paused: 'The DAG is paused in Airflow: nothing runs until it is unpaused.',
+  airflow_scheduler_down: "Airflow's scheduler has no recent heartbeat: nothing is scheduled or run until it is back.",
+  airflow_dag_processor_down: "Airflow's DAG processor has no recent heartbeat: changes to DAG files are not picked up.",
+  running_long: 'The latest run has gone on far longer than this DAG usually takes: it may be stuck.',
+  overdue: 'The next scheduled run is overdue: it has not started.',
   airflow_unreachable: 'Airflow cannot be reached, so the state of the DAG is unknown.',
   airflow_timeout:
     'Airflow did not answer in time (it is slow or overloaded, or the network drops packets), so the state of the DAG is unknown.',
@@ -142,8 +149,9 @@ export class DagStatusService {
   }
 
   /**
-   * The verdict on a DAG from a snapshot: by VERDICT_BASIS, then MAX_SUCCESS_AGE; while Airflow
-   * cannot be read, the failure with the last state seen.
+   * The verdict on a DAG from a snapshot: by VERDICT_BASIS, then MAX_SUCCESS_AGE, then what keeps the
+   * DAG from running (issue 18's conditions, see `condition`), which any verdict but a failed run
+   * gives way to; while Airflow cannot be read, the failure with the last state seen.
    */
   private judge(snapshot: DagSnapshot, now: Date): StatusVerdict {
     const { dagId } = snapshot;
@@ -162,6 +170,9 @@ export class DagStatusService {
       reason = 'stale';
       explanation = this.staleExplanation(dagId, history, now);
     }
+    // A failed run stays failed: what failed needs fixing whatever else holds.
+    const condition = reason === 'failed' ? null : this.condition(snapshot, now);
+    if (condition !== null) ({ reason, explanation } = condition);
     return {
       outcome: reason === null ? 'success' : 'failure',
       reason,
@@ -199,6 +210,57 @@ export class DagStatusService {
       stale: known === null ? null : staleAt(this.config.maxSuccessAge, dagId, history, now.getTime()),
       airflowError: { reason: error.reason, message: error.message, since },
     };
+  }
+
+  /**
+   * What keeps the DAG from running although its runs may look fine, the first that holds in this
+   * order: its file does not import; it is paused (PAUSED_IS_FAILURE); Airflow's scheduler, then its DAG
+   * processor, has no recent heartbeat; its running run has gone on far longer than usual
+   * (RUNNING_LONG_FACTOR); its next scheduled run has not started within OVERDUE_GRACE. Null when none
+   * does. Explanations give times, not ages: they hold until the DAG's revision moves.
+   */
+  private condition(snapshot: DagSnapshot, now: Date): { reason: ConditionReason; explanation: string } | null {
+    const { dagId, attributes, importError, health } = snapshot;
+    const runs = snapshot.runs ?? [];
+    if (attributes?.hasImportErrors === true || importError !== null) {
+      const file = importError?.filename ?? attributes?.fileloc ?? null;
+      const error = importError?.message ? `: ${importError.message}` : '';
+      return { reason: 'import_error', explanation: `The DAG's file${file === null ? '' : ` ${file}`} fails to import${error}.` };
+    }
+    if (attributes?.isPaused === true && perDagValue(this.config.pausedIsFailure, dagId)) {
+      return { reason: 'paused', explanation: EXPLANATIONS.paused };
+    }
+    if (health?.scheduler.healthy === false) {
+      const since = health.scheduler.latestHeartbeat;
+      return {
+        reason: 'airflow_scheduler_down',
+        explanation: `Airflow's scheduler has sent no heartbeat ${since === null ? 'recently' : `since ${utcTime(since)}`}: nothing is scheduled or run until it is back.`,
+      };
+    }
+    if (health?.dagProcessor?.healthy === false) {
+      const since = health.dagProcessor.latestHeartbeat;
+      return {
+        reason: 'airflow_dag_processor_down',
+        explanation: `Airflow's DAG processor has sent no heartbeat ${since === null ? 'recently' : `since ${utcTime(since)}`}: changes to DAG files, new DAGs and import errors are not picked up.`,
+      };
+    }
+    const long = runningLongAfter(this.config.runningLongFactor, dagId, runs);
+    const started = runs[0]?.startDate ?? null;
+    if (long !== null && started !== null && now.getTime() > long.after) {
+      return {
+        reason: 'running_long',
+        explanation: `The latest run, started ${utcTime(started)}, has gone on longer than ${formatSpan(long.after - Date.parse(started), { most: 2 })}, far beyond this DAG's usual ${formatSpan(long.usualMs, { most: 2 })}: it may be stuck.`,
+      };
+    }
+    const overdue = overdueAfter(this.config.overdueGrace, dagId, attributes, runs);
+    if (overdue !== null && attributes?.nextRunAfter != null && now.getTime() > overdue) {
+      const graceMs = overdue - Date.parse(attributes.nextRunAfter);
+      return {
+        reason: 'overdue',
+        explanation: `The scheduled run due ${utcTime(attributes.nextRunAfter)} has not started within ${formatLimit(graceMs)} (OVERDUE_GRACE).`,
+      };
+    }
+    return null;
   }
 
   private staleExplanation(dagId: string, history: DagHistory, now: Date): string {

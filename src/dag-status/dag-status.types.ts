@@ -2,8 +2,32 @@ import { AIRFLOW_FAILURE_REASONS, type AirflowFailureReason } from '../airflow/a
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { DagHistory } from '../mirror/mirror.types.js';
 
+/**
+ * What keeps a DAG from running although its runs look fine (issue 18), in order of precedence: a
+ * file that does not import, a pause, Airflow's scheduler or DAG processor down, a run far longer than
+ * usual, a scheduled run that did not start. Only a failed run and Airflow being unreadable come first.
+ */
+export const CONDITION_REASONS = [
+  'import_error',
+  'paused',
+  'airflow_scheduler_down',
+  'airflow_dag_processor_down',
+  'running_long',
+  'overdue',
+] as const;
+export type ConditionReason = (typeof CONDITION_REASONS)[number];
+
 /** Why a DAG is not a success, in a word a program can switch on: one list for the type and the API's documentation. */
-export const NOT_SUCCESS_REASONS = ['no_run', 'queued', 'running', 'failed', 'other_state', 'stale', ...AIRFLOW_FAILURE_REASONS] as const;
+export const NOT_SUCCESS_REASONS = [
+  'no_run',
+  'queued',
+  'running',
+  'failed',
+  'other_state',
+  'stale',
+  ...CONDITION_REASONS,
+  ...AIRFLOW_FAILURE_REASONS,
+] as const;
 export type NotSuccessReason = (typeof NOT_SUCCESS_REASONS)[number];
 
 /** What the status pages show: the seed's success/failure verdict and everything behind it. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
 import type { DagHistory, FailedTask } from '../mirror/mirror.types.js';
 import { dagEntries, entryId, feedOrigin, feedUpdated, type DagFacts, type FeedContext } from './feeds.entries.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
 
 const DAG = 'Airflow_Lab2';
 const ORIGIN = 'airflow.internal:8080';
@@ -38,20 +39,7 @@ function facts(oldestFirst: DagRun[], extra: { failedTasks?: FailedTask[]; attri
     lastSuccess: runs.find((r) => r.state === 'success') ?? null,
     failedTasks: extra.failedTasks ?? [],
   };
-  const attributes: DagAttributes | null =
-    extra.attributes === undefined
-      ? null
-      : {
-          dagId: DAG,
-          isPaused: false,
-          hasImportErrors: false,
-          nextRunAfter: null,
-          tags: [],
-          owners: [],
-          schedule: null,
-          fileloc: null,
-          ...extra.attributes,
-        };
+  const attributes: DagAttributes | null = extra.attributes === undefined ? null : attributesOf(DAG, extra.attributes);
   return { dagId: DAG, runs, history, attributes };
 }
 
@@ -116,7 +104,10 @@ describe('dagEntries', () => {
       [`${TAG}/f2/failed`, 'failed', 'f2', 's1', ended(2)],
       [`${TAG}/s1/succeeded`, 'succeeded', 's1', null, ended(1)],
     ]);
-    expect(entries[0].file).toBe('dags/lab2.py');
+    expect([entries[0].file, entries[0].error]).toEqual(['dags/lab2.py', null]);
+    // With Airflow's import error for the file: its name and the first line of its error.
+    const listed = dagEntries({ ...history, importError: { filename: 'lab2.py', bundleName: null, message: 'SyntaxError: x' } }, CONTEXT);
+    expect([listed[0].file, listed[0].error]).toEqual(['lab2.py', 'SyntaxError: x']);
     // A condition links to the DAG in Airflow, a change to its run.
     expect(entries.map((e) => e.airflowUrl)).toEqual([
       `http://airflow.internal:8080/dags/${DAG}`,

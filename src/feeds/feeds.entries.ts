@@ -11,7 +11,7 @@ export interface FeedContext {
 }
 
 /** What a DAG's entries are made of: the mirror's snapshot (the last good one while Airflow cannot be read). */
-export type DagFacts = Pick<DagSnapshot, 'dagId' | 'runs' | 'history' | 'attributes'>;
+export type DagFacts = Pick<DagSnapshot, 'dagId' | 'runs' | 'history' | 'attributes'> & Partial<Pick<DagSnapshot, 'importError'>>;
 
 /** The every-DAG feed's length: a reader polls it, and 100 entries reach back far enough between two polls. */
 export const EVERY_DAG_ENTRIES = 100;
@@ -50,6 +50,7 @@ function runTime(run: DagRun): string | null {
  */
 export function dagEntries(facts: DagFacts, context: FeedContext): FeedEntry[] {
   const { dagId, runs, history, attributes } = facts;
+  const importError = facts.importError ?? null;
   const entry = (kind: FeedEntryKind, run: DagRun, previous: DagRun | null, file: string | null = null): FeedEntry | null => {
     const updated = runTime(run);
     if (updated === null) return null;
@@ -66,13 +67,15 @@ export function dagEntries(facts: DagFacts, context: FeedContext): FeedEntry[] {
       // A condition is the DAG's, not its run's.
       airflowUrl: context.airflowUrl(dagId, condition ? null : run.runId),
       file,
+      error: kind === 'import_error' ? importError?.message || null : null,
     };
   };
   const entries: Array<FeedEntry | null> = [];
   const lastFinished = history?.lastFinished ?? null;
   if (lastFinished !== null && attributes?.isPaused === true) entries.push(entry('paused', lastFinished, null));
-  if (lastFinished !== null && attributes?.hasImportErrors === true)
-    entries.push(entry('import_error', lastFinished, null, attributes.fileloc));
+  // As the verdict says it: the DAG's flag, or an import error listed for its file.
+  if (lastFinished !== null && (attributes?.hasImportErrors === true || importError !== null))
+    entries.push(entry('import_error', lastFinished, null, importError?.filename ?? attributes?.fileloc ?? null));
   // Newest first, as the mirror holds them.
   const finished = (runs ?? []).filter(isFinished);
   const whole = (runs ?? []).length < RUNS_KEPT;

@@ -29,6 +29,7 @@ function entry(partial: Partial<FeedEntry>): FeedEntry {
     failedTasks: [],
     airflowUrl: 'http://airflow/dags/Airflow_Lab2/runs/r2',
     file: null,
+    error: null,
     ...partial,
   };
 }
@@ -72,6 +73,7 @@ describe('renderFeed', () => {
         entry({ kind: 'succeeded', run: run('r1', 'success'), previous: null }),
         entry({ kind: 'paused', previous: null, run: run('r2', 'failed', 'a note of the run, not of the pause') }),
         entry({ kind: 'import_error', previous: null, run: run('r3', 'success'), file: 'dags/lab2.py' }),
+        entry({ kind: 'import_error', previous: null, run: run('r3', 'success'), file: 'lab2.py', error: 'SyntaxError: invalid syntax' }),
       ]),
     );
     expect(read(xml).map(({ title, summary }) => [title, summary])).toEqual([
@@ -86,6 +88,10 @@ describe('renderFeed', () => {
       [
         'Airflow_Lab2 does not import',
         "Airflow cannot import the DAG's file (dags/lab2.py): its changes do not take effect until the error is fixed. Its last finished run, r3, succeeded.",
+      ],
+      [
+        'Airflow_Lab2 does not import',
+        "Airflow cannot import the DAG's file (lab2.py: SyntaxError: invalid syntax): its changes do not take effect until the error is fixed. Its last finished run, r3, succeeded.",
       ],
     ]);
   });

@@ -44,7 +44,7 @@ function summaryOf(entry: FeedEntry): string {
       break;
     case 'import_error':
       words.push(
-        `Airflow cannot import the DAG's file${entry.file === null ? '' : ` (${entry.file})`}: its changes do not take effect until the error is fixed. ${outcome}`,
+        `Airflow cannot import the DAG's file${parenthesised([entry.file, entry.error].filter((part) => part !== null).join(': '))}: its changes do not take effect until the error is fixed. ${outcome}`,
       );
       break;
   }
@@ -55,6 +55,11 @@ function summaryOf(entry: FeedEntry): string {
   }
   if (run.note && !isCondition(entry.kind)) words.push(`Note on the run: ${run.note}`);
   return words.join(' ');
+}
+
+/** " (text)", or nothing for no text. */
+function parenthesised(text: string): string {
+  return text === '' ? '' : ` (${text})`;
 }
 
 function link(rel: string, href: string, title?: string): string {

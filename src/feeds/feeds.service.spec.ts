@@ -9,6 +9,8 @@ import { MirrorStore } from '../mirror/mirror.store.js';
 import { isFinished, RUNS_KEPT, type FailedTask } from '../mirror/mirror.types.js';
 import { EVERY_DAG_ENTRIES } from './feeds.entries.js';
 import { FeedsService } from './feeds.service.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
+import { dagStatusConfigOf } from '../config/config.fixtures.js';
 
 const ORIGIN = 'tag:airflow-status-api,2026:airflow.internal:8080';
 
@@ -76,23 +78,13 @@ class Airflow {
   async start(attributes: Record<string, Partial<DagAttributes>> = {}): Promise<{ store: MirrorStore; feeds: FeedsService }> {
     const dagIds = Object.keys(this.runs);
     const config = {
-      getOrThrow: () => ({ allowedDagIds: dagIds, maxSuccessAge: { defaultMs: null, perDag: {} }, cacheTtlMs: 60_000 }),
+      getOrThrow: () => dagStatusConfigOf({ allowedDagIds: dagIds, cacheTtlMs: 60_000 }),
     } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: () => undefined } as unknown as MetricsService;
     const repository = this.repository();
     const store = new MirrorStore(this.history(), metrics, config);
     store.setDags(
-      dagIds.map((dagId) => ({
-        dagId,
-        isPaused: false,
-        hasImportErrors: false,
-        nextRunAfter: null,
-        tags: [],
-        owners: [],
-        schedule: null,
-        fileloc: null,
-        ...attributes[dagId],
-      })),
+      dagIds.map((dagId) => attributesOf(dagId, attributes[dagId])),
       () => true,
       true,
     );

@@ -26,6 +26,8 @@ export interface FeedEntry {
   readonly airflowUrl: string;
   /** For `import_error`: the DAG's file, as Airflow names it. */
   readonly file: string | null;
+  /** For `import_error`: the first line of the error, as Airflow's import errors list it (scrubbed), when known. */
+  readonly error: string | null;
 }
 
 /** A feed as the renderer writes it. */

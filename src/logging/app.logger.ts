@@ -1,9 +1,6 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { scrubCredentials } from '../common/scrub-credentials.js';
+import { redactable, scrubCredentials } from '../common/scrub-credentials.js';
 import { LOG_LEVELS, type LogLevel as ConfiguredLevel } from '../config/app.config.js';
-
-/** Shorter secrets are too likely to be ordinary words (the seed's default password is "airflow"). */
-const MIN_REDACTED_SECRET_LENGTH = 8;
 
 /**
  * Nest's JSON console logger, one line per event, credentials scrubbed from
@@ -19,7 +16,7 @@ export class AppLogger extends ConsoleLogger {
       flattenParams: true,
       redact: ['password', 'authorization', 'access_token', 'token'],
     });
-    this.secrets = secrets.filter((secret) => secret.length >= MIN_REDACTED_SECRET_LENGTH);
+    this.secrets = redactable(secrets);
   }
 
   /** Scrubs credentials out of a text. */

@@ -67,6 +67,16 @@ export class MetricsService {
   /** A state outside KNOWN_STATES a DAG's gauge carries, to remove it with the DAG. */
   private readonly otherStates = new Map<string, string>();
 
+  private readonly dagVerdict = new Gauge({
+    name: 'airflow_dag_not_success',
+    help: "1 while a watched DAG's verdict is not a success, with its reason (overdue, paused, import_error, failed, ...); 0 with reason none on success. One series per DAG",
+    labelNames: ['dag_id', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** The reason each DAG's verdict series carries now, to replace it when it changes. */
+  private readonly verdictReasons = new Map<string, string>();
+
   private readonly mirrorSyncs = new Counter({
     name: 'airflow_status_mirror_syncs_total',
     help: "Syncs of the mirror (one read of what changed across every watched DAG), by outcome: ok or the failure's reason",
@@ -169,11 +179,23 @@ export class MetricsService {
     if (current !== undefined && !KNOWN_STATES.has(current)) this.otherStates.set(dagId, current);
   }
 
-  /** A DAG that is no longer watched leaves the gauge. */
+  /** The DAG's verdict: one series, its reason (null: a success) as a label, replaced when the reason changes. */
+  recordDagVerdict(dagId: string, reason: string | null): void {
+    const label = reason ?? 'none';
+    const previous = this.verdictReasons.get(dagId);
+    if (previous !== undefined && previous !== label) this.dagVerdict.remove({ dag_id: dagId, reason: previous });
+    this.verdictReasons.set(dagId, label);
+    this.dagVerdict.set({ dag_id: dagId, reason: label }, reason === null ? 0 : 1);
+  }
+
+  /** A DAG that is no longer watched leaves the gauges. */
   forgetDag(dagId: string): void {
     for (const state of [...KNOWN_STATES, this.otherStates.get(dagId)])
       if (state !== undefined) this.dagState.remove({ dag_id: dagId, state });
     this.otherStates.delete(dagId);
+    const reason = this.verdictReasons.get(dagId);
+    if (reason !== undefined) this.dagVerdict.remove({ dag_id: dagId, reason });
+    this.verdictReasons.delete(dagId);
   }
 
   recordMirrorSync(outcome: string, seconds: number, pages: number): void {

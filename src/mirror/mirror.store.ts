@@ -2,13 +2,23 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Observable, Subject } from 'rxjs';
 import { AirflowError, DagNotFoundError } from '../airflow/airflow.errors.js';
-import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
+import type { AirflowHealth, DagAttributes, DagRun, ImportErrorInfo } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
-import { newestFirst, runOrder, RUNS_KEPT, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+import {
+  ImportErrorIndex,
+  newestFirst,
+  overdueAfter,
+  runningLongAfter,
+  runOrder,
+  RUNS_KEPT,
+  staleAt,
+  type DagHistory,
+  type DagSnapshot,
+} from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {
@@ -29,6 +39,8 @@ interface Entry {
   shown: string;
   /** The snapshot of the current revision and sync, made when first asked for. */
   snapshot: DagSnapshot | null;
+  /** When (epoch ms) what it shows next changes with time alone (overdue, running long); Infinity when nothing will. */
+  flipsAt: number;
   lastGood: DagSnapshot | null;
   failingSince: string | null;
   /** When its own error was last met (epoch ms). */
@@ -73,6 +85,13 @@ export class MirrorStore implements OnApplicationShutdown {
   private syncing: () => boolean = () => false;
   /** Loads one DAG now (a reader waits for it); set by MirrorSync. */
   private loadNow: (dagId: string, urgent: boolean) => void = () => undefined;
+  /** Airflow's health as last read (null: not read, or it could not be). */
+  private health: AirflowHealth | null = null;
+  /** What `health` shows, to settle every DAG only when it changes. */
+  private healthShown = 'null';
+  private importErrors = new ImportErrorIndex([]);
+  /** What the import errors were when last set, to settle the DAGs only when they change. */
+  private importErrorsShown = '[]';
 
   constructor(
     private readonly history: MirrorHistory,
@@ -372,8 +391,10 @@ export class MirrorStore implements OnApplicationShutdown {
         entry.dirty = false;
       }
       entry.snapshot = null;
-      // Staleness moves with time alone: a DAG with MAX_SUCCESS_AGE is judged again at every sync.
-      if (recovered || changed || maxSuccessAgeOf(this.config.maxSuccessAge, entry.dagId) !== null) this.settle(entry);
+      // Staleness moves with time alone: a DAG with MAX_SUCCESS_AGE is judged again at every sync; overdue and
+      // running long flip at a time known in advance.
+      const flipped = Date.now() > entry.flipsAt;
+      if (recovered || changed || flipped || maxSuccessAgeOf(this.config.maxSuccessAge, entry.dagId) !== null) this.settle(entry);
     }
   }
 
@@ -394,6 +415,27 @@ export class MirrorStore implements OnApplicationShutdown {
       for (const waiter of entry.loaded ?? []) waiter();
       entry.loaded = null;
     }
+  }
+
+  /**
+   * What Airflow's health endpoint says of its scheduler and DAG processor (null: it could not be read):
+   * every DAG shows it, so every DAG is settled when what it shows changes.
+   */
+  setHealth(health: AirflowHealth | null): void {
+    this.health = health;
+    const shown = JSON.stringify(healthShown(health));
+    if (shown === this.healthShown) return;
+    this.healthShown = shown;
+    for (const entry of this.entries.values()) this.settle(entry);
+  }
+
+  /** Airflow's import errors, every file's (null: they could not be read): each DAG shows its file's. */
+  setImportErrors(errors: readonly ImportErrorInfo[] | null): void {
+    const shown = JSON.stringify(errors ?? []);
+    if (shown === this.importErrorsShown) return;
+    this.importErrorsShown = shown;
+    this.importErrors = new ImportErrorIndex(errors ?? []);
+    for (const entry of this.entries.values()) this.settle(entry);
   }
 
   /** Whether the last sync failed (whole reads then wait for one that works). */
@@ -460,13 +502,26 @@ export class MirrorStore implements OnApplicationShutdown {
     const attributesShown =
       attributes === null
         ? null
-        : [attributes.isPaused, attributes.hasImportErrors, attributes.nextRunAfter, attributes.tags, attributes.owners];
+        : [
+            attributes.isPaused,
+            attributes.hasImportErrors,
+            attributes.nextRunAfter,
+            attributes.schedule,
+            attributes.fileloc,
+            attributes.tags,
+            attributes.owners,
+          ];
     if (error !== null || entry.runs === null) {
       const known = entry.lastGood?.history;
+      entry.flipsAt = Infinity;
       return JSON.stringify(['error', error?.reason ?? null, known == null ? null : this.staleAt(entry.dagId, known), attributesShown]);
     }
     const history = entry.history;
+    const importError = this.importErrors.of(attributes);
     return JSON.stringify([
+      this.healthShown,
+      importError === null ? null : [importError.filename, importError.message],
+      this.timeShown(entry, entry.runs),
       entry.runs.map((run) => [run.runId, run.state, run.startDate, run.endDate, run.note]),
       history?.lastFinished?.runId ?? null,
       history?.lastFinished?.state ?? null,
@@ -475,6 +530,15 @@ export class MirrorStore implements OnApplicationShutdown {
       history === null ? null : this.staleAt(entry.dagId, history),
       attributesShown,
     ]);
+  }
+
+  /** Whether the DAG is overdue and its run long now, and (in `flipsAt`) when either changes next with time alone. */
+  private timeShown(entry: Entry, runs: readonly DagRun[]): [boolean, boolean] {
+    const now = Date.now();
+    const overdue = overdueAfter(this.config.overdueGrace, entry.dagId, entry.attributes, runs);
+    const long = runningLongAfter(this.config.runningLongFactor, entry.dagId, runs)?.after ?? null;
+    entry.flipsAt = Math.min(...[overdue, long].filter((at): at is number => at !== null && at >= now), Infinity);
+    return [overdue !== null && now > overdue, long !== null && now > long];
   }
 
   private staleAt(dagId: string, history: DagHistory): boolean | null {
@@ -496,6 +560,8 @@ export class MirrorStore implements OnApplicationShutdown {
         status: null,
         history: null,
         attributes,
+        importError: this.importErrors.of(attributes),
+        health: this.health,
         fetchedAt: sync.at,
         expiresAt: sync.nextAt,
         lastKnown: error instanceof DagNotFoundError ? null : entry.lastGood,
@@ -511,6 +577,8 @@ export class MirrorStore implements OnApplicationShutdown {
         status: { dagId, run: entry.runs[0] ?? null, fetchedAt: sync.at, history, stale: this.staleAt(dagId, history) },
         history,
         attributes,
+        importError: this.importErrors.of(attributes),
+        health: this.health,
         fetchedAt: sync.at,
         expiresAt: sync.nextAt,
         lastKnown: null,
@@ -535,6 +603,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     revision: 0,
     shown: '',
     snapshot: null,
+    flipsAt: Infinity,
     lastGood: null,
     failingSince: null,
     errorAt: 0,
@@ -542,6 +611,13 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     loading: false,
     pending: [],
   };
+}
+
+/** What a reader shows of Airflow's health: which component is down, and since its last heartbeat. */
+function healthShown(health: AirflowHealth | null): unknown {
+  if (health === null) return null;
+  const down = (component: AirflowHealth['scheduler'] | null) => (component?.healthy === false ? component.latestHeartbeat : null);
+  return [health.scheduler.healthy === false, down(health.scheduler), health.dagProcessor?.healthy === false, down(health.dagProcessor)];
 }
 
 function sameRun(a: DagRun, b: DagRun): boolean {

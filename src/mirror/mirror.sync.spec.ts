@@ -1,16 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { ConfigService } from '@nestjs/config';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import { AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import { AirflowAuthError, AirflowBadResponseError, AirflowUnreachableError, DagNotFoundError } from '../airflow/airflow.errors.js';
 import type { AirflowRepository } from '../airflow/airflow.repository.js';
-import type { AirflowPage, AirflowPageToken, DagAttributes, DagRun, TaskInstance } from '../airflow/airflow.types.js';
+import type {
+  AirflowHealth,
+  AirflowPage,
+  AirflowPageToken,
+  DagAttributes,
+  DagRun,
+  ImportErrorInfo,
+  TaskInstance,
+} from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { parseMirrorConfig } from '../config/mirror.config.js';
+import { dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory } from './mirror.history.js';
 import { MirrorStore } from './mirror.store.js';
 import { MirrorSync, SYNC_OVERLAP_MS } from './mirror.sync.js';
 import type { DagSnapshot } from './mirror.types.js';
+import { attributesOf } from '../airflow/airflow.fixtures.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12);
 const TTL = 2000;
@@ -30,6 +40,10 @@ class MemoryAirflow {
   rows: Row[] = [];
   dags = new Map<string, DagAttributes>();
   tasks = new Map<string, TaskInstance[]>();
+  health: AirflowHealth = { scheduler: { healthy: true, latestHeartbeat: null }, dagProcessor: null };
+  importErrors: ImportErrorInfo[] = [];
+  healthFault: Error | null = null;
+  importErrorsFault: Error | null = null;
   /** Airflow's clock minus ours. */
   skewMs = 0;
   pageSize = 3;
@@ -42,6 +56,8 @@ class MemoryAirflow {
   betweenPages: (() => void) | null = null;
   /** How long a DAG's runs take to answer, on the (fake) clock; and how many reads of runs were in flight as each began. */
   latencyMs: (dagId: string) => number = () => 0;
+  /** Whole reads of runs wait for it while set. */
+  gate: Promise<void> | null = null;
   runsInFlight = 0;
   peakRuns = 0;
   readAlongside = new Map<string, number>();
@@ -55,17 +71,7 @@ class MemoryAirflow {
   }
 
   addDag(dagId: string, attributes: Partial<DagAttributes> = {}): void {
-    this.dags.set(dagId, {
-      dagId,
-      isPaused: false,
-      hasImportErrors: false,
-      nextRunAfter: null,
-      tags: [],
-      owners: [],
-      schedule: null,
-      fileloc: null,
-      ...attributes,
-    });
+    this.dags.set(dagId, attributesOf(dagId, attributes));
   }
 
   /** A run created or changed now (on Airflow's clock), or at `updatedAt`. */
@@ -85,6 +91,18 @@ class MemoryAirflow {
     if (row) Object.assign(row, { run, updatedAt });
     else this.rows.push({ id: ++this.nextId, run, updatedAt });
     return run;
+  }
+
+  /** A run started at `startMs` (ended at `endMs` unless running), changed now on Airflow's clock. */
+  putTimed(dagId: string, runId: string, state: string, startMs: number, endMs: number | null): void {
+    const run = this.put(dagId, runId, state, 0);
+    const row = this.rows.find((r) => r.run === run)!;
+    row.run = {
+      ...run,
+      runAfter: new Date(startMs).toISOString(),
+      startDate: new Date(startMs).toISOString(),
+      endDate: endMs === null ? null : new Date(endMs).toISOString(),
+    };
   }
 
   delete(dagId: string, runId: string): void {
@@ -134,6 +152,7 @@ class MemoryAirflow {
         this.readAlongside.set(dagId, this.runsInFlight - 1);
         await new Promise((resolve) => setImmediate(resolve));
         await this.hold.get(dagId);
+        await this.gate;
         this.runsInFlight -= 1;
         jest.setSystemTime(Date.now() + this.latencyMs(dagId));
         if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
@@ -148,19 +167,24 @@ class MemoryAirflow {
         return this.tasks.get(runId) ?? [];
       },
       taskLogUrl: (dagId: string, runId: string, taskId: string) => `ui/${dagId}/${runId}/${taskId}`,
+      health: async (): Promise<AirflowHealth> => {
+        check('health');
+        if (this.healthFault !== null) throw this.healthFault;
+        return this.health;
+      },
+      listImportErrors: async (offset: number) => {
+        check('import-errors');
+        if (this.importErrorsFault !== null) throw this.importErrorsFault;
+        const items = this.importErrors.slice(offset, offset + 2);
+        return { items, next: offset + 2 < this.importErrors.length ? { offset: offset + 2 } : null, serverTime: this.now(), total: null };
+      },
     } as unknown as AirflowRepository;
   }
 }
 
 function configOf(env: Record<string, string>, allowed: string[]): ConfigService<AllConfig, true> {
   const values: Partial<AllConfig> = {
-    dagStatus: {
-      targetDagId: allowed[0],
-      allowedDagIds: allowed,
-      cacheTtlMs: TTL,
-      maxSuccessAge: { defaultMs: null, perDag: {} },
-      verdictBasis: 'latest',
-    },
+    dagStatus: dagStatusConfigOf({ targetDagId: allowed[0], allowedDagIds: allowed, cacheTtlMs: TTL }),
     mirror: parseMirrorConfig(env),
     airflow: { maxConcurrency: 2 } as AllConfig['airflow'],
   };
@@ -304,6 +328,21 @@ describe('MirrorSync and MirrorStore', () => {
       const snapshot = await store.read('d9');
       expect(snapshot.runs).toEqual([]);
       expect(airflow.calls.filter((c) => c.startsWith('runs:')).length).toBe(before + 1);
+    });
+
+    it('reads a DAG once when a reader asks for it while its first read is in flight', async () => {
+      let release = (): void => undefined;
+      airflow.gate = new Promise<void>((resolve) => (release = resolve));
+      airflow.latencyMs = () => 100;
+      const started = start(['a']);
+      await flush();
+      const reader = store.read('a', 10, false);
+      release();
+      await started;
+      await reader;
+      // Once read, `a` is not read again for that reader after its rest.
+      for (let i = 0; i < 5; i++) await next();
+      expect(airflow.calls.filter((c) => c === 'runs:a')).toHaveLength(1);
     });
   });
 
@@ -481,6 +520,91 @@ describe('MirrorSync and MirrorStore', () => {
       await next();
       expect((await store.read('a')).history?.failedTasks).toEqual([{ taskId: 'train', state: 'failed', logUrl: 'ui/a/a2/train' }]);
       expect(airflow.calls.filter((c) => c.startsWith('tasks:'))).toHaveLength(1);
+    });
+  });
+
+  describe("Airflow's own state and the verdicts that move with time (issue 18)", () => {
+    const MIN = 60_000;
+
+    it('reads the health and every page of the import errors once per DAG list period, and shows them on every DAG', async () => {
+      airflow.addDag('a', { fileloc: 'a.py', bundleName: 'dags-folder' });
+      airflow.importErrors = [
+        { filename: 'a.py', bundleName: 'dags-folder', message: 'SyntaxError: invalid syntax' },
+        { filename: 'x.py', bundleName: null, message: 'x' },
+        { filename: 'a.py', bundleName: 'other-bundle', message: 'not ours' },
+      ];
+      await start(['a', 'b'], { DAG_LIST_PERIOD_MS: '10000' });
+      expect(airflow.calls.filter((c) => c === 'health')).toHaveLength(1);
+      expect(airflow.calls.filter((c) => c === 'import-errors')).toHaveLength(2);
+      const a = await store.read('a');
+      expect(a.importError).toEqual({ filename: 'a.py', bundleName: 'dags-folder', message: 'SyntaxError: invalid syntax' });
+      expect((await store.read('b')).importError).toBeNull();
+      expect(a.health?.scheduler.healthy).toBe(true);
+
+      // The scheduler's heartbeat goes stale: every DAG moves to a new revision, once.
+      airflow.health = { scheduler: { healthy: false, latestHeartbeat: '2026-12-01T11:59:00+00:00' }, dagProcessor: null };
+      const revisions = [(await store.read('a')).revision, (await store.read('b')).revision];
+      for (let i = 0; i < 5; i++) await next();
+      expect(airflow.calls.filter((c) => c === 'health')).toHaveLength(2);
+      expect([(await store.read('a')).revision, (await store.read('b')).revision]).toEqual(revisions.map((r) => r + 1));
+      expect((await store.read('b')).health?.scheduler).toEqual({ healthy: false, latestHeartbeat: '2026-12-01T11:59:00+00:00' });
+      // The file is fixed.
+      airflow.importErrors = [];
+      for (let i = 0; i < 5; i++) await next();
+      expect((await store.read('a')).importError).toBeNull();
+    });
+
+    it('goes on without health or import errors Airflow refuses, saying so; a link that fails fails the sync', async () => {
+      airflow.addDag('a', { fileloc: 'a.py' });
+      airflow.importErrors = [{ filename: 'a.py', bundleName: null, message: 'boom' }];
+      airflow.healthFault = new AirflowAuthError('Airflow denied user "airflow" access (HTTP 403)');
+      airflow.importErrorsFault = new AirflowBadResponseError('Airflow answered list_import_errors with HTTP 404');
+      await start(['a']);
+      const a = await store.read('a');
+      expect(a.error).toBeNull();
+      expect([a.health, a.importError]).toEqual([null, null]);
+      airflow.healthFault = new AirflowUnreachableError('reset');
+      jest.advanceTimersByTime(60_000);
+      await next();
+      expect((await store.read('a')).error?.reason).toBe('airflow_unreachable');
+    });
+
+    it('with WATCH_DAGS, keeps a stale DAG whose file fails to import, and drops one whose file is gone', async () => {
+      airflow.addDag('etl_broken', { isStale: true, hasImportErrors: true });
+      airflow.addDag('etl_gone', { isStale: true });
+      await start(['a'], { WATCH_DAGS: 'id:etl_*' });
+      expect(store.allowedDagIds).toEqual(['a', 'etl_broken']);
+    });
+
+    it('moves a DAG to a new revision when its next run becomes overdue, not before (OVERDUE_GRACE 10 min by default)', async () => {
+      const due = T0 + 5 * MIN;
+      airflow.addDag('a', { schedule: '*/5 * * * *', nextRunAfter: new Date(due).toISOString() });
+      await start(['a']);
+      const before = (await store.read('a')).revision;
+      // A sync exactly at the grace's end: not overdue yet (next() moves the clock one TTL on).
+      jest.setSystemTime(due + 10 * MIN - TTL);
+      await next();
+      expect((await store.read('a')).revision).toBe(before);
+      jest.setSystemTime(due + 10 * MIN + 1 - TTL);
+      await next();
+      expect((await store.read('a')).revision).toBe(before + 1);
+      // A run starts: no longer overdue.
+      airflow.putTimed('a', 'a2', 'running', due + 11 * MIN, null);
+      await next();
+      expect((await store.read('a')).revision).toBe(before + 2);
+    });
+
+    it('moves a DAG to a new revision when its run goes on longer than usual', async () => {
+      for (let i = 0; i < 3; i++) airflow.putTimed('a', `s${i}`, 'success', T0 - (10 - i) * 10 * MIN, T0 - (10 - i) * 10 * MIN + 2 * MIN);
+      airflow.putTimed('a', 'long', 'running', T0, null);
+      await start(['a']);
+      const before = (await store.read('a')).revision;
+      // Usual 2 min, factor 3: long after 6 min.
+      jest.setSystemTime(T0 + 6 * MIN - TTL);
+      await next();
+      expect((await store.read('a')).revision).toBe(before);
+      await next();
+      expect((await store.read('a')).revision).toBe(before + 1);
     });
   });
 });

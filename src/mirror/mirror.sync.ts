@@ -1,9 +1,16 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { AirflowBadResponseError, AirflowError, AirflowTimeoutError, DagNotFoundError } from '../airflow/airflow.errors.js';
+import {
+  AirflowBadResponseError,
+  AirflowError,
+  AirflowOverloadedError,
+  AirflowTimeoutError,
+  AirflowUnreachableError,
+  DagNotFoundError,
+} from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
-import type { AirflowPageToken, DagAttributes, DagRun } from '../airflow/airflow.types.js';
+import type { AirflowHealth, AirflowPageToken, DagAttributes, DagRun, ImportErrorInfo } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { selects, type MirrorConfig } from '../config/mirror.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -73,6 +80,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   /** When the next DAG is read whole again; the first load reads them all, so not before one cycle. */
   private nextReconcile = Date.now() + RECONCILE_CYCLE_MS;
   private warnedNoDate = false;
+  /** Airflow's health or import errors, while they cannot be read. */
+  private readonly auxiliaryFailing = new Set<'health' | 'import errors'>();
 
   constructor(
     private readonly store: MirrorStore,
@@ -142,6 +151,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       if (this.watermark === null) this.watermark = (await this.clock()) - SYNC_OVERLAP_MS;
       if (started.getTime() >= this.nextDagList) {
+        // Import errors before the DAG list: a DAG flagged with one finds its file's error already there.
+        await this.readAirflowState();
         await this.readDagList();
         this.nextDagList = started.getTime() + this.config.dagListPeriodMs;
       }
@@ -238,9 +249,56 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       offset = page.next !== null && 'offset' in page.next ? page.next.offset : null;
     }
     const before = new Set(this.store.entryIds());
-    this.store.setDags(dags, (dag) => selects(selector, dag), true);
+    // A stale DAG is gone from its files, unless its file fails to import (Airflow 3 makes those stale too): that one stays, broken.
+    const present = dags.filter((dag) => !dag.isStale || dag.hasImportErrors);
+    this.store.setDags(present, (dag) => selects(selector, dag), true);
     const joined = [...this.store.entryIds()].filter((dagId) => !before.has(dagId));
     if (joined.length > 0 && before.size > this.explicitIds.length) this.logger.log(`${joined.length} DAG(s) joined the watched set`);
+  }
+
+  /**
+   * Airflow's own state beside the DAG list, one call each on its period: the health of its scheduler and
+   * DAG processor, and its import errors (every page; a handful of files at most, usually one page). Neither is
+   * needed to judge a run: one Airflow refuses or answers oddly is unknown (no `airflow_scheduler_down`, import
+   * errors without their file's error), said once in the log, and the sync goes on. An Airflow that cannot be
+   * reached fails the sync, as its next call would.
+   */
+  private async readAirflowState(): Promise<void> {
+    let health: AirflowHealth | null = null;
+    try {
+      health = await this.airflow.health();
+      this.auxiliaryRead('health', null);
+    } catch (caught) {
+      if (!isEndpointFault(caught)) throw caught;
+      this.auxiliaryRead('health', caught);
+    }
+    this.store.setHealth(health);
+    let errors: ImportErrorInfo[] | null = [];
+    try {
+      for (let offset: number | null = 0; offset !== null;) {
+        const page = await this.airflow.listImportErrors(offset);
+        errors.push(...page.items);
+        offset = page.next !== null && 'offset' in page.next ? page.next.offset : null;
+      }
+      this.auxiliaryRead('import errors', null);
+    } catch (caught) {
+      if (!isEndpointFault(caught)) throw caught;
+      this.auxiliaryRead('import errors', caught);
+      errors = null;
+    }
+    this.store.setImportErrors(errors);
+  }
+
+  /** Says once when one of Airflow's health or import errors cannot be read, and once when it can again. */
+  private auxiliaryRead(what: 'health' | 'import errors', error: AirflowError | null): void {
+    const failing = this.auxiliaryFailing.has(what);
+    if (error !== null && !failing) {
+      this.auxiliaryFailing.add(what);
+      this.logger.warn(`Could not read Airflow's ${what} (${error.message}); verdicts go on without them until they can be read`);
+    } else if (error === null && failing) {
+      this.auxiliaryFailing.delete(what);
+      this.logger.log(`Airflow's ${what} can be read again`);
+    }
   }
 
   /**
@@ -312,6 +370,11 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       await this.store.setRuns(dagId, await this.history.newestRuns(dagId));
       tookMs = Date.now() - started;
       this.retries.delete(dagId);
+      // A reader that asked for this DAG while it was being read has it now: not read again after its rest.
+      this.forced.delete(dagId);
+      this.urgent.delete(dagId);
+      const queued = this.queue.indexOf(dagId);
+      if (queued >= 0) this.queue.splice(queued, 1);
       this.paceBy(tookMs, alone && this.loadsInFlight === 1);
     } catch (caught) {
       // Slow: fewer at once. A DAG that fails is tried again later, not at every sync.
@@ -391,4 +454,12 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
     if (failures.length > 0) throw failures[0];
   }
+}
+
+/** A failure of one endpoint (refused, an odd answer) rather than of the link to Airflow (unreachable, timed out, overloaded). */
+function isEndpointFault(caught: unknown): caught is AirflowError {
+  return (
+    caught instanceof AirflowError &&
+    !(caught instanceof AirflowUnreachableError || caught instanceof AirflowTimeoutError || caught instanceof AirflowOverloadedError)
+  );
 }

@@ -82,4 +82,20 @@ describe('the Slack format', () => {
     const back = JSON.parse(slackMessage({ ...notification, type: 'recovered' }).body) as { text: string };
     expect(back.text).toMatch(/^:large_green_circle: Airflow_Lab2 recovered: /);
   });
+
+  it("words Airflow's scheduler down apart from Airflow unreachable, with the overview's explanation", () => {
+    const explanation =
+      "Airflow's scheduler has sent no heartbeat since 2026-12-01 10:00:00 UTC: nothing is scheduled or run until it is back.";
+    const down = {
+      ...notification,
+      type: 'airflow_unreachable' as const,
+      overview: { ...overview, reason: 'airflow_scheduler_down', explanation },
+    };
+    const message = JSON.parse(slackMessage(down).body) as { text: string };
+    expect(message.text).toBe(`:warning: Airflow_Lab2 does not run: Airflow's scheduler is down: ${explanation}`);
+    const unreachable = { ...down, overview: { ...overview, reason: 'airflow_unreachable' } };
+    expect((JSON.parse(slackMessage(unreachable).body) as { text: string }).text).toMatch(
+      /^:warning: Airflow_Lab2 is unknown: Airflow cannot be read: /,
+    );
+  });
 });

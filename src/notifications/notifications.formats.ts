@@ -24,6 +24,12 @@ const SLACK_WORDS: Readonly<Record<NotificationType, { emoji: string; words: str
   airflow_back: { emoji: ':white_check_mark:', words: 'can be read again: Airflow answers' },
 };
 
+/** Reasons whose type another reason shares, in words of their own: Airflow can be read, but does not run anything. */
+const SLACK_REASON_WORDS: Readonly<Record<string, { emoji: string; words: string }>> = {
+  airflow_scheduler_down: { emoji: ':warning:', words: "does not run: Airflow's scheduler is down" },
+  airflow_dag_processor_down: { emoji: ':warning:', words: "may run outdated code: Airflow's DAG processor is down" },
+};
+
 /** Failed tasks listed in a Slack message at most (the rest are counted). */
 const SLACK_TASKS = 5;
 
@@ -51,7 +57,8 @@ export function cloudEvent(notification: Notification): WireBody {
 /** A Slack incoming-webhook message: `text` (notifications, and clients without blocks) and blocks. */
 export function slackMessage(notification: Notification): WireBody {
   const { overview, type, dagId } = notification;
-  const { emoji, words } = SLACK_WORDS[type];
+  const { emoji, words } =
+    (overview.reason !== null && type === 'airflow_unreachable' ? SLACK_REASON_WORDS[overview.reason] : undefined) ?? SLACK_WORDS[type];
   const link = `<${escape(overview.airflow_url).replace(/\|/g, '%7C')}|${escape(dagId)}>`;
   const facts = [
     overview.run_id === null ? 'no run' : `run \`${escape(overview.run_id)}\` ${escape(overview.state ?? '')}`,

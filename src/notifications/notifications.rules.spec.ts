@@ -72,6 +72,27 @@ describe('which verdict changes are notified', () => {
     expect(walk([null, 'import_error', 'failed'])).toEqual([[], ['import_error'], ['import_fixed', 'failed']]);
   });
 
+  it('sends overdue, then recovered once a run succeeds; the run starting or going on long changes nothing', () => {
+    expect(walk([null, 'overdue', 'running', 'running_long', null])).toEqual([[], ['overdue'], [], [], ['recovered']]);
+    expect(walk([null, 'running', 'running_long', 'failed'])).toEqual([[], [], [], ['failed']]);
+  });
+
+  it("tells Airflow's scheduler or DAG processor down as Airflow failing, and back", () => {
+    expect(walk([null, 'airflow_scheduler_down', 'airflow_dag_processor_down', null])).toEqual([
+      [],
+      ['airflow_unreachable'],
+      [],
+      ['airflow_back'],
+    ]);
+    expect(walk([null, 'overdue', 'airflow_scheduler_down', 'overdue', null])).toEqual([
+      [],
+      ['overdue'],
+      ['airflow_unreachable'],
+      ['airflow_back'],
+      ['recovered'],
+    ]);
+  });
+
   it('maps every reason to a known type, and every Airflow failure but an unknown DAG to airflow_unreachable', () => {
     for (const { type } of Object.values(NOTIFIED_REASONS)) expect(NOTIFICATION_TYPES).toContain(type);
     for (const reason of AIRFLOW_FAILURE_REASONS.filter((r) => r !== 'dag_not_found')) {

@@ -4,7 +4,8 @@ import type { DagOverviewDto } from '../overview/overview.dto.js';
 
 /**
  * What a DAG's notifications follow: its outcome, and the conditions that hide it (Airflow cannot
- * be read; the DAG is paused; its file does not import). Each ends with a notification of its own.
+ * be read, or its scheduler or DAG processor is down; the DAG is paused; its file does not import).
+ * Each ends with a notification of its own.
  */
 type Condition = 'outcome' | 'airflow' | 'paused' | 'import';
 
@@ -13,9 +14,10 @@ type BeganType = Exclude<NotificationType, 'recovered' | 'unpaused' | 'import_fi
 
 /**
  * The verdict reasons that are notified, each with its type and the condition it sets: a new
- * reason becomes a notification by one entry here. Reasons not listed (`running`, `queued`,
- * `no_run`, `other_state`, `dag_not_found`) say nothing new about the outcome: it stays as it was.
- * `overdue`, `paused` and `import_error` are the reasons issue 18's verdicts add.
+ * reason becomes a notification by one entry here. Reasons not listed (`running`, `running_long`,
+ * `queued`, `no_run`, `other_state`, `dag_not_found`) say nothing new about the outcome: it stays as
+ * it was (a run in progress, however long, has not ended). Airflow's scheduler or DAG processor down
+ * is Airflow failing as a whole, as when it cannot be read: `airflow_unreachable`, then `airflow_back`.
  */
 export const NOTIFIED_REASONS: Readonly<Record<string, { type: BeganType; condition: Condition }>> = {
   failed: { type: 'failed', condition: 'outcome' },
@@ -29,6 +31,8 @@ export const NOTIFIED_REASONS: Readonly<Record<string, { type: BeganType; condit
   airflow_auth_refused: { type: 'airflow_unreachable', condition: 'airflow' },
   airflow_bad_response: { type: 'airflow_unreachable', condition: 'airflow' },
   config_mismatch: { type: 'airflow_unreachable', condition: 'airflow' },
+  airflow_scheduler_down: { type: 'airflow_unreachable', condition: 'airflow' },
+  airflow_dag_processor_down: { type: 'airflow_unreachable', condition: 'airflow' },
 };
 
 /** What is sent when a condition ends. */

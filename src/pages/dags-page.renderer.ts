@@ -1,6 +1,6 @@
 import { AIRFLOW_FAILURE_REASONS } from '../airflow/airflow.errors.js';
 import type { DagRun } from '../airflow/airflow.types.js';
-import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
+import { CONDITION_REASONS, type ConditionReason, type DagOverview, type NotSuccessReason } from '../dag-status/dag-status.types.js';
 import { formatSpan, runMs, utcTime } from '../common/time-format.js';
 import { successEnd } from '../mirror/mirror.types.js';
 import type { OverviewCounts, OverviewQuery, OverviewSelection } from '../overview/overview.types.js';
@@ -36,6 +36,20 @@ const STATES: Record<string, { glyph: string; css: string }> = {
   running: { glyph: '▶', css: 'run' },
   queued: { glyph: '⏳', css: 'wait' },
 };
+
+/** What keeps a DAG from running (issue 18), as its row and the counts at the top show it: the colour is never the only sign. */
+const CONDITIONS: Record<ConditionReason, { label: string; glyph: string; css: string }> = {
+  import_error: { label: 'import error', glyph: '⚠', css: 'bad' },
+  paused: { label: 'paused', glyph: '⏸', css: 'none' },
+  airflow_scheduler_down: { label: 'scheduler down', glyph: '⚠', css: 'bad' },
+  airflow_dag_processor_down: { label: 'DAG processor down', glyph: '⚠', css: 'unknown' },
+  running_long: { label: 'running long', glyph: '⏱', css: 'wait' },
+  overdue: { label: 'overdue', glyph: '⏰', css: 'wait' },
+};
+
+function conditionOf(reason: string | null): { label: string; glyph: string; css: string } | undefined {
+  return reason !== null && Object.hasOwn(CONDITIONS, reason) ? CONDITIONS[reason as ConditionReason] : undefined;
+}
 
 function stateOf(state: string | null): { word: string; glyph: string; css: string } {
   if (state === null) return { word: 'no run', glyph: '–', css: 'none' };
@@ -76,9 +90,12 @@ function row(o: DagOverview, now: Date): string {
   const fault = o.airflowError;
   const dagHref = safeHref(o.airflowUrl);
   const name = dagHref ? `<a href="${escapeHtml(dagHref)}" rel="noopener noreferrer">${escapeHtml(o.dagId)}</a>` : escapeHtml(o.dagId);
+  const condition = conditionOf(o.reason);
   const chip = fault
     ? `<span class="chip unknown">⚠ ${escapeHtml(faultTitle(fault.reason))}</span> <span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> last known: ${escapeHtml(s.word)}</span>`
-    : `<span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> ${escapeHtml(s.word)}</span>`;
+    : condition
+      ? `<span class="chip ${condition.css}"><span aria-hidden="true">${condition.glyph}</span> ${escapeHtml(condition.label)}</span> <span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> latest run: ${escapeHtml(s.word)}</span>`
+      : `<span class="chip ${s.css}"><span aria-hidden="true">${s.glyph}</span> ${escapeHtml(s.word)}</span>`;
   const faultNote = fault
     ? `<p class="fault">${escapeHtml(faultTitle(fault.reason))} since ${escapeHtml(utcTime(fault.since))}${escapeHtml(ago(fault.since, now))}: ${escapeHtml(fault.message)}. ` +
       `Last known state: <strong>${escapeHtml(s.word)}</strong>${o.fetchedAt ? `, seen at ${escapeHtml(utcTime(o.fetchedAt))}` : ' (never read)'}.</p>`
@@ -152,6 +169,12 @@ const TALLIES: readonly Tally[] = [
   { label: 'no run', glyph: '–', css: 'none', filter: { reasons: ['no_run'] }, count: byReason(['no_run']), always: true },
   { label: 'stale', glyph: '⌛', css: 'wait', filter: { reasons: ['stale'] }, count: byReason(['stale']), always: false },
   { label: 'other state', glyph: '•', css: 'none', filter: { reasons: ['other_state'] }, count: byReason(['other_state']), always: false },
+  ...CONDITION_REASONS.map((reason) => ({
+    ...CONDITIONS[reason],
+    filter: { reasons: [reason] },
+    count: byReason([reason]),
+    always: false,
+  })),
   {
     label: 'unknown',
     glyph: '⚠',

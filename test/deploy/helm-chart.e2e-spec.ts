@@ -205,6 +205,16 @@ describe('the Deployment', () => {
     await expect(renderChart([], ['config.targetDagId=mode\u0300le'])).rejects.toThrow(/targetDagId/);
   });
 
+  it('writes whole-number settings as whole numbers, however large (Helm writes 3600000 as 3.6e+06 unless told)', async () => {
+    const { container } = deploymentOf((await renderChart([], ['config.dagListPeriodMs=3600000'])).manifests);
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'DAG_LIST_PERIOD_MS', value: '3600000' },
+        { name: 'NOTIFY_GIVE_UP_MS', value: '3600000' },
+      ]),
+    );
+  });
+
   it('takes AIRFLOW_PASSWORD only from an existing Secret, never as a value', () => {
     const byDefault = deploymentOf(renders.defaults.manifests).container.env;
     expect(byDefault.find((e) => e.name === 'AIRFLOW_PASSWORD')).toBeUndefined();

@@ -169,6 +169,47 @@ describe('FakeAirflow v2 (Airflow 3) answers match the spec', () => {
     await expectMatchesSpec({ path: '/api/v2/monitor/health', method: 'get', status: 200 }, health.json);
   });
 
+  it('GET /api/v2/monitor/health says a component whose heartbeat is stale unhealthy, with that heartbeat', async () => {
+    await withFake({ unhealthy: { scheduler: '2026-12-01T10:00:00+00:00' } }, async (down) => {
+      const health = await call(down, '/api/v2/monitor/health');
+      expect(health.json).toMatchObject({
+        scheduler: { status: 'unhealthy', latest_scheduler_heartbeat: '2026-12-01T10:00:00+00:00' },
+        dag_processor: { status: 'healthy' },
+      });
+      await expectMatchesSpec({ path: '/api/v2/monitor/health', method: 'get', status: 200 }, health.json);
+    });
+  });
+
+  it('GET /api/v2/importErrors: the files that fail to import, paged, as ImportErrorCollectionResponse; 400 for a bad order_by', async () => {
+    const trace = 'Traceback (most recent call last):\n  File "my_dag.py", line 1\nSyntaxError: \'(\' was never closed\n';
+    const importErrors = [
+      { filename: FakeAirflow.fileOf('my_dag'), stack_trace: trace },
+      { filename: 'other.py', stack_trace: 'boom', bundle_name: null },
+    ];
+    await withFake({ importErrors, dags: { my_dag: [] } }, async (broken) => {
+      const token = await login(broken);
+      const all = await call(broken, '/api/v2/importErrors?limit=100&offset=0', { token });
+      expect(all.status).toBe(200);
+      expect(all.json).toMatchObject({
+        import_errors: [
+          { import_error_id: 1, filename: 'my_dag.py', bundle_name: 'dags-folder', stack_trace: trace },
+          { bundle_name: null },
+        ],
+        total_entries: 2,
+      });
+      await expectMatchesSpec({ path: '/api/v2/importErrors', method: 'get', status: 200 }, all.json);
+      // The DAG's relative_fileloc and bundle_name are what the import error names.
+      expect((await call(broken, '/api/v2/dags/my_dag', { token })).json).toMatchObject({
+        relative_fileloc: 'my_dag.py',
+        bundle_name: 'dags-folder',
+      });
+      const page = await call(broken, '/api/v2/importErrors?limit=1&offset=1', { token });
+      expect(page.json).toMatchObject({ import_errors: [{ filename: 'other.py' }], total_entries: 2 });
+      expect((await call(broken, '/api/v2/importErrors?order_by=dag_id', { token })).status).toBe(400);
+      expect((await call(broken, '/api/v2/importErrors')).status).toBe(401);
+    });
+  });
+
   it('GET /api/v2/dags/{dag_id}: the DAG, or 404 for an unknown one', async () => {
     const token = await login(fake);
     const dag = await call(fake, '/api/v2/dags/my_dag', { token });
@@ -308,6 +349,30 @@ describe('FakeAirflow v1 (Airflow 2: basic auth, problem+json)', () => {
 
       expect((await call(fake, '/api/v1/dags/ghost/dagRuns', { basic })).json).toEqual({ dag_runs: [], total_entries: 0 });
     });
+  });
+
+  it('GET /api/v1/importErrors: ImportErrorCollection with absolute file names, strict parameters; health says a stale scheduler unhealthy', async () => {
+    const importErrors = [{ filename: FakeAirflow.fileOf('d', 'v1'), stack_trace: 'Traceback (most recent call last):\nValueError: x' }];
+    await withFake(
+      { apiVersion: 'v1', dags: { d: runs }, importErrors, unhealthy: { scheduler: '2026-12-01T10:00:00+00:00' } },
+      async (fake) => {
+        const all = await call(fake, '/api/v1/importErrors?limit=100&offset=0', { basic });
+        expect(all.json).toEqual({
+          import_errors: [
+            {
+              import_error_id: 1,
+              timestamp: '2025-01-01T00:00:00+00:00',
+              filename: '/opt/airflow/dags/d.py',
+              stack_trace: importErrors[0].stack_trace,
+            },
+          ],
+          total_entries: 1,
+        });
+        expect((await call(fake, '/api/v1/dags/d', { basic })).json).toMatchObject({ fileloc: '/opt/airflow/dags/d.py' });
+        expect((await call(fake, '/api/v1/importErrors?exclude_stale=false', { basic })).status).toBe(400);
+        expect((await call(fake, '/api/v1/health')).json).toMatchObject({ scheduler: { status: 'unhealthy' } });
+      },
+    );
   });
 
   it('has no Airflow 3 routes: /api/v2/monitor/health and /auth/token are the HTML 404 page', async () => {

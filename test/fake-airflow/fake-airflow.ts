@@ -10,6 +10,7 @@
  *   GET  /api/{v}/dags/{dag_id}/dagRuns           a DAG's runs, or every DAG's for `~` (fake-airflow.runs.ts):
  *        state (repeatable), updated_at_gte/_lte (v2 also _gt/_lt), order_by, limit, offset; v2 also `cursor`
  *   GET  /api/{v}/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances?state=&limit=
+ *   GET  /api/{v}/importErrors?limit=&offset=&order_by=   the files that fail to import
  *
  * Every answer carries a `Date` header on Airflow's clock (`now() + clockSkewMs`), as uvicorn and gunicorn
  * send one. Runs keep an updated_at on that clock (not served, as Airflow serves none).
@@ -52,6 +53,8 @@ const DEFAULTS: FakeAirflowOptions = {
   dags: {},
   dagAttributes: {},
   tasks: {},
+  importErrors: [],
+  unhealthy: {},
   fault: 'none',
   delayMs: 0,
   hangDags: [],
@@ -406,7 +409,7 @@ export class FakeAirflow {
     const path = url.pathname;
     if (v === 'v2' && path === '/auth/token' && req.method === 'POST') return this.login(body);
     const api = new RegExp(
-      `^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|(dags)|dags/([^/]+)(?:(/dagRuns)(?:/([^/]+)/taskInstances)?)?)$`,
+      `^/api/${v}/(?:(${v === 'v2' ? 'monitor/health' : 'health'})|(dags)|dags/([^/]+)(?:(/dagRuns)(?:/([^/]+)/taskInstances)?)?|(importErrors))$`,
     ).exec(path);
     if (!api || req.method !== 'GET') {
       // Airflow 2's webserver answers paths it does not know (/api/v2/..., /auth/token) with its HTML 404 page.
@@ -424,6 +427,7 @@ export class FakeAirflow {
     if (refused) return refused;
     const query = new Query(v, url.searchParams);
     if (api[2]) return listDags(v, this.dagIds(), (id) => this.attributesOf(id), query);
+    if (api[6]) return this.listImportErrors(query);
     const dagId = decodeURIComponent(api[3]);
     // `~` (every DAG) is not a DAG of its own: a hung DAG's runs still come in it.
     if (dagId !== '~' && this.options.hangDags.includes(dagId)) return { kind: 'hang' };
@@ -501,14 +505,54 @@ export class FakeAirflow {
     });
   }
 
+  /** Airflow's health: every component beating now on Airflow's clock, but those `unhealthy` names (stale since then). */
   private health(): unknown {
     const beat = new Date(Math.floor(this.airflowNow() / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+    const { scheduler, dag_processor: processor } = this.options.unhealthy;
     return {
       metadatabase: { status: 'healthy' },
-      scheduler: { status: 'healthy', latest_scheduler_heartbeat: beat },
+      scheduler: { status: scheduler === undefined ? 'healthy' : 'unhealthy', latest_scheduler_heartbeat: scheduler ?? beat },
       triggerer: { status: null, latest_triggerer_heartbeat: null },
-      dag_processor: { status: 'healthy', latest_dag_processor_heartbeat: beat },
+      dag_processor: { status: processor === undefined ? 'healthy' : 'unhealthy', latest_dag_processor_heartbeat: processor ?? beat },
     };
+  }
+
+  /**
+   * GET /api/{v}/importErrors: v2 (Airflow 3.3) ImportErrorCollectionResponse, limit, offset, order_by (id,
+   * timestamp, filename, bundle_name, stacktrace, import_error_id); v1 (Airflow 2.10) ImportErrorCollection,
+   * strict parameters limit, offset, order_by (import_error_id, timestamp, filename).
+   */
+  private listImportErrors(query: Query): Reply {
+    const v = this.options.apiVersion;
+    query.onlyV1(['limit', 'offset', 'order_by']);
+    const limit = query.limit();
+    const offset = query.int('offset', 0);
+    const fields =
+      v === 'v2'
+        ? ['id', 'timestamp', 'filename', 'bundle_name', 'stacktrace', 'import_error_id']
+        : ['import_error_id', 'timestamp', 'filename'];
+    const unknown = query.all('order_by').find((field) => !fields.includes(field.replace(/^-/, '')));
+    if (unknown !== undefined) {
+      return badRequest(v, `Ordering with '${unknown.replace(/^-/, '')}' is disallowed or the attribute does not exist on the model`);
+    }
+    const all = this.options.importErrors.map((error, i) => {
+      const timestamp = iso(RUN_BASE_MS);
+      return v === 'v2'
+        ? {
+            import_error_id: i + 1,
+            timestamp,
+            filename: error.filename,
+            bundle_name: error.bundle_name === undefined ? 'dags-folder' : error.bundle_name,
+            stack_trace: error.stack_trace,
+          }
+        : { import_error_id: i + 1, timestamp: airflow2Time(timestamp), filename: error.filename, stack_trace: error.stack_trace };
+    });
+    return json({ import_errors: all.slice(offset, offset + limit), total_entries: all.length });
+  }
+
+  /** The file Airflow names in its import errors for one of the fake's DAGs (its `relative_fileloc` on v2, `fileloc` on v1). */
+  static fileOf(dagId: string, apiVersion: FakeAirflowOptions['apiVersion'] = 'v2'): string {
+    return apiVersion === 'v2' ? `${dagId}.py` : `/opt/airflow/dags/${dagId}.py`;
   }
 
   // ---- auth ---------------------------------------------------------------------------------

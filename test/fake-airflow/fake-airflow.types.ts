@@ -79,6 +79,15 @@ export interface FakeDagAttributes {
   description?: string | null;
 }
 
+/** A file Airflow cannot import, as a test sets it: served by `GET /api/{v}/importErrors`. */
+export interface FakeImportError {
+  /** As Airflow names it: on v2 a DAG's `relative_fileloc` (`<dag_id>.py` here), on v1 its `fileloc` (`/opt/airflow/dags/<dag_id>.py`). */
+  filename: string;
+  stack_trace: string;
+  /** 'dags-folder' (v2 only, as the DAGs' `bundle_name`). */
+  bundle_name?: string | null;
+}
+
 export interface FakeAirflowOptions {
   apiVersion: FakeApiVersion;
   auth: FakeAuthMode;
@@ -92,6 +101,13 @@ export interface FakeAirflowOptions {
   dagAttributes: Record<string, FakeDagAttributes>;
   /** Task instances by run id (`dag_run_id`); a run not in the map has none. */
   tasks: Record<string, FakeTaskInstance[]>;
+  /** The files that fail to import, in import_error_id order. */
+  importErrors: FakeImportError[];
+  /**
+   * Components whose heartbeat is stale, each with its last heartbeat (ISO): the health endpoint says them
+   * `unhealthy`, as Airflow does past `scheduler_health_check_threshold`. The others beat on Airflow's clock.
+   */
+  unhealthy: { scheduler?: string; dag_processor?: string };
   fault: FakeFault;
   /** Latency before every answer, faults included. */
   delayMs: number;
