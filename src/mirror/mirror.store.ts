@@ -25,8 +25,8 @@ interface Entry {
   /** Runs changed since the history was resolved: resolved again at the end of the sync. */
   dirty: boolean;
   revision: number;
-  /** What the last revision showed, to count up only on a real change. */
-  shown: string;
+  /** What the last revision showed, to count up only on a real change; null while there is nothing to show. */
+  shown: Shown | null;
   /** The snapshot of the current revision and sync, made when first asked for. */
   snapshot: DagSnapshot | null;
   lastGood: DagSnapshot | null;
@@ -431,39 +431,38 @@ export class MirrorStore implements OnApplicationShutdown {
   private settle(entry: Entry): void {
     entry.snapshot = null;
     const shown = this.shownOf(entry);
-    if (shown === entry.shown) return;
+    if (sameShown(shown, entry.shown)) return;
     entry.shown = shown;
     // Not read yet and nothing failed: there is nothing to show, and nothing to announce.
-    if (shown === '') return;
+    if (shown === null) return;
     entry.revision += 1;
     const snapshot = this.snapshotOf(entry);
     if (snapshot.error === null) entry.lastGood = snapshot;
     this.announce(snapshot);
   }
 
-  /** Everything a reader shows of the DAG, apart from when it was read. */
-  private shownOf(entry: Entry): string {
+  /** Everything a reader shows of the DAG, apart from when it was read; null when there is nothing to show yet. */
+  private shownOf(entry: Entry): Shown | null {
     const error = this.sync.error ?? entry.error;
-    if (error === null && entry.runs === null) return '';
-    const attributes = entry.attributes;
-    const attributesShown =
-      attributes === null
-        ? null
-        : [attributes.isPaused, attributes.hasImportErrors, attributes.nextRunAfter, attributes.tags, attributes.owners];
+    if (error === null && entry.runs === null) return null;
     if (error !== null || entry.runs === null) {
       const known = entry.lastGood?.history;
-      return JSON.stringify(['error', error?.reason ?? null, known == null ? null : this.staleAt(entry.dagId, known), attributesShown]);
+      return {
+        error: error?.reason ?? null,
+        runs: null,
+        history: null,
+        stale: known == null ? null : this.staleAt(entry.dagId, known),
+        attributes: entry.attributes,
+      };
     }
     const history = entry.history;
-    return JSON.stringify([
-      entry.runs.map((run) => [run.runId, run.state, run.startDate, run.endDate, run.note]),
-      history?.lastFinished?.runId ?? null,
-      history?.lastFinished?.state ?? null,
-      history?.lastSuccess?.runId ?? null,
-      (history?.failedTasks ?? []).map((task) => [task.taskId, task.state]),
-      history === null ? null : this.staleAt(entry.dagId, history),
-      attributesShown,
-    ]);
+    return {
+      error: null,
+      runs: entry.runs,
+      history,
+      stale: history === null ? null : this.staleAt(entry.dagId, history),
+      attributes: entry.attributes,
+    };
   }
 
   private staleAt(dagId: string, history: DagHistory): boolean | null {
@@ -522,7 +521,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     error: null,
     dirty: false,
     revision: 0,
-    shown: '',
+    shown: null,
     snapshot: null,
     lastGood: null,
     failingSince: null,
@@ -550,4 +549,73 @@ function newerFinished(known: DagRun | null | undefined, run: DagRun): DagRun | 
   const finished = run.state === 'success' || run.state === 'failed';
   if (finished) return known != null && runOrder(known) > runOrder(run) && known.runId !== run.runId ? known : run;
   return known?.runId === run.runId ? undefined : known;
+}
+
+/**
+ * What a revision shows of a DAG, compared field by field with the next one: references to what
+ * the entry holds anyway (its runs, history and attributes are replaced, never changed in place),
+ * rather than a string that repeats them (1.5 kB per DAG).
+ */
+interface Shown {
+  /** The failure shown (a reason), or null when the runs are. */
+  readonly error: string | null;
+  readonly runs: readonly DagRun[] | null;
+  readonly history: DagHistory | null;
+  readonly stale: boolean | null;
+  readonly attributes: DagAttributes | null;
+}
+
+function sameShown(a: Shown | null, b: Shown | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.error === b.error &&
+    a.stale === b.stale &&
+    sameRuns(a.runs, b.runs) &&
+    sameHistory(a.history, b.history) &&
+    sameAttributes(a.attributes, b.attributes)
+  );
+}
+
+/** The runs' fields a reader shows: id, state, start, end, note. */
+function sameRuns(a: readonly DagRun[] | null, b: readonly DagRun[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  return a.every(
+    (run, i) =>
+      run.runId === b[i].runId &&
+      run.state === b[i].state &&
+      run.startDate === b[i].startDate &&
+      run.endDate === b[i].endDate &&
+      run.note === b[i].note,
+  );
+}
+
+/** Last finished (id, state), last success (id) and the failed tasks (id, state). */
+function sameHistory(a: DagHistory | null, b: DagHistory | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.lastFinished?.runId === b.lastFinished?.runId &&
+    a.lastFinished?.state === b.lastFinished?.state &&
+    a.lastSuccess?.runId === b.lastSuccess?.runId &&
+    a.failedTasks.length === b.failedTasks.length &&
+    a.failedTasks.every((task, i) => task.taskId === b.failedTasks[i].taskId && task.state === b.failedTasks[i].state)
+  );
+}
+
+/** Paused, import errors, next run, tags and owners (not the schedule or file: no reader shows them apart). */
+function sameAttributes(a: DagAttributes | null, b: DagAttributes | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.isPaused === b.isPaused &&
+    a.hasImportErrors === b.hasImportErrors &&
+    a.nextRunAfter === b.nextRunAfter &&
+    sameStrings(a.tags, b.tags) &&
+    sameStrings(a.owners, b.owners)
+  );
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
