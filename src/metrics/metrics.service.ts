@@ -57,15 +57,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly dagState = new Gauge({
-    name: 'airflow_dag_latest_run_state',
-    help: "1 for the current state of each allowed DAG's latest run, 0 for the others",
-    labelNames: ['dag_id', 'state'] as const,
-    registers: [this.registry],
-  });
-
-  /** A state outside KNOWN_STATES a DAG's gauge carries, to remove it with the DAG. */
-  private readonly otherStates = new Map<string, string>();
+  /**
+   * `airflow_dag_latest_run_state`, per DAG: its current state (null: not known yet) and the state
+   * outside KNOWN_STATES it last had, if any (its series stays, at 0, until another replaces it).
+   * Kept here and written out at each scrape rather than as prom-client series: at thousands of DAGs
+   * six series per DAG cost ~4 MB of label objects and hash keys, and formatting them ~30 MB of
+   * garbage per scrape (BENCHMARKS.md, "The mirror at scale").
+   */
+  private readonly dagStates = new Map<string, { current: string | null; other: string | null }>();
 
   private readonly mirrorSyncs = new Counter({
     name: 'airflow_status_mirror_syncs_total',
@@ -137,17 +136,14 @@ export class MetricsService {
 
   /** Marks `state` (null: no run) as the one current state of the DAG's latest run; undefined: not known yet. */
   recordDagState(dagId: string, state: string | null | undefined): void {
-    const current = state === undefined ? undefined : (state ?? 'none');
-    const states = current === undefined ? KNOWN_STATES : new Set([...KNOWN_STATES, current]);
-    for (const known of states) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
-    if (current !== undefined && !KNOWN_STATES.has(current)) this.otherStates.set(dagId, current);
+    const current = state === undefined ? null : (state ?? 'none');
+    const other = current !== null && !KNOWN_STATES.has(current) ? current : (this.dagStates.get(dagId)?.other ?? null);
+    this.dagStates.set(dagId, { current, other });
   }
 
   /** A DAG that is no longer watched leaves the gauge. */
   forgetDag(dagId: string): void {
-    for (const state of [...KNOWN_STATES, this.otherStates.get(dagId)])
-      if (state !== undefined) this.dagState.remove({ dag_id: dagId, state });
-    this.otherStates.delete(dagId);
+    this.dagStates.delete(dagId);
   }
 
   recordMirrorSync(outcome: string, seconds: number, pages: number): void {
@@ -161,11 +157,31 @@ export class MetricsService {
     this.mirrorDags.set(dags);
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** The registry's metrics, then the DAG states' (families are separated by a blank line; their order means nothing). */
+  async metrics(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.dagStateText()}`;
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
+
+  /** `airflow_dag_latest_run_state` in Prometheus's text format, as prom-client would write the gauge. */
+  private dagStateText(): string {
+    const lines = [`# HELP ${DAG_STATE} ${DAG_STATE_HELP}`, `# TYPE ${DAG_STATE} gauge`];
+    for (const [dagId, { current, other }] of this.dagStates) {
+      const series = `${DAG_STATE}{dag_id="${escapeLabel(dagId)}",state="`;
+      for (const state of KNOWN_STATES) lines.push(`${series}${state}"} ${state === current ? 1 : 0}`);
+      if (other !== null) lines.push(`${series}${escapeLabel(other)}"} ${other === current ? 1 : 0}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+const DAG_STATE = 'airflow_dag_latest_run_state';
+const DAG_STATE_HELP = "1 for the current state of each allowed DAG's latest run, 0 for the others";
+
+/** A label value as the text format (and prom-client) escapes it: backslash, newline, double quote. */
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
