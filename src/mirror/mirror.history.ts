@@ -5,6 +5,7 @@ import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { SingleFlight } from '../common/single-flight.js';
 import type { AllConfig } from '../config/config.type.js';
+import { keep } from './mirror.runs.js';
 import { FINAL_STATES, isFinished, type DagHistory, type FailedTask } from './mirror.types.js';
 
 /** Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does. */
@@ -88,7 +89,7 @@ export class MirrorHistory {
   private async lookUp(dagId: string, states: readonly string[]): Promise<DagRun | null | undefined> {
     try {
       const [found] = await this.airflow.listRuns(dagId, 1, states);
-      return found ?? null;
+      return found === undefined ? null : keep(found, dagId);
     } catch (caught) {
       if (caught instanceof AirflowError) return undefined;
       throw caught;

@@ -8,7 +8,8 @@ import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory, RUNS_KEPT, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
-import { newestFirst, runOrder, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+import { keep, newestFirst, runOrder, sameRun, sameShownRun } from './mirror.runs.js';
+import { staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {
@@ -294,7 +295,10 @@ export class MirrorStore implements OnApplicationShutdown {
   async setRuns(dagId: string, runs: DagRun[]): Promise<void> {
     const entry = this.entries.get(dagId);
     if (entry === undefined) return;
-    entry.runs = [...runs].sort(newestFirst).slice(0, RUNS_KEPT);
+    entry.runs = runs
+      .map((run) => keep(run, dagId))
+      .sort(newestFirst)
+      .slice(0, RUNS_KEPT);
     entry.error = null;
     entry.failingSince = null;
     entry.loading = false;
@@ -324,14 +328,15 @@ export class MirrorStore implements OnApplicationShutdown {
    * A run created or changed since the last sync, from the changes feed: kept when it is among
    * the DAG's newest, and remembered as its last success or last finished run when it is newer.
    */
-  applyRun(run: DagRun): void {
-    const entry = this.entries.get(run.dagId);
+  applyRun(changed: DagRun): void {
+    const entry = this.entries.get(changed.dagId);
     if (entry === undefined) return;
     if (entry.loading) {
-      entry.pending.push(run);
+      entry.pending.push(keep(changed, entry.dagId));
       return;
     }
     if (entry.runs === null) return;
+    const run = keep(changed, entry.dagId);
     // A new array, never one changed in place: snapshots made before share the old one.
     const at = entry.runs.findIndex((kept) => kept.runId === run.runId);
     if (at >= 0) {
@@ -532,10 +537,6 @@ function newEntry(dagId: string, explicit: boolean): Entry {
   };
 }
 
-function sameRun(a: DagRun, b: DagRun): boolean {
-  return a.state === b.state && a.startDate === b.startDate && a.endDate === b.endDate && a.note === b.note && a.runAfter === b.runAfter;
-}
-
 /**
  * The DAG's last run in `state` once `run` has changed: `run` when it is in that state and newer;
  * unknown when `run` was that one and has left the state (cleared and re-run), so it is looked up.
@@ -580,14 +581,7 @@ function sameShown(a: Shown | null, b: Shown | null): boolean {
 function sameRuns(a: readonly DagRun[] | null, b: readonly DagRun[] | null): boolean {
   if (a === b) return true;
   if (a === null || b === null || a.length !== b.length) return false;
-  return a.every(
-    (run, i) =>
-      run.runId === b[i].runId &&
-      run.state === b[i].state &&
-      run.startDate === b[i].startDate &&
-      run.endDate === b[i].endDate &&
-      run.note === b[i].note,
-  );
+  return a.every((run, i) => sameShownRun(run, b[i]));
 }
 
 /** Last finished (id, state), last success (id) and the failed tasks (id, state). */
