@@ -30,6 +30,7 @@ interface Entry {
   shown: Shown | null;
   /** The snapshot of the current revision and sync, made when first asked for. */
   snapshot: DagSnapshot | null;
+  /** While the DAG cannot be read: its last good snapshot (taken when the failure began; not kept while all is well). */
   lastGood: DagSnapshot | null;
   failingSince: string | null;
   /** When its own error was last met (epoch ms). */
@@ -38,7 +39,7 @@ interface Entry {
   loaded: Array<() => void> | null;
   /** Whether a whole read is in flight: changes that come meanwhile wait in `pending` and are applied after it. */
   loading: boolean;
-  pending: DagRun[];
+  pending: DagRun[] | null;
 }
 
 /** Where the mirror's syncs stand, for every DAG at once. */
@@ -248,7 +249,8 @@ export class MirrorStore implements OnApplicationShutdown {
    * @param complete whether `dags` is Airflow's whole list (a DAG missing from it is gone)
    */
   setDags(dags: readonly DagAttributes[], selected: (dag: DagAttributes) => boolean, complete: boolean): void {
-    const listed = new Map(dags.map((dag) => [dag.dagId, dag]));
+    const listed = new Set(dags.map((dag) => dag.dagId));
+    const shared = new SharedValues();
     for (const dag of dags) {
       let entry = this.entries.get(dag.dagId);
       if (entry === undefined) {
@@ -260,7 +262,7 @@ export class MirrorStore implements OnApplicationShutdown {
         this.remove(entry);
         continue;
       }
-      entry.attributes = dag;
+      entry.attributes = keepAttributes(entry.attributes, dag, shared);
       if (entry.error instanceof DagNotFoundError) {
         entry.error = null;
         entry.runs = null;
@@ -283,7 +285,7 @@ export class MirrorStore implements OnApplicationShutdown {
       this.fail(entry, dag);
       return;
     }
-    entry.attributes = dag;
+    entry.attributes = keepAttributes(entry.attributes, dag, new SharedValues());
     if (entry.error instanceof DagNotFoundError) {
       entry.error = null;
       entry.runs = null;
@@ -306,7 +308,9 @@ export class MirrorStore implements OnApplicationShutdown {
     // (the failed tasks of a run already read are kept: a finished run's tasks do not change).
     entry.known = { ...UNKNOWN_HISTORY, failedTasks: entry.known.failedTasks };
     // Changes the feed brought while the read was in flight may be newer than it: applied on top.
-    for (const run of entry.pending.splice(0)) this.applyRun(run);
+    const pending = entry.pending ?? [];
+    entry.pending = null;
+    for (const run of pending) this.applyRun(run);
     const resolved = await this.history.resolve(dagId, entry.runs, entry.known);
     if (this.entries.get(dagId) !== entry) return;
     entry.history = resolved.history;
@@ -332,7 +336,7 @@ export class MirrorStore implements OnApplicationShutdown {
     const entry = this.entries.get(changed.dagId);
     if (entry === undefined) return;
     if (entry.loading) {
-      entry.pending.push(keep(changed, entry.dagId));
+      (entry.pending ??= []).push(keep(changed, entry.dagId));
       return;
     }
     if (entry.runs === null) return;
@@ -404,11 +408,15 @@ export class MirrorStore implements OnApplicationShutdown {
   }
 
   private fail(entry: Entry, error: AirflowError): void {
-    if (entry.error === null) entry.failingSince = new Date().toISOString();
+    if (entry.error === null) {
+      entry.failingSince = new Date().toISOString();
+      // What it showed at the last sync that worked is what it shows as last seen.
+      if (this.sync.error === null && entry.runs !== null && entry.history !== null) entry.lastGood = this.snapshotOf(entry);
+    }
     entry.error = error;
     entry.errorAt = Date.now();
     entry.loading = false;
-    entry.pending.length = 0;
+    entry.pending = null;
     if (error instanceof DagNotFoundError) entry.runs = null;
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
@@ -442,7 +450,8 @@ export class MirrorStore implements OnApplicationShutdown {
     if (shown === null) return;
     entry.revision += 1;
     const snapshot = this.snapshotOf(entry);
-    if (snapshot.error === null) entry.lastGood = snapshot;
+    // Read again: the last good snapshot is taken anew when a failure begins.
+    if (snapshot.error === null) entry.lastGood = null;
     this.announce(snapshot);
   }
 
@@ -533,7 +542,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     errorAt: 0,
     loaded: null,
     loading: false,
-    pending: [],
+    pending: null,
   };
 }
 
@@ -612,4 +621,39 @@ function sameAttributes(a: DagAttributes | null, b: DagAttributes | null): boole
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/**
+ * The attributes to hold for a DAG: those held already when Airflow says the same (the DAG list,
+ * read every minute, then leaves no garbage behind), else Airflow's, with what DAGs share held once.
+ */
+function keepAttributes(held: DagAttributes | null, dag: DagAttributes, shared: SharedValues): DagAttributes {
+  if (held !== null && sameAttributes(held, dag) && held.schedule === dag.schedule && held.fileloc === dag.fileloc) return held;
+  return {
+    ...dag,
+    nextRunAfter: shared.text(dag.nextRunAfter),
+    tags: shared.list(dag.tags),
+    owners: shared.list(dag.owners),
+    schedule: shared.text(dag.schedule),
+  };
+}
+
+/** Within one read of the DAG list: one copy of each tag list, owner list and string that several DAGs have. */
+class SharedValues {
+  private readonly lists = new Map<string, readonly string[]>();
+  private readonly texts = new Map<string, string>();
+
+  list(values: readonly string[]): readonly string[] {
+    const key = values.join('\0');
+    let list = this.lists.get(key);
+    if (list === undefined) this.lists.set(key, (list = Object.freeze([...values])));
+    return list;
+  }
+
+  text(value: string | null): string | null {
+    if (value === null) return null;
+    let text = this.texts.get(value);
+    if (text === undefined) this.texts.set(value, (text = value));
+    return text;
+  }
 }
