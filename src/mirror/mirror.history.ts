@@ -12,6 +12,8 @@ import { FINAL_STATES, isFinished, type DagHistory, type FailedTask } from './mi
 export const RUNS_KEPT = 10;
 /** What a read beyond the runs kept asks for: Airflow's largest page, the run list route's maximum. */
 const MORE_RUNS = 100;
+/** No failed task: one array for every DAG's history (thousands of them) rather than one each. */
+const NO_TASKS: readonly FailedTask[] = Object.freeze([]);
 /** Task states that name what broke a failed run. */
 const FAILED_TASK_STATES = ['failed', 'upstream_failed'] as const;
 
@@ -76,7 +78,7 @@ export class MirrorHistory {
     }
     const failedTasks = await this.failedTasksOf(dagId, lastFinished ?? null, known.failedTasks);
     return {
-      history: { lastFinished: lastFinished ?? null, lastSuccess: lastSuccess ?? null, failedTasks: failedTasks?.tasks ?? [] },
+      history: { lastFinished: lastFinished ?? null, lastSuccess: lastSuccess ?? null, failedTasks: failedTasks?.tasks ?? NO_TASKS },
       known: { lastFinished, lastSuccess, failedTasks },
     };
   }
