@@ -45,3 +45,37 @@ describe('MetricsService: airflow_dag_latest_run_state', () => {
     expect(text.endsWith('\n') && !text.endsWith('\n\n')).toBe(true);
   });
 });
+
+describe('MetricsService: HTTP and Airflow call series', () => {
+  it('writes a count and a cumulative histogram per label set, as prom-client writes a Counter and a Histogram', async () => {
+    const metrics = new MetricsService();
+    for (const seconds of [0.0004, 0.0005, 0.003, 20]) metrics.recordHttp('GET', '/api/dags/:dagId/status', 200, seconds);
+    const lines = (await metrics.metrics()).split('\n');
+    const labels = 'method="GET",route="/api/dags/:dagId/status",status="200"';
+    expect(lines).toContain(`http_requests_total{${labels}} 4`);
+    const bucket = (le: string): string | undefined =>
+      lines.find((line) => line.startsWith(`http_request_duration_seconds_bucket{le="${le}",${labels}} `));
+    expect([bucket('0.0005'), bucket('0.001'), bucket('0.005'), bucket('10'), bucket('+Inf')]).toEqual([
+      `http_request_duration_seconds_bucket{le="0.0005",${labels}} 2`,
+      `http_request_duration_seconds_bucket{le="0.001",${labels}} 2`,
+      `http_request_duration_seconds_bucket{le="0.005",${labels}} 3`,
+      `http_request_duration_seconds_bucket{le="10",${labels}} 3`,
+      `http_request_duration_seconds_bucket{le="+Inf",${labels}} 4`,
+    ]);
+    expect(lines).toContain(`http_request_duration_seconds_sum{${labels}} ${0.0004 + 0.0005 + 0.003 + 20}`);
+    expect(lines).toContain(`http_request_duration_seconds_count{${labels}} 4`);
+    expect(lines).toContain('# TYPE http_requests_total counter');
+    expect(lines).toContain('# TYPE http_request_duration_seconds histogram');
+  });
+
+  it('escapes label values and keeps each label set apart', async () => {
+    const metrics = new MetricsService();
+    metrics.recordAirflowCall('list_dag_runs', 'ok', 0.02);
+    metrics.recordAirflowCall('list_dag_runs', 'time"out\\', 0.02);
+    const text = await metrics.metrics();
+    expect(text).toContain('\nairflow_calls_total{endpoint="list_dag_runs",outcome="ok"} 1\n');
+    expect(text).toContain('\nairflow_calls_total{endpoint="list_dag_runs",outcome="time\\"out\\\\"} 1\n');
+    expect(text).toContain('\nairflow_call_duration_seconds_count{endpoint="list_dag_runs",outcome="ok"} 1\n');
+    expect(() => metrics.recordAirflowCall('list_dag_runs', 'ok', Number.NaN)).toThrow(TypeError);
+  });
+});

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { escapeLabel, TimedSeries } from './metrics.timed-series.js';
 
 /** Run states Airflow reports, plus "none" for a DAG without a run. */
 const KNOWN_STATES: ReadonlySet<string> = new Set(['none', 'queued', 'running', 'success', 'failed']);
@@ -14,35 +15,21 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class MetricsService {
   readonly registry = new Registry();
 
-  private readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests served, by route and status (probes and /metrics excluded)',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
+  /** `http_requests_total` and `http_request_duration_seconds`, by method, route and status. */
+  private readonly http = new TimedSeries(
+    { name: 'http_requests_total', help: 'HTTP requests served, by route and status (probes and /metrics excluded)' },
+    { name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request (probes and /metrics excluded)' },
+    ['method', 'route', 'status'],
+    BUCKETS,
+  );
 
-  private readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request (probes and /metrics excluded)',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: BUCKETS,
-    registers: [this.registry],
-  });
-
-  private readonly airflowCalls = new Counter({
-    name: 'airflow_calls_total',
-    help: 'Calls made to Airflow, by endpoint and outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
-  private readonly airflowDuration = new Histogram({
-    name: 'airflow_call_duration_seconds',
-    help: 'Time Airflow took to answer, by endpoint and outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
-    buckets: BUCKETS,
-    registers: [this.registry],
-  });
+  /** `airflow_calls_total` and `airflow_call_duration_seconds`, by endpoint and outcome. */
+  private readonly airflow = new TimedSeries(
+    { name: 'airflow_calls_total', help: 'Calls made to Airflow, by endpoint and outcome' },
+    { name: 'airflow_call_duration_seconds', help: 'Time Airflow took to answer, by endpoint and outcome' },
+    ['endpoint', 'outcome'],
+    BUCKETS,
+  );
 
   private readonly cacheLookups = new Counter({
     name: 'status_cache_lookups_total',
@@ -98,32 +85,17 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /**
-   * The HTTP series bound to their labels, per method, route and status: unbound, prom-client
-   * validates and hashes the labels on every call, a tenth of the hot path's cost. Bounded:
-   * routes are patterns (or `unmatched`), and Node's parser knows a fixed set of methods.
-   */
-  private readonly httpSeries = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<string> }>();
-
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Bounded: routes are patterns (or `unmatched`), and Node's parser knows a fixed set of methods. */
   recordHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (series === undefined) {
-      const labels = { method, route, status: String(status) };
-      series = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.httpSeries.set(key, series);
-    }
-    series.requests.inc();
-    series.duration.observe(seconds);
+    this.http.record([method, route, String(status)], seconds);
   }
 
   recordAirflowCall(endpoint: string, outcome: string, seconds: number): void {
-    this.airflowCalls.inc({ endpoint, outcome });
-    this.airflowDuration.observe({ endpoint, outcome }, seconds);
+    this.airflow.record([endpoint, outcome], seconds);
   }
 
   recordTokenRenewal(): void {
@@ -157,9 +129,12 @@ export class MetricsService {
     this.mirrorDags.set(dags);
   }
 
-  /** The registry's metrics, then the DAG states' (families are separated by a blank line; their order means nothing). */
+  /**
+   * The registry's metrics, then those kept apart from it (HTTP, Airflow calls, DAG states): families
+   * are separated by a blank line, and their order means nothing to Prometheus.
+   */
   async metrics(): Promise<string> {
-    return `${await this.registry.metrics()}\n${this.dagStateText()}`;
+    return `${await this.registry.metrics()}\n${this.http.text()}\n\n${this.airflow.text()}\n\n${this.dagStateText()}`;
   }
 
   get contentType(): string {
@@ -180,8 +155,3 @@ export class MetricsService {
 
 const DAG_STATE = 'airflow_dag_latest_run_state';
 const DAG_STATE_HELP = "1 for the current state of each allowed DAG's latest run, 0 for the others";
-
-/** A label value as the text format (and prom-client) escapes it: backslash, newline, double quote. */
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
