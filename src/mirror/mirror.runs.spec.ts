@@ -48,6 +48,22 @@ describe('keep', () => {
     expect(keep(original, 'etl')).toBe(original);
   });
 
+  it.each([
+    ['made of the logical date', 'scheduled__2026-12-03T09:00:00+00:00', {}],
+    [
+      'made of the logical date, with microseconds',
+      'manual__2026-12-03T09:00:00.000123+00:00',
+      { runType: 'manual', logicalDate: '2026-12-03T09:00:00.000123Z' },
+    ],
+    ['made of run_after (no logical date)', 'manual__2026-12-03T10:00:00+00:00', { runType: 'manual', logicalDate: null }],
+    ['of its own', 'manual__2026-12-03T10:00:00+00:00_Ab3dE', { runType: 'manual' }],
+    ['Airflow 2-like, seconds written with a fraction', 'scheduled__2026-12-03T09:00:00.000000+00:00', {}],
+    ['with no run type', 'scheduled__2026-12-03T09:00:00+00:00', { runType: null }],
+  ])('gives the run id back as it came (%s)', (_, runId, fields: Partial<DagRun>) => {
+    const original = run({ runId, ...fields });
+    expect(keep(original, 'etl').runId).toBe(runId);
+  });
+
   it('shares the entry’s dag id and the same state and run type strings', () => {
     const dagId = 'etl';
     const a = keep(run({ dagId: ['e', 't', 'l'].join('') }), dagId);
