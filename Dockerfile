@@ -52,5 +52,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.FLASK_PORT || 5555) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # As every start: dist/main.js starts Node again, in the same process, with the service's V8 heap flags
 # (src/config/node-flags.ts: 8 MB semi-spaces, old generation grown by half its live size), which keep
-# RSS under mixed load ~40 MB lower (BENCHMARKS.md, "Memory under mixed load").
+# RSS under mixed load ~40 MB lower, and glibc's mmap threshold at 32 kB, which keeps malloc's arenas
+# from holding what they once held (BENCHMARKS.md, "Memory under mixed load").
 CMD ["node", "dist/main.js"]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { missingNodeFlags, NODE_FLAGS } from './node-flags.js';
+import { MALLOC_ENV, missingMallocEnv, missingNodeFlags, NODE_FLAGS } from './node-flags.js';
 
 describe('missingNodeFlags', () => {
   it('asks for every flag of a plain `node dist/main.js`', () => {
@@ -13,5 +13,16 @@ describe('missingNodeFlags', () => {
   it('leaves a value given on the command line or in NODE_OPTIONS, in either spelling', () => {
     expect(missingNodeFlags(['--max_semi_space_size=16'])).toEqual(['--heap-growing-percent=50']);
     expect(missingNodeFlags(['--heap-growing-percent=0'], '--max-semi-space-size=4 --enable-source-maps')).toEqual([]);
+  });
+});
+
+describe('missingMallocEnv', () => {
+  it("asks for glibc's mmap threshold when the environment does not set it", () => {
+    expect(missingMallocEnv({})).toEqual({ ...MALLOC_ENV });
+    expect(MALLOC_ENV).toEqual({ MALLOC_MMAP_THRESHOLD_: '32768' });
+  });
+
+  it('leaves a value given in the environment as it is', () => {
+    expect(missingMallocEnv({ MALLOC_MMAP_THRESHOLD_: '131072' })).toEqual({});
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { escapeLabel, TimedSeries } from './metrics.timed-series.js';
 
 /** Run states Airflow reports, plus "none" for a DAG without a run. */
 const KNOWN_STATES: ReadonlySet<string> = new Set(['none', 'queued', 'running', 'success', 'failed']);
@@ -14,35 +15,21 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class MetricsService {
   readonly registry = new Registry();
 
-  private readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests served, by route and status (probes and /metrics excluded)',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
+  /** `http_requests_total` and `http_request_duration_seconds`, by method, route and status. */
+  private readonly http = new TimedSeries(
+    { name: 'http_requests_total', help: 'HTTP requests served, by route and status (probes and /metrics excluded)' },
+    { name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request (probes and /metrics excluded)' },
+    ['method', 'route', 'status'],
+    BUCKETS,
+  );
 
-  private readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request (probes and /metrics excluded)',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: BUCKETS,
-    registers: [this.registry],
-  });
-
-  private readonly airflowCalls = new Counter({
-    name: 'airflow_calls_total',
-    help: 'Calls made to Airflow, by endpoint and outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
-  private readonly airflowDuration = new Histogram({
-    name: 'airflow_call_duration_seconds',
-    help: 'Time Airflow took to answer, by endpoint and outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
-    buckets: BUCKETS,
-    registers: [this.registry],
-  });
+  /** `airflow_calls_total` and `airflow_call_duration_seconds`, by endpoint and outcome. */
+  private readonly airflow = new TimedSeries(
+    { name: 'airflow_calls_total', help: 'Calls made to Airflow, by endpoint and outcome' },
+    { name: 'airflow_call_duration_seconds', help: 'Time Airflow took to answer, by endpoint and outcome' },
+    ['endpoint', 'outcome'],
+    BUCKETS,
+  );
 
   private readonly cacheLookups = new Counter({
     name: 'status_cache_lookups_total',
@@ -57,25 +44,17 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly dagState = new Gauge({
-    name: 'airflow_dag_latest_run_state',
-    help: "1 for the current state of each allowed DAG's latest run, 0 for the others",
-    labelNames: ['dag_id', 'state'] as const,
-    registers: [this.registry],
-  });
+  /**
+   * `airflow_dag_latest_run_state`, per DAG: its current state (null: not known yet) and the state
+   * outside KNOWN_STATES it last had, if any (its series stays, at 0, until another replaces it).
+   * Kept here and written out at each scrape rather than as prom-client series: at thousands of DAGs
+   * six series per DAG cost ~4 MB of label objects and hash keys, and formatting them ~30 MB of
+   * garbage per scrape (BENCHMARKS.md, "The mirror at scale").
+   */
+  private readonly dagStates = new Map<string, { current: string | null; other: string | null }>();
 
-  /** A state outside KNOWN_STATES a DAG's gauge carries, to remove it with the DAG. */
-  private readonly otherStates = new Map<string, string>();
-
-  private readonly dagVerdict = new Gauge({
-    name: 'airflow_dag_not_success',
-    help: "1 while a watched DAG's verdict is not a success, with its reason (overdue, paused, import_error, failed, ...); 0 with reason none on success. One series per DAG",
-    labelNames: ['dag_id', 'reason'] as const,
-    registers: [this.registry],
-  });
-
-  /** The reason each DAG's verdict series carries now, to replace it when it changes. */
-  private readonly verdictReasons = new Map<string, string>();
+  /** `airflow_dag_not_success`, per DAG: its verdict's reason (null: a success), written at each scrape as the states are. */
+  private readonly verdicts = new Map<string, string | null>();
 
   private readonly mirrorSyncs = new Counter({
     name: 'airflow_status_mirror_syncs_total',
@@ -135,32 +114,17 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /**
-   * The HTTP series bound to their labels, per method, route and status: unbound, prom-client
-   * validates and hashes the labels on every call, a tenth of the hot path's cost. Bounded:
-   * routes are patterns (or `unmatched`), and Node's parser knows a fixed set of methods.
-   */
-  private readonly httpSeries = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<string> }>();
-
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Bounded: routes are patterns (or `unmatched`), and Node's parser knows a fixed set of methods. */
   recordHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (series === undefined) {
-      const labels = { method, route, status: String(status) };
-      series = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.httpSeries.set(key, series);
-    }
-    series.requests.inc();
-    series.duration.observe(seconds);
+    this.http.record([method, route, String(status)], seconds);
   }
 
   recordAirflowCall(endpoint: string, outcome: string, seconds: number): void {
-    this.airflowCalls.inc({ endpoint, outcome });
-    this.airflowDuration.observe({ endpoint, outcome }, seconds);
+    this.airflow.record([endpoint, outcome], seconds);
   }
 
   recordTokenRenewal(): void {
@@ -173,29 +137,20 @@ export class MetricsService {
 
   /** Marks `state` (null: no run) as the one current state of the DAG's latest run; undefined: not known yet. */
   recordDagState(dagId: string, state: string | null | undefined): void {
-    const current = state === undefined ? undefined : (state ?? 'none');
-    const states = current === undefined ? KNOWN_STATES : new Set([...KNOWN_STATES, current]);
-    for (const known of states) this.dagState.set({ dag_id: dagId, state: known }, known === current ? 1 : 0);
-    if (current !== undefined && !KNOWN_STATES.has(current)) this.otherStates.set(dagId, current);
+    const current = state === undefined ? null : (state ?? 'none');
+    const other = current !== null && !KNOWN_STATES.has(current) ? current : (this.dagStates.get(dagId)?.other ?? null);
+    this.dagStates.set(dagId, { current, other });
   }
 
-  /** The DAG's verdict: one series, its reason (null: a success) as a label, replaced when the reason changes. */
+  /** The DAG's verdict: one series, its reason (null: a success) as a label. */
   recordDagVerdict(dagId: string, reason: string | null): void {
-    const label = reason ?? 'none';
-    const previous = this.verdictReasons.get(dagId);
-    if (previous !== undefined && previous !== label) this.dagVerdict.remove({ dag_id: dagId, reason: previous });
-    this.verdictReasons.set(dagId, label);
-    this.dagVerdict.set({ dag_id: dagId, reason: label }, reason === null ? 0 : 1);
+    this.verdicts.set(dagId, reason);
   }
 
   /** A DAG that is no longer watched leaves the gauges. */
   forgetDag(dagId: string): void {
-    for (const state of [...KNOWN_STATES, this.otherStates.get(dagId)])
-      if (state !== undefined) this.dagState.remove({ dag_id: dagId, state });
-    this.otherStates.delete(dagId);
-    const reason = this.verdictReasons.get(dagId);
-    if (reason !== undefined) this.dagVerdict.remove({ dag_id: dagId, reason });
-    this.verdictReasons.delete(dagId);
+    this.dagStates.delete(dagId);
+    this.verdicts.delete(dagId);
   }
 
   recordMirrorSync(outcome: string, seconds: number, pages: number): void {
@@ -223,11 +178,40 @@ export class MetricsService {
     this.notificationQueue.set(depth);
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The registry's metrics, then those kept apart from it (HTTP, Airflow calls, DAG states and verdicts):
+   * families are separated by a blank line, and their order means nothing to Prometheus.
+   */
+  async metrics(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.http.text()}\n\n${this.airflow.text()}\n\n${this.dagStateText()}\n${this.verdictText()}`;
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
+
+  /** `airflow_dag_latest_run_state` in Prometheus's text format, as prom-client would write the gauge. */
+  private dagStateText(): string {
+    const lines = [`# HELP ${DAG_STATE} ${DAG_STATE_HELP}`, `# TYPE ${DAG_STATE} gauge`];
+    for (const [dagId, { current, other }] of this.dagStates) {
+      const series = `${DAG_STATE}{dag_id="${escapeLabel(dagId)}",state="`;
+      for (const state of KNOWN_STATES) lines.push(`${series}${state}"} ${state === current ? 1 : 0}`);
+      if (other !== null) lines.push(`${series}${escapeLabel(other)}"} ${other === current ? 1 : 0}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** `airflow_dag_not_success` in Prometheus's text format. */
+  private verdictText(): string {
+    const lines = [`# HELP ${DAG_VERDICT} ${DAG_VERDICT_HELP}`, `# TYPE ${DAG_VERDICT} gauge`];
+    for (const [dagId, reason] of this.verdicts)
+      lines.push(`${DAG_VERDICT}{dag_id="${escapeLabel(dagId)}",reason="${escapeLabel(reason ?? 'none')}"} ${reason === null ? 0 : 1}`);
+    return `${lines.join('\n')}\n`;
+  }
 }
+
+const DAG_STATE = 'airflow_dag_latest_run_state';
+const DAG_VERDICT = 'airflow_dag_not_success';
+const DAG_VERDICT_HELP =
+  "1 while a watched DAG's verdict is not a success, with its reason (overdue, paused, import_error, failed, ...); 0 with reason none on success. One series per DAG";
+const DAG_STATE_HELP = "1 for the current state of each allowed DAG's latest run, 0 for the others";

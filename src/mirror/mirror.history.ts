@@ -5,10 +5,13 @@ import { AirflowRepository } from '../airflow/airflow.repository.js';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { SingleFlight } from '../common/single-flight.js';
 import type { AllConfig } from '../config/config.type.js';
+import { keep } from './mirror.runs.js';
 import { FINAL_STATES, isFinished, RUNS_KEPT, type DagHistory, type FailedTask } from './mirror.types.js';
 
 /** What a read beyond the runs kept asks for: Airflow's largest page, the run list route's maximum. */
 const MORE_RUNS = 100;
+/** No failed task: one array for every DAG's history (thousands of them) rather than one each. */
+const NO_TASKS: readonly FailedTask[] = Object.freeze([]);
 /** Task states that name what broke a failed run. */
 const FAILED_TASK_STATES = ['failed', 'upstream_failed'] as const;
 
@@ -73,7 +76,7 @@ export class MirrorHistory {
     }
     const failedTasks = await this.failedTasksOf(dagId, lastFinished ?? null, known.failedTasks);
     return {
-      history: { lastFinished: lastFinished ?? null, lastSuccess: lastSuccess ?? null, failedTasks: failedTasks?.tasks ?? [] },
+      history: { lastFinished: lastFinished ?? null, lastSuccess: lastSuccess ?? null, failedTasks: failedTasks?.tasks ?? NO_TASKS },
       known: { lastFinished, lastSuccess, failedTasks },
     };
   }
@@ -86,7 +89,7 @@ export class MirrorHistory {
   private async lookUp(dagId: string, states: readonly string[]): Promise<DagRun | null | undefined> {
     try {
       const [found] = await this.airflow.listRuns(dagId, 1, states);
-      return found ?? null;
+      return found === undefined ? null : keep(found, dagId);
     } catch (caught) {
       if (caught instanceof AirflowError) return undefined;
       throw caught;

@@ -8,17 +8,8 @@ import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
-import {
-  ImportErrorIndex,
-  newestFirst,
-  overdueAfter,
-  runningLongAfter,
-  runOrder,
-  RUNS_KEPT,
-  staleAt,
-  type DagHistory,
-  type DagSnapshot,
-} from './mirror.types.js';
+import { keep, newestFirst, runOrder, sameRun, sameShownRun } from './mirror.runs.js';
+import { ImportErrorIndex, overdueAfter, runningLongAfter, RUNS_KEPT, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {
@@ -35,12 +26,13 @@ interface Entry {
   /** Runs changed since the history was resolved: resolved again at the end of the sync. */
   dirty: boolean;
   revision: number;
-  /** What the last revision showed, to count up only on a real change. */
-  shown: string;
+  /** What the last revision showed, to count up only on a real change; null while there is nothing to show. */
+  shown: Shown | null;
   /** The snapshot of the current revision and sync, made when first asked for. */
   snapshot: DagSnapshot | null;
   /** When (epoch ms) what it shows next changes with time alone (overdue, running long); Infinity when nothing will. */
   flipsAt: number;
+  /** While the DAG cannot be read: its last good snapshot (taken when the failure began; not kept while all is well). */
   lastGood: DagSnapshot | null;
   failingSince: string | null;
   /** When its own error was last met (epoch ms). */
@@ -49,7 +41,7 @@ interface Entry {
   loaded: Array<() => void> | null;
   /** Whether a whole read is in flight: changes that come meanwhile wait in `pending` and are applied after it. */
   loading: boolean;
-  pending: DagRun[];
+  pending: DagRun[] | null;
 }
 
 /** Where the mirror's syncs stand, for every DAG at once. */
@@ -272,7 +264,8 @@ export class MirrorStore implements OnApplicationShutdown {
    * @param complete whether `dags` is Airflow's whole list (a DAG missing from it is gone)
    */
   setDags(dags: readonly DagAttributes[], selected: (dag: DagAttributes) => boolean, complete: boolean): void {
-    const listed = new Map(dags.map((dag) => [dag.dagId, dag]));
+    const listed = new Set(dags.map((dag) => dag.dagId));
+    const shared = new SharedValues();
     for (const dag of dags) {
       let entry = this.entries.get(dag.dagId);
       if (entry === undefined) {
@@ -284,7 +277,7 @@ export class MirrorStore implements OnApplicationShutdown {
         this.remove(entry);
         continue;
       }
-      entry.attributes = dag;
+      entry.attributes = keepAttributes(entry.attributes, dag, shared);
       if (entry.error instanceof DagNotFoundError) {
         entry.error = null;
         entry.runs = null;
@@ -307,7 +300,7 @@ export class MirrorStore implements OnApplicationShutdown {
       this.fail(entry, dag);
       return;
     }
-    entry.attributes = dag;
+    entry.attributes = keepAttributes(entry.attributes, dag, new SharedValues());
     if (entry.error instanceof DagNotFoundError) {
       entry.error = null;
       entry.runs = null;
@@ -319,7 +312,10 @@ export class MirrorStore implements OnApplicationShutdown {
   async setRuns(dagId: string, runs: DagRun[]): Promise<void> {
     const entry = this.entries.get(dagId);
     if (entry === undefined) return;
-    entry.runs = [...runs].sort(newestFirst).slice(0, RUNS_KEPT);
+    entry.runs = runs
+      .map((run) => keep(run, dagId))
+      .sort(newestFirst)
+      .slice(0, RUNS_KEPT);
     entry.error = null;
     entry.failingSince = null;
     entry.loading = false;
@@ -327,7 +323,9 @@ export class MirrorStore implements OnApplicationShutdown {
     // (the failed tasks of a run already read are kept: a finished run's tasks do not change).
     entry.known = { ...UNKNOWN_HISTORY, failedTasks: entry.known.failedTasks };
     // Changes the feed brought while the read was in flight may be newer than it: applied on top.
-    for (const run of entry.pending.splice(0)) this.applyRun(run);
+    const pending = entry.pending ?? [];
+    entry.pending = null;
+    for (const run of pending) this.applyRun(run);
     // Still being read until its history is known: a reader meanwhile waits rather than seeing runs without it.
     entry.loading = true;
     const resolved = await this.history.resolve(dagId, entry.runs, entry.known);
@@ -337,7 +335,9 @@ export class MirrorStore implements OnApplicationShutdown {
     entry.known = resolved.known;
     entry.dirty = false;
     // Changes during the lookup: applied now, their history resolved at the next sync.
-    for (const run of entry.pending.splice(0)) this.applyRun(run);
+    const later = entry.pending ?? [];
+    entry.pending = null;
+    for (const run of later) this.applyRun(run);
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
     entry.loaded = null;
@@ -354,14 +354,15 @@ export class MirrorStore implements OnApplicationShutdown {
    * A run created or changed since the last sync, from the changes feed: kept when it is among
    * the DAG's newest, and remembered as its last success or last finished run when it is newer.
    */
-  applyRun(run: DagRun): void {
-    const entry = this.entries.get(run.dagId);
+  applyRun(changed: DagRun): void {
+    const entry = this.entries.get(changed.dagId);
     if (entry === undefined) return;
     if (entry.loading) {
-      entry.pending.push(run);
+      (entry.pending ??= []).push(keep(changed, entry.dagId));
       return;
     }
     if (entry.runs === null) return;
+    const run = keep(changed, entry.dagId);
     // A new array, never one changed in place: snapshots made before share the old one.
     const at = entry.runs.findIndex((kept) => kept.runId === run.runId);
     if (at >= 0) {
@@ -452,11 +453,15 @@ export class MirrorStore implements OnApplicationShutdown {
   }
 
   private fail(entry: Entry, error: AirflowError): void {
-    if (entry.error === null) entry.failingSince = new Date().toISOString();
+    if (entry.error === null) {
+      entry.failingSince = new Date().toISOString();
+      // What it showed at the last sync that worked is what it shows as last seen.
+      if (this.sync.error === null && entry.runs !== null && entry.history !== null) entry.lastGood = this.snapshotOf(entry);
+    }
     entry.error = error;
     entry.errorAt = Date.now();
     entry.loading = false;
-    entry.pending.length = 0;
+    entry.pending = null;
     if (error instanceof DagNotFoundError) entry.runs = null;
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
@@ -484,52 +489,49 @@ export class MirrorStore implements OnApplicationShutdown {
   private settle(entry: Entry): void {
     entry.snapshot = null;
     const shown = this.shownOf(entry);
-    if (shown === entry.shown) return;
+    if (sameShown(shown, entry.shown)) return;
     entry.shown = shown;
     // Not read yet and nothing failed: there is nothing to show, and nothing to announce.
-    if (shown === '') return;
+    if (shown === null) return;
     entry.revision += 1;
     const snapshot = this.snapshotOf(entry);
-    if (snapshot.error === null) entry.lastGood = snapshot;
+    // Read again: the last good snapshot is taken anew when a failure begins.
+    if (snapshot.error === null) entry.lastGood = null;
     this.announce(snapshot);
   }
 
-  /** Everything a reader shows of the DAG, apart from when it was read. */
-  private shownOf(entry: Entry): string {
+  /** Everything a reader shows of the DAG, apart from when it was read; null when there is nothing to show yet. */
+  private shownOf(entry: Entry): Shown | null {
     const error = this.sync.error ?? entry.error;
-    if (error === null && entry.runs === null) return '';
-    const attributes = entry.attributes;
-    const attributesShown =
-      attributes === null
-        ? null
-        : [
-            attributes.isPaused,
-            attributes.hasImportErrors,
-            attributes.nextRunAfter,
-            attributes.schedule,
-            attributes.fileloc,
-            attributes.tags,
-            attributes.owners,
-          ];
+    if (error === null && entry.runs === null) return null;
     if (error !== null || entry.runs === null) {
       const known = entry.lastGood?.history;
       entry.flipsAt = Infinity;
-      return JSON.stringify(['error', error?.reason ?? null, known == null ? null : this.staleAt(entry.dagId, known), attributesShown]);
+      return {
+        error: error?.reason ?? null,
+        runs: null,
+        history: null,
+        stale: known == null ? null : this.staleAt(entry.dagId, known),
+        attributes: entry.attributes,
+        health: null,
+        importError: null,
+        overdue: false,
+        runningLong: false,
+      };
     }
     const history = entry.history;
-    const importError = this.importErrors.of(attributes);
-    return JSON.stringify([
-      this.healthShown,
-      importError === null ? null : [importError.filename, importError.message],
-      this.timeShown(entry, entry.runs),
-      entry.runs.map((run) => [run.runId, run.state, run.startDate, run.endDate, run.note]),
-      history?.lastFinished?.runId ?? null,
-      history?.lastFinished?.state ?? null,
-      history?.lastSuccess?.runId ?? null,
-      (history?.failedTasks ?? []).map((task) => [task.taskId, task.state]),
-      history === null ? null : this.staleAt(entry.dagId, history),
-      attributesShown,
-    ]);
+    const [overdue, runningLong] = this.timeShown(entry, entry.runs);
+    return {
+      error: null,
+      runs: entry.runs,
+      history,
+      stale: history === null ? null : this.staleAt(entry.dagId, history),
+      attributes: entry.attributes,
+      health: this.healthShown,
+      importError: this.importErrors.of(entry.attributes),
+      overdue,
+      runningLong,
+    };
   }
 
   /** Whether the DAG is overdue and its run long now, and (in `flipsAt`) when either changes next with time alone. */
@@ -601,7 +603,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     error: null,
     dirty: false,
     revision: 0,
-    shown: '',
+    shown: null,
     snapshot: null,
     flipsAt: Infinity,
     lastGood: null,
@@ -609,7 +611,7 @@ function newEntry(dagId: string, explicit: boolean): Entry {
     errorAt: 0,
     loaded: null,
     loading: false,
-    pending: [],
+    pending: null,
   };
 }
 
@@ -618,10 +620,6 @@ function healthShown(health: AirflowHealth | null): unknown {
   if (health === null) return null;
   const down = (component: AirflowHealth['scheduler'] | null) => (component?.healthy === false ? component.latestHeartbeat : null);
   return [health.scheduler.healthy === false, down(health.scheduler), health.dagProcessor?.healthy === false, down(health.dagProcessor)];
-}
-
-function sameRun(a: DagRun, b: DagRun): boolean {
-  return a.state === b.state && a.startDate === b.startDate && a.endDate === b.endDate && a.note === b.note && a.runAfter === b.runAfter;
 }
 
 /**
@@ -637,4 +635,116 @@ function newerFinished(known: DagRun | null | undefined, run: DagRun): DagRun | 
   const finished = run.state === 'success' || run.state === 'failed';
   if (finished) return known != null && runOrder(known) > runOrder(run) && known.runId !== run.runId ? known : run;
   return known?.runId === run.runId ? undefined : known;
+}
+
+/**
+ * What a revision shows of a DAG, compared field by field with the next one: references to what
+ * the entry holds anyway (its runs, history and attributes are replaced, never changed in place),
+ * rather than a string that repeats them (1.5 kB per DAG).
+ */
+interface Shown {
+  /** The failure shown (a reason), or null when the runs are. */
+  readonly error: string | null;
+  readonly runs: readonly DagRun[] | null;
+  readonly history: DagHistory | null;
+  readonly stale: boolean | null;
+  readonly attributes: DagAttributes | null;
+  /** Airflow's health as every DAG shows it (the store's one string: compared, never copied). */
+  readonly health: string | null;
+  readonly importError: ImportErrorInfo | null;
+  readonly overdue: boolean;
+  readonly runningLong: boolean;
+}
+
+function sameShown(a: Shown | null, b: Shown | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.error === b.error &&
+    a.stale === b.stale &&
+    a.health === b.health &&
+    a.overdue === b.overdue &&
+    a.runningLong === b.runningLong &&
+    a.importError?.filename === b.importError?.filename &&
+    a.importError?.message === b.importError?.message &&
+    sameRuns(a.runs, b.runs) &&
+    sameHistory(a.history, b.history) &&
+    sameAttributes(a.attributes, b.attributes)
+  );
+}
+
+/** The runs' fields a reader shows: id, state, start, end, note. */
+function sameRuns(a: readonly DagRun[] | null, b: readonly DagRun[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  return a.every((run, i) => sameShownRun(run, b[i]));
+}
+
+/** Last finished (id, state), last success (id) and the failed tasks (id, state). */
+function sameHistory(a: DagHistory | null, b: DagHistory | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.lastFinished?.runId === b.lastFinished?.runId &&
+    a.lastFinished?.state === b.lastFinished?.state &&
+    a.lastSuccess?.runId === b.lastSuccess?.runId &&
+    a.failedTasks.length === b.failedTasks.length &&
+    a.failedTasks.every((task, i) => task.taskId === b.failedTasks[i].taskId && task.state === b.failedTasks[i].state)
+  );
+}
+
+/** Every attribute: the verdicts read the schedule, file and bundle too (overdue, import errors). */
+function sameAttributes(a: DagAttributes | null, b: DagAttributes | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.isPaused === b.isPaused &&
+    a.hasImportErrors === b.hasImportErrors &&
+    a.nextRunAfter === b.nextRunAfter &&
+    a.schedule === b.schedule &&
+    a.fileloc === b.fileloc &&
+    a.bundleName === b.bundleName &&
+    a.isStale === b.isStale &&
+    sameStrings(a.tags, b.tags) &&
+    sameStrings(a.owners, b.owners)
+  );
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/**
+ * The attributes to hold for a DAG: those held already when Airflow says the same (the DAG list,
+ * read every minute, then leaves no garbage behind), else Airflow's, with what DAGs share held once.
+ */
+function keepAttributes(held: DagAttributes | null, dag: DagAttributes, shared: SharedValues): DagAttributes {
+  if (held !== null && sameAttributes(held, dag)) return held;
+  return {
+    ...dag,
+    nextRunAfter: shared.text(dag.nextRunAfter),
+    tags: shared.list(dag.tags),
+    owners: shared.list(dag.owners),
+    schedule: shared.text(dag.schedule),
+    bundleName: shared.text(dag.bundleName),
+  };
+}
+
+/** Within one read of the DAG list: one copy of each tag list, owner list and string that several DAGs have. */
+class SharedValues {
+  private readonly lists = new Map<string, readonly string[]>();
+  private readonly texts = new Map<string, string>();
+
+  list(values: readonly string[]): readonly string[] {
+    const key = values.join('\0');
+    let list = this.lists.get(key);
+    if (list === undefined) this.lists.set(key, (list = Object.freeze([...values])));
+    return list;
+  }
+
+  text(value: string | null): string | null {
+    if (value === null) return null;
+    let text = this.texts.get(value);
+    if (text === undefined) this.texts.set(value, (text = value));
+    return text;
+  }
 }

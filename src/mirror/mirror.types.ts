@@ -81,20 +81,6 @@ export function isFinished(run: DagRun): boolean {
 }
 
 /**
- * Where a run sorts among its DAG's runs (epoch ms; newest is largest): when it was due to run
- * (`run_after`) on Airflow 3, where a manual run may have no logical date, else its logical date.
- */
-export function runOrder(run: DagRun): number {
-  const time = Date.parse(run.runAfter ?? run.logicalDate ?? '');
-  return Number.isNaN(time) ? 0 : time;
-}
-
-/** Newest first, the way Airflow lists them (`-run_after`, `-execution_date` on Airflow 2). */
-export function newestFirst(a: DagRun, b: DagRun): number {
-  return runOrder(b) - runOrder(a);
-}
-
-/**
  * When a successful run ended, as ISO 8601: its end, else its start, else when it was due (Airflow
  * may lack an end date for a run marked success by hand). The one rule for "last success at".
  */

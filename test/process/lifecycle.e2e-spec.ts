@@ -36,20 +36,30 @@ const waitForOutput = (service: ServiceProcess, text: string, timeoutMs = 30_000
 
 /** A process's command line, as the kernel shows it after an execve too. */
 const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+/** A process's environment as it was given to it (by the last execve). */
+const environment = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
 
-describe('node flags', () => {
+describe('node flags and malloc settings', () => {
   it("runs a plain `node dist/main.js` with the service's V8 heap flags, in the same process", async () => {
     const a = start();
     await serves(a);
     const live = (await (await fetch(`http://127.0.0.1:${harness.port}/health/live`)).json()) as { details: { process: { pid: number } } };
     expect(live.details.process.pid).toBe(a.child.pid);
     expect(commandLine(a.child.pid!).slice(1, 1 + NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
+    expect(environment(a.child.pid!)).toContain('MALLOC_MMAP_THRESHOLD_=32768');
   });
 
   it('leaves a value given on the command line or in NODE_OPTIONS as it is', async () => {
     const a = start({ NODE_OPTIONS: '--max-semi-space-size=4' }, ['--heap-growing-percent=0']);
     await serves(a);
     expect(commandLine(a.child.pid!).slice(1, -1)).toEqual(['--heap-growing-percent=0']);
+  });
+
+  it("leaves glibc's malloc setting given in the environment as it is", async () => {
+    const a = start({ MALLOC_MMAP_THRESHOLD_: '131072' });
+    await serves(a);
+    expect(environment(a.child.pid!)).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(commandLine(a.child.pid!).slice(1, 1 + NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
   });
 });
 
