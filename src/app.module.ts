@@ -13,6 +13,7 @@ import notificationsConfig from './config/notifications.config.js';
 import eventsConfig from './config/events.config.js';
 import httpConfig from './config/http.config.js';
 import portGuardConfig from './config/port-guard.config.js';
+import reliabilityConfig from './config/reliability.config.js';
 import { DagStatusModule } from './dag-status/dag-status.module.js';
 import { EventsModule } from './events/events.module.js';
 import { FeedsModule } from './feeds/feeds.module.js';
@@ -43,6 +44,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
         mirrorConfig,
         eventsConfig,
         notificationsConfig,
+        reliabilityConfig,
       ],
     }),
     // Global: the store's refreshes and the port guard's watchdog are registered in its SchedulerRegistry.

@@ -129,6 +129,18 @@ export function readHost(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A year: longer durations are surely a typo (and stay far from Date's range). */
+const MAX_DURATION_MS = 366 * 86_400_000;
+const DURATION = /^(\d{1,6})([mhd])$/;
+
+/** A duration such as 90m, 26h or 7d (at most 366d), in ms; undefined when `text` is not one. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  const ms = match === null ? NaN : Number(match[1]) * DURATION_UNITS_MS[match[2]];
+  return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
 /** A setting with a value for every DAG and overrides for some, e.g. MAX_SUCCESS_AGE's `26h,Airflow_Lab2=90m`. */
 export interface PerDag<T> {
   /** The value of every DAG not overridden. */

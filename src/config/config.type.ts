@@ -7,6 +7,7 @@ import type { HttpConfig } from './http.config.js';
 import type { MirrorConfig } from './mirror.config.js';
 import type { NotificationsConfig } from './notifications.config.js';
 import type { PortGuardConfig } from './port-guard.config.js';
+import type { ReliabilityConfig } from './reliability.config.js';
 
 /** The whole typed configuration, for ConfigService<AllConfig, true>. */
 export interface AllConfig {
@@ -19,4 +20,5 @@ export interface AllConfig {
   mirror: MirrorConfig;
   notifications: NotificationsConfig;
   portGuard: PortGuardConfig;
+  reliability: ReliabilityConfig;
 }

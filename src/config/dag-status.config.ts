@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import {
   ConfigValidationError,
+  parseDuration,
   perDagValue,
   readDagId,
   readDagIdList,
@@ -34,19 +35,14 @@ export interface DagStatusConfig {
   runningLongFactor: PerDag<number | null>;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-/** A year: longer limits are surely a typo (and stay far from Date's range). */
-const MAX_DURATION_MS = 366 * 86_400_000;
-const DURATION = /^(\d{1,6})([mhd])$/;
 const FACTOR = /^\d{1,3}(?:\.\d{1,2})?$/;
 
 /** A duration such as 90m, 26h or 7d, or `off` (null). */
 function durationReader(name: string): (text: string) => number | null {
   return (text) => {
     if (text === 'off') return null;
-    const match = DURATION.exec(text);
-    const ms = match === null ? NaN : Number(match[1]) * DURATION_UNITS_MS[match[2]];
-    if (!(ms > 0 && ms <= MAX_DURATION_MS)) {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
       throw new ConfigValidationError(
         name,
         `must be a duration such as 90m, 26h or 7d (at most 366d), optionally followed by per-DAG overrides such as ",Airflow_Lab2=90m" or "=off" (got "${text}")`,
