@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
-import { afterAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DagStatusReplay } from '../src/dag-status/dag-status.replay.js';
+import { DagsPageReplay } from '../src/pages/dags-page.replay.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -187,4 +188,112 @@ describe('the replay in the running service', () => {
     expect(Object.keys(lines[1])).toEqual(Object.keys(lines[0]));
     expect(airflow.fake.callsTo(`/api/v2/dags/${DAG}/dagRuns`)).toBe(1);
   }, 60_000);
+});
+
+describe('the replay of /dags', () => {
+  const OTHER = 'Other_DAG';
+  const TOKEN = 'q3J9vT0xW2mZ8rL5pK1sN7cY4bF6hD0gE2aU9iO3tR1';
+  let pageReplays: () => number;
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** Moves the clock the replay and the mirror read (frozen: two requests fall in the same second however busy the machine). */
+  const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
+
+  async function servePage(env: ServiceEnv = {}): Promise<void> {
+    const app = await airflow.start(
+      {
+        dags: {
+          [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })],
+          [OTHER]: [FakeAirflow.run({ dag_id: OTHER, state: 'failed' })],
+        },
+      },
+      env,
+    );
+    const spy = jest.spyOn(app.get(DagsPageReplay), 'replayed');
+    pageReplays = () => spy.mock.calls.length;
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as { port: number }).port;
+    // Through Nest first, which waits for every DAG's first read.
+    await get('/dags', ...(env.ACCESS_TOKENS ? [`Authorization: Bearer ${TOKEN}`] : []));
+    // Only Date: the sockets' timers run as ever.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+  }
+
+  it('replays the page Nest rendered: headers in order (CSP, no-store, ETag) and body', async () => {
+    await servePage();
+    const fromNest = await get('/dags', 'X-Request-Id: same-id');
+    const replayed = await get('/dags', 'X-Request-Id: same-id');
+    expect(pageReplays()).toBe(1);
+    expect(withoutDate(replayed)).toBe(withoutDate(fromNest));
+    expect(replayed).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
+    expect(replayed).toContain("\r\nContent-Security-Policy: default-src 'none'; script-src 'self';");
+    expect(replayed).toContain('\r\nCache-Control: no-store\r\n');
+    expect(replayed).toContain('\r\nETag: W/"');
+    expect(replayed).toContain(`data-dag-id="${OTHER}"`);
+  });
+
+  it('keeps a page per query, and counts its answers like the Nest route', async () => {
+    await servePage();
+    for (const path of ['/dags?outcome=failure', '/dags', '/dags?outcome=failure', '/dags']) await get(path);
+    expect(pageReplays()).toBe(2);
+    const failing = await get('/dags?outcome=failure');
+    expect(failing).toContain(`data-dag-id="${OTHER}"`);
+    expect(failing).not.toContain(`data-dag-id="${DAG}"`);
+    expect(pageReplays()).toBe(3);
+    const metrics = (await request(airflow.app!.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(metrics).toContain('http_requests_total{method="GET",route="/dags",status="200"} 6');
+  });
+
+  it('renders again at the next second (the page shows ages to the second) and after a change in Airflow', async () => {
+    await servePage();
+    await get('/dags');
+    advance(1000);
+    await get('/dags');
+    expect(pageReplays()).toBe(0);
+    await get('/dags');
+    expect(pageReplays()).toBe(1);
+    // A failed run of Airflow_Lab2, read by the sync the first request past STATUS_CACHE_TTL_MS makes; the next is recorded.
+    airflow.fake.addRun(DAG, FakeAirflow.run({ dag_id: DAG, state: 'failed', dag_run_id: 'manual__broke' }));
+    advance(61_000);
+    expect(await get('/dags')).toContain('manual__broke');
+    await get('/dags');
+    expect(pageReplays()).toBe(1);
+    expect(await get('/dags')).toContain('manual__broke');
+    expect(pageReplays()).toBe(2);
+  });
+
+  it('leaves a conditional request to Nest, which answers 304 to the ETag replayed', async () => {
+    await servePage();
+    await get('/dags');
+    const etag = /\r\nETag: ([^\r]+)/.exec(await get('/dags'))?.[1];
+    expect(pageReplays()).toBe(1);
+    expect(await get('/dags', `If-None-Match: ${etag}`)).toMatch(/^HTTP\/1\.1 304 /);
+    expect(pageReplays()).toBe(1);
+  });
+
+  it('never replays the page to a request the access policy refuses', async () => {
+    await servePage({ ACCESS_TOKENS: TOKEN });
+    const auth = `Authorization: Bearer ${TOKEN}`;
+    await get('/dags', auth);
+    expect(await get('/dags', auth)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(pageReplays()).toBe(1);
+    expect(await get('/dags')).toMatch(/^HTTP\/1\.1 401 /);
+    expect(await get('/dags', 'Authorization: Bearer Zk8pQ2wN5vR1tY7uI3oP9aS4dF6gH0jK2lX5cV8bM1n')).toMatch(/^HTTP\/1\.1 401 /);
+    expect(pageReplays()).toBe(1);
+  });
 });

@@ -3,7 +3,6 @@ import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/com
 /** A README badge's label is a word or two; longer is a mistake or an abuse of the renderer. */
 export const BADGE_LABEL_MAX = 64;
 
-/** `?label=`: printable text of 1 to 64 characters, or absent (then the DAG id). */
 @Injectable()
 export class BadgeLabelPipe implements PipeTransform<unknown, string | undefined> {
   transform(value: unknown): string | undefined {

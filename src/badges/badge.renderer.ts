@@ -73,7 +73,7 @@ function messageOf(overview: DagOverview): string {
   }
 }
 
-/** Loaded with the first badge, not at start: its font metrics cost ~11 MB of RSS (BENCHMARKS.md). */
+/** Loaded with the first badge, not at start: its font metrics cost ~11 MB of RSS. */
 let badgeMaker: Promise<typeof import('badge-maker')> | undefined;
 
 /** The flat shields.io SVG (badge-maker escapes label and message). */

@@ -5,7 +5,6 @@ function maxAgeOf(snapshot: DagSnapshot): number {
   return Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000));
 }
 
-/** `Cache-Control` for an answer made from `snapshot`. */
 export function cacheControlFor(snapshot: DagSnapshot): string {
   return `max-age=${maxAgeOf(snapshot)}`;
 }

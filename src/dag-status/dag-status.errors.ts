@@ -2,10 +2,7 @@ import { AirflowError, type AirflowFailureReason } from '../airflow/airflow.erro
 import type { ErrorBodyExtension } from '../http/error.dto.js';
 import type { DagStatusDto } from './dag-status.dto.js';
 
-/**
- * Airflow could not be read for a DAG the service has seen before: the same failure (and so the
- * same status code), carrying the last status seen into the error body as `last_known`.
- */
+/** The same failure (so the same status code), with the last status seen as the body's `last_known`. */
 export class DagStatusUnavailableError extends AirflowError implements ErrorBodyExtension {
   readonly reason: AirflowFailureReason;
   override name = 'DagStatusUnavailableError';

@@ -5,7 +5,6 @@ import type { StatusEvent } from './events.ring.js';
 const RETRY_MS = 3000;
 /** A client that leaves this much written and unread is cut (an EventSource reconnects and resumes). */
 export const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
-/** What keeps proxies and browsers from caching, transforming or buffering a stream. */
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
   Connection: 'keep-alive',
@@ -16,16 +15,11 @@ const SSE_HEADERS = {
 };
 const HEARTBEAT_FRAME = ': heartbeat\n\n';
 
-/** A status event's frame: made once per event and written as it is to every stream. */
+/** Made once per event, written as it is to every stream. */
 export const statusFrame = (id: number, json: string): string => `event: status\nid: ${id}\ndata: ${json}\n\n`;
 
-/**
- * One open stream: its response, the DAGs it wants (null: every watched DAG) and how far it has
- * got. While `behind`, EventsService writes what it owes as the client reads; after that, each
- * new event as it comes.
- */
+/** While `behind`, EventsService writes what the stream is owed as the client reads; after, each event as it comes. */
 export class EventsStream {
-  /** The highest event id sent (or resumed after). */
   lastSent = 0;
   behind = true;
   /** Resuming: the events missed since the client's Last-Event-ID, still to go from `missedAt` on. */
@@ -37,7 +31,7 @@ export class EventsStream {
     readonly dagIds: ReadonlySet<string> | null,
   ) {}
 
-  /** Sends the head and the opening message: the resume point ('' resets the client's) and the retry hint. */
+  /** The head, the resume point ('' resets the client's) and the retry hint. */
   start(resumeId: string): void {
     // No idle timeout on a quiet stream; TCP keep-alive notices a peer that vanished.
     this.res.socket?.setTimeout(0).setKeepAlive(true);

@@ -6,11 +6,7 @@ import { HttpExceptionFilter } from './http-exception.filter.js';
 import { HttpReplay } from './http.replay.js';
 import { HttpTelemetry } from './http.telemetry.js';
 
-/**
- * The HTTP edge: the one error shape (HttpExceptionFilter), the headers and
- * telemetry every answer gets, and the replay of recorded answers; installed on the server by
- * `installHttpEdge` at bootstrap.
- */
+/** The one error shape, the headers and telemetry of every answer, and the replay; `installHttpEdge` puts them on the server. */
 @Module({
   imports: [LoggingModule, AccessModule],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, HttpTelemetry, HttpReplay],

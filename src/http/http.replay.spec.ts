@@ -18,10 +18,10 @@ afterEach(async () => {
 });
 
 /** A server whose one listener stands for Express: it answers `/thing` from the current source, as Express's send does. */
-async function serve(allowed = true) {
+async function serve(allowed = true, budget?: number) {
   let source: Source | undefined = { body: '{"n":1,"é":"ü"}', maxAge: 9 };
   const behind = jest.fn((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url !== '/thing' || source === undefined) {
+    if (!req.url?.startsWith('/thing') || source === undefined) {
       res.statusCode = 404;
       res.end('no');
       return;
@@ -30,29 +30,32 @@ async function serve(allowed = true) {
     res.setHeader('Cache-Control', `max-age=${source.maxAge}`);
     res.setHeader('Content-Type', 'application/json');
     // As Express sends a body whose ETag it made: a Buffer.
-    res.end(Buffer.from(source.body));
+    res.end(Buffer.from(source.body + (req.url.slice(6) ? ` ${req.url.slice(6)}` : '')));
   });
   const route: ReplayableRoute<Source> = {
     route: '/thing',
-    sourceOf: (url) => (url === '/thing' ? source : undefined),
+    sourceOf: (url) => (url.startsWith('/thing') ? source : undefined),
+    budget,
     liveHeader: { name: 'Cache-Control', valueOf: (s) => `max-age=${s.maxAge}` },
     replayed: jest.fn(),
   };
-  const telemetry = { requestId: (id: unknown) => (typeof id === 'string' ? id : 'new-id'), record: jest.fn() } as unknown as HttpTelemetry;
+  const record = jest.fn();
+  const telemetry = { requestId: (id: unknown) => (typeof id === 'string' ? id : 'new-id'), record } as unknown as HttpTelemetry;
   const replay = new HttpReplay(telemetry, { allows: () => allowed } as unknown as AccessPolicy);
   replay.register(route);
   server = createServer(behind);
   replay.install(server);
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const get = async (headers: Record<string, string> = {}, method = 'GET') => {
-    const res = await fetch(`${base}/thing`, { headers, method });
+  const get = async (headers: Record<string, string> = {}, method = 'GET', path = '/thing') => {
+    const res = await fetch(`${base}${path}`, { headers, method });
     return { status: res.status, body: await res.text(), headers: res.headers };
   };
   return {
     get,
     behind,
     route,
+    record,
     setSource: (next: Source | undefined) => (source = next),
   };
 }
@@ -97,5 +100,25 @@ describe('HttpReplay', () => {
     await get();
     await get();
     expect(behind).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps each URL’s answer apart, and the access log’s path without the query', async () => {
+    const { get, behind, record } = await serve();
+    for (const path of ['/thing?a=1', '/thing?b=2', '/thing?a=1', '/thing?b=2']) await get({}, 'GET', path);
+    expect(behind).toHaveBeenCalledTimes(2);
+    expect((await get({}, 'GET', '/thing?b=2')).body).toBe('{"n":1,"é":"ü"} ?b=2');
+    expect(record).toHaveBeenLastCalledWith('new-id', 'GET', '/thing', '/thing', 200, expect.any(Number), false);
+  });
+
+  it('keeps at most its budget of a route’s answers, dropping the oldest first', async () => {
+    // Each answer is 20 bytes ('{"n":1,"é":"ü"} ?1' in UTF-8): two fit in 40, not three.
+    const { get, behind } = await serve(true, 40);
+    for (const path of ['/thing?1', '/thing?2', '/thing?3']) await get({}, 'GET', path);
+    expect(behind).toHaveBeenCalledTimes(3);
+    await get({}, 'GET', '/thing?3');
+    await get({}, 'GET', '/thing?2');
+    expect(behind).toHaveBeenCalledTimes(3);
+    await get({}, 'GET', '/thing?1');
+    expect(behind).toHaveBeenCalledTimes(4);
   });
 });

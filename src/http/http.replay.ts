@@ -11,6 +11,8 @@ export interface ReplayableRoute<S extends object = object> {
   sourceOf(url: string): S | undefined;
   /** A header that moves while the answer stays, as Date does (a max-age counting down): set anew on each replay. */
   readonly liveHeader?: { readonly name: string; valueOf(source: S): string };
+  /** At most this many characters of bodies kept, the oldest recording dropped first; unbounded when its URLs are few. */
+  readonly budget?: number;
   replayed(): void;
 }
 
@@ -31,15 +33,15 @@ type End = (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
 const PER_REQUEST = new Set(['x-request-id', 'date']);
 
 /**
- * Replays what Nest answered a GET of a registered route while its source stays, with the
- * request's own id and date, ahead of Express. Why: Express and Nest cost several times
- * the socket write per request, and a status service is polled hard (BENCHMARKS.md). Nothing is
- * answered that Nest has not answered for the same URL and source.
+ * Replays, ahead of Express, what Nest answered a GET of a registered route while its source stays, with
+ * the request's own id and date: Express and Nest cost several times the socket write, and a status
+ * service is polled hard. Nothing goes out that Nest has not answered for that URL and source.
  */
 @Injectable()
 export class HttpReplay {
   private readonly routes: ReplayableRoute[] = [];
-  private readonly recordings = new Map<string, Recording>();
+  /** Per route: its recordings by URL, oldest first, and their bodies' length. */
+  private readonly recorded = new Map<ReplayableRoute, { byUrl: Map<string, Recording>; chars: number }>();
 
   constructor(
     private readonly telemetry: HttpTelemetry,
@@ -48,6 +50,7 @@ export class HttpReplay {
 
   register(route: ReplayableRoute): void {
     this.routes.push(route);
+    this.recorded.set(route, { byUrl: new Map(), chars: 0 });
   }
 
   /** Puts the replay in front of the server's one request listener (Express's app). */
@@ -71,7 +74,7 @@ export class HttpReplay {
     for (const route of this.routes) {
       const source = route.sourceOf(url);
       if (source === undefined) continue;
-      const recording = this.recordings.get(url);
+      const recording = this.recorded.get(route)!.byUrl.get(url);
       if (recording?.source !== source) {
         this.record(url, source, route, res);
         return false;
@@ -83,7 +86,9 @@ export class HttpReplay {
       res.writeHead(200, recording.headers);
       res.end(recording.body, recording.encoding);
       route.replayed();
-      this.telemetry.record(requestId, 'GET', url, route.route, 200, started, false);
+      // The path as Express's req.path gives it to the access log: without the query.
+      const query = url.indexOf('?');
+      this.telemetry.record(requestId, 'GET', query < 0 ? url : url.slice(0, query), route.route, 200, started, false);
       return true;
     }
     return false;
@@ -107,9 +112,24 @@ export class HttpReplay {
           for (const one of Array.isArray(value) ? value : [value]) headers.push(name, String(one));
         }
         const body = text ? chunk : (chunk as Buffer).toString('latin1');
-        this.recordings.set(url, { source, headers, liveSlot, body, encoding: text ? 'utf8' : 'latin1' });
+        this.keep(route, url, { source, headers, liveSlot, body, encoding: text ? 'utf8' : 'latin1' });
       }
       return end(chunk, ...rest);
     }) as ServerResponse['end'];
+  }
+
+  private keep(route: ReplayableRoute, url: string, recording: Recording): void {
+    const recorded = this.recorded.get(route)!;
+    const budget = route.budget ?? Infinity;
+    recorded.chars -= recorded.byUrl.get(url)?.body.length ?? 0;
+    recorded.byUrl.delete(url);
+    if (recording.body.length > budget) return;
+    recorded.byUrl.set(url, recording);
+    recorded.chars += recording.body.length;
+    for (const [oldest, { body }] of recorded.byUrl) {
+      if (recorded.chars <= budget) break;
+      recorded.byUrl.delete(oldest);
+      recorded.chars -= body.length;
+    }
   }
 }

@@ -5,10 +5,9 @@ import { INSTANCE_HEADER, InstanceIdentity } from '../lifecycle/instance.identit
 import { AccessLog } from '../logging/access-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-/** A header as a name, value pair. */
 export type Header = readonly [name: string, value: string];
 
-/** Headers every response carries (the pages set their own Content-Security-Policy: Swagger UI needs another). */
+/** The pages set their own Content-Security-Policy: Swagger UI needs another. */
 const SECURITY_HEADERS: readonly Header[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
@@ -22,14 +21,11 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const CHATTER = /^\/(health(\/|$)|metrics$)/;
 
 /**
- * What every answer carries and every request leaves behind, by whichever path it is answered:
- * the request id (X-Request-Id, echoed back), the common headers, an access-log line, the HTTP
- * metrics. No AsyncLocalStorage carries the id further: it would turn async hooks on for the
- * whole process (HttpExceptionFilter names the id of an unexpected error itself).
+ * The request id, common headers, access-log line and metrics of every answer, by whichever path.
+ * No AsyncLocalStorage carries the id further: it would turn async hooks on for the whole process.
  */
 @Injectable()
 export class HttpTelemetry {
-  /** After X-Request-Id: the security headers, then the instance that served it (`<service>/<instance id>`). */
   private readonly headers: readonly Header[];
 
   constructor(
@@ -40,19 +36,16 @@ export class HttpTelemetry {
     this.headers = [...SECURITY_HEADERS, [INSTANCE_HEADER, identity.header]];
   }
 
-  /** The request's id: the caller's X-Request-Id when it is plain enough to log, a new one otherwise. */
   requestId(incoming: string | string[] | undefined): string {
     return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
   }
 
-  /** Counts an answered request and writes its access-log line; chatter (probes, scrapes) is logged at verbose and not counted. */
   record(requestId: string, method: string, path: string, route: string, status: number, started: number, chatter: boolean): void {
     const seconds = (performance.now() - started) / 1000;
     if (!chatter) this.metrics.recordHttp(method, route, status, seconds);
     this.accessLog.record({ request_id: requestId, method, path, route, status, duration_ms: Math.round(seconds * 10_000) / 10 }, chatter);
   }
 
-  /** The Express middleware that gives every request its id and headers, and records it when it finishes. */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const requestId = this.requestId(req.headers['x-request-id']);

@@ -1,9 +1,6 @@
 import type { ExitCode } from './lifecycle.constants.js';
 
-/**
- * An error after which the process must stop with `exitCode`. Its message says
- * all there is to say: it is logged as one line, under `context`, without a stack.
- */
+/** The process stops with `exitCode`; the message says it all, logged as one line under `context`, without a stack. */
 export class FatalError extends Error {
   constructor(
     message: string,

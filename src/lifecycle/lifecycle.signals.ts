@@ -1,12 +1,8 @@
 import { ExitCode } from './lifecycle.constants.js';
 
-/*
- * Signal listeners from the process's first moment (server.ts imports this first; it imports nothing
- * heavy): without one, a signal during the ~1 s of start-up kills Node at once, and SIGUSR1 opens an
- * inspector any local user could read AIRFLOW_PASSWORD from. What each signal does: README, "Signals".
- */
+// Listeners from the first moment (server.ts imports this first): without them a signal during start-up kills
+// Node at once, and SIGUSR1 opens an inspector any local user could read AIRFLOW_PASSWORD from.
 
-/** The signals that stop the service gracefully. */
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'];
 
 type Level = 'log' | 'warn';

@@ -1,10 +1,6 @@
 import type { OverviewCursor } from './overview.types.js';
 
-/**
- * The cursor's form, for the pipe and the OpenAPI document alike: the anchor's index, a dot, its DAG
- * id in base64url (up to 250 characters of up to 4 bytes each). Every string of this form is a
- * cursor, so a well-formed one never fails: an anchor that is not found falls back to the index.
- */
+/** Index, dot, DAG id in base64url. Any string of this form is a cursor: an anchor no longer listed falls back to the index. */
 export const CURSOR_PATTERN = '^[0-9]{1,9}\\.[A-Za-z0-9_-]{1,1400}$';
 const CURSOR_REGEX = new RegExp(CURSOR_PATTERN);
 
@@ -12,7 +8,6 @@ export function encodeCursor(cursor: OverviewCursor): string {
   return `${cursor.at}.${Buffer.from(cursor.after, 'utf8').toString('base64url')}`;
 }
 
-/** The cursor in `text`, or undefined when it does not have the form of one. */
 export function decodeCursor(text: string): OverviewCursor | undefined {
   if (!CURSOR_REGEX.test(text)) return undefined;
   const dot = text.indexOf('.');
