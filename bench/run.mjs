@@ -21,6 +21,7 @@ import { measureFairness } from './scenarios/fairness.mjs';
 import { measureMemory } from './scenarios/memory.mjs';
 import { measureMirror } from './scenarios/mirror.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
+import { measureNotifications } from './scenarios/notifications.mjs';
 import { measureOverview } from './scenarios/overview.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
@@ -43,6 +44,8 @@ async function runScenarios(ctx) {
   if (want('fairness')) scenarios.fairness = await measureFairness(ctx);
   // Stand-ins of its own with 1,000 and 5,000 DAGs, each watched whole (issue #17's figures).
   if (want('mirror')) scenarios.mirror = await measureMirror(ctx);
+  // Webhooks (issue #18's figures): stand-ins and a receiver of their own, a service watching every DAG.
+  if (want('notify-latency') || want('notify-burst')) scenarios.notifications = await measureNotifications(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

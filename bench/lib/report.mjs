@@ -1,5 +1,6 @@
 // The markdown of a run, from its results JSON alone: what `npm run bench` prints and what
 // `npm run bench:report` writes into BENCHMARKS.md.
+import { NOTIFY_BURST_RSS_MB, NOTIFY_P99_MS } from './budget.mjs';
 import { fmt, median } from './format.mjs';
 
 /** Every measured row, in table order. */
@@ -22,6 +23,8 @@ function checks(results) {
   if (s.memory) callRuns.push({ calls: s.memory.run.calls, max: s.memory.run.maxCalls });
   const fan = s.overview?.fanout;
   if (fan) callRuns.push({ calls: fan.airflowCalls, max: fan.maxCalls });
+  for (const pass of [s.notifications?.latency, s.notifications?.burst])
+    if (pass) callRuns.push({ calls: pass.airflow.calls, max: pass.airflow.maxCalls });
   const list = [
     [`cached status ≥ 0.5 × ceiling`, status.rps >= 0.5 * ceil.rps, `${fmt(status.rps / ceil.rps)} ×`],
     [
@@ -64,6 +67,7 @@ function checks(results) {
     ]);
   }
   list.push(...mirrorChecks(results));
+  list.push(...notificationChecks(results));
   if (fan) {
     list.push([
       `SSE fan-out: p99 < 250 ms from the service's read of a change to each of ${fan.streams.toLocaleString('en-US')} streams`,
@@ -304,6 +308,99 @@ function mirrorChecks(results) {
   return list;
 }
 
+/** "lost 0, duplicated 0, unexpected 0, out of order 0 of 200 DAGs": what arrived, against what was expected. */
+const arrivalWords = (a) =>
+  `lost ${a.lost}, duplicated ${a.duplicates}, unexpected ${a.unexpected}, out of order ${a.outOfOrder} of ${a.dags} DAGs`;
+
+/** "≤0.1 s 180, ≤0.25 s 20": a histogram's observations per bucket (non-cumulative), empty buckets left out. */
+function bucketWords(buckets) {
+  // JSON puts integer-like keys ("1", "5") first: back into the order of their bounds, +Inf last.
+  const bounds = Object.keys(buckets).sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
+  return bounds
+    .map((le, i) => [le, buckets[le] - (i > 0 ? buckets[bounds[i - 1]] : 0)])
+    .filter(([, n]) => n > 0)
+    .map(([le, n]) => `${le === '+Inf' ? '> last' : `≤ ${le} s`} ${n}`)
+    .join(', ');
+}
+
+const webhookWords = (n = 1) => (n === 1 ? 'one CloudEvents webhook' : `${n} CloudEvents webhooks`);
+
+const settingWords = (given) =>
+  Object.entries(given)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || 'every NOTIFY_ setting but NOTIFY_WEBHOOKS and NOTIFY_SECRETS at its default';
+
+/** Webhook notifications (bench/scenarios/notifications.mjs, issue #18): latency, and a burst with a slow receiver. */
+function notificationTables(results) {
+  const n = results.scenarios.notifications;
+  if (!n) return [];
+  const lines = [];
+  const { latency: l, burst: b } = n;
+  if (l) {
+    const h = l.histogram;
+    lines.push(
+      `Notification latency (issue #18): a stand-in Airflow of its own with ${l.standInDags} DAGs, the service watching every one (\`WATCH_DAGS=all\`, STATUS_CACHE_TTL_MS=${n.ttlMs}, one CloudEvents webhook, signed; ${settingWords(l.settings)}), a receiver (\`bench/webhook-receiver.mjs\`, its own process) answering 204 at once; ${l.changes} changes in ${l.windowS} s (${l.perPeriod} per sync period, a run failing or succeeding in turn on ${l.dags} DAGs, each DAG again only once the service read its last change): each one notification. Outside: the stand-in's first answer carrying the change (the service's read) → the receiver has the request; and the change → the receiver (a sync period's wait included). Inside: the service's \`airflow_status_notification_latency_seconds\` (the mirror announcing the change → a 2xx), its ${h.count} observations of the window by bucket: ${bucketWords(h.buckets)}. The bound is checked on the outside figure: it holds the histogram's interval and the rest of the sync (a failed run's task-instance read, the verdict) and does not rely on the service's clock; the histogram's buckets cannot place a p99 closer than its bucket.`,
+      '',
+      '| changes | read → receiver p50 / p99 / max ms | change → receiver p50 / p99 / max ms | histogram: ≤ 1 s, p99 bucket, mean | arrived | Airflow calls (budget) |',
+      '| ---: | --- | --- | --- | --- | --- |',
+      `| ${l.changes} | ${fmt(l.fromRead.p50, 0)} / **${fmt(l.fromRead.p99, 0)}** / ${fmt(l.fromRead.max, 0)} (${l.fromRead.n}) | ${fmt(l.fromChange.p50, 0)} / ${fmt(l.fromChange.p99, 0)} / ${fmt(l.fromChange.max, 0)} | ${fmt(h.withinOneSecond * 100, 1)} %, ≤ ${h.p99BucketS} s, ${fmt(h.meanMs, 0)} ms | ${l.arrivals.arrived} (${arrivalWords(l.arrivals)}; ${l.sentAtStart} at start) | ${l.airflow.calls} (≤ ${l.airflow.maxCalls}) |`,
+      '',
+    );
+  }
+  if (b) {
+    const c = b.counters;
+    lines.push(
+      `Notification burst (issue #18): a stand-in of its own with ${b.standInDags} DAGs, the service watching every one (${settingWords(b.settings)}), ${webhookWords(b.webhooks)} at a receiver taking ${b.receiverMs} ms per request; ${b.dags} DAGs × ${b.rounds} changes (each round every DAG's run fails or succeeds at once, the next round once the service read them all: ${b.roundMs.map((ms) => fmt(ms / 1000, 1)).join(', ')} s): ${b.changes} changes, ${b.arrivals.expected} notifications. RSS sampled every 250 ms, \`airflow_status_notification_queue_depth\` read every 250 ms (${b.queue.samples} readings). The receiver had at most ${b.receiverPeakInFlight} requests at once; the last arrived ${fmt(b.arrivalSpanMs / 1000, 1)} s after the first.`,
+      '',
+      '| DAGs × changes | arrived | sent / failed / dropped / retried | posted → drained | queue depth max (NOTIFY_QUEUE_SIZE) | RSS idle → peak (Δ) → drained | Airflow calls (budget) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${b.dags} × ${b.rounds}${b.webhooks > 1 ? `, ${b.webhooks} webhooks` : ''} | ${b.arrivals.arrived} of ${b.arrivals.expected} (${arrivalWords(b.arrivals)}) | ${c.sent} / ${c.failed} / ${c.dropped} / ${c.retried} | ${fmt(b.postedMs / 1000, 1)} s → ${fmt(b.drainedMs / 1000, 1)} s${b.drained ? '' : ' (not drained)'} | ${b.queue.maxDepth} (${b.queue.size}) | ${fmt(b.rss.idle, 1)} → ${fmt(b.rss.peak, 1)} MB (**+${fmt(b.rss.peak - b.rss.idle, 1)}**) → ${fmt(b.rss.drained, 1)} MB | ${b.airflow.calls} (≤ ${b.airflow.maxCalls}) |`,
+      '',
+    );
+  }
+  return lines;
+}
+
+function notificationChecks(results) {
+  const n = results.scenarios.notifications;
+  if (!n) return [];
+  const list = [];
+  const { latency: l, burst: b } = n;
+  if (l) {
+    list.push([
+      `notifications: the service's read of a change → the receiver has it, p99 < ${NOTIFY_P99_MS} ms (outside; none lost)`,
+      l.fromRead.p99 !== null && l.fromRead.p99 < NOTIFY_P99_MS && l.arrivals.lost === 0,
+      `p99 ${fmt(l.fromRead.p99, 0)} ms over ${l.fromRead.n}; lost ${l.arrivals.lost}`,
+    ]);
+    list.push([
+      `notifications: ≥ 99 % of the service's own latency observations ≤ 1 s (airflow_status_notification_latency_seconds)`,
+      l.histogram.withinOneSecond !== null && l.histogram.withinOneSecond >= 0.99,
+      `${fmt((l.histogram.withinOneSecond ?? 0) * 100, 1)} % of ${l.histogram.count}`,
+    ]);
+  }
+  if (b) {
+    const c = b.counters;
+    list.push([
+      `notifications, burst of ${b.changes} changes to ${webhookWords(b.webhooks)} at a ${b.receiverMs} ms receiver: none lost (each arrived; none dropped, failed or given up)`,
+      b.arrivals.lost === 0 && c.dropped === 0 && c.failed === 0,
+      `${b.arrivals.arrived} arrived, lost ${b.arrivals.lost}; sent ${c.sent}, dropped ${c.dropped}, failed ${c.failed}`,
+    ]);
+    list.push([
+      // Of what arrived: a loss is the check above's.
+      `notifications, burst: order per DAG kept`,
+      b.arrivals.outOfOrder === 0,
+      `${b.arrivals.outOfOrder} of ${b.arrivals.dags} DAGs out of order`,
+    ]);
+    list.push([
+      `notifications, burst: memory bounded (RSS peak ≤ idle + ${NOTIFY_BURST_RSS_MB} MB; queue depth ≤ NOTIFY_QUEUE_SIZE)`,
+      b.rss.peak <= b.rss.idle + NOTIFY_BURST_RSS_MB && b.queue.maxDepth <= b.queue.size,
+      `RSS ${fmt(b.rss.idle, 1)} → ${fmt(b.rss.peak, 1)} MB (+${fmt(b.rss.peak - b.rss.idle, 1)}); queue depth max ${b.queue.maxDepth} of ${b.queue.size}`,
+    ]);
+  }
+  return list;
+}
+
 function checkTable(results) {
   return [
     '| check | result | measured |',
@@ -323,6 +420,7 @@ export function renderFigures(results) {
     '',
     ...fairnessTable(results),
     ...mirrorTables(results),
+    ...notificationTables(results),
     ...checkTable(results),
   ].join('\n');
 }

@@ -12,7 +12,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, notify-latency, notify-burst, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -41,6 +41,16 @@ export const settings = {
   // How long the mirror runs after its first load before the windows: the service reconciles (reads
   // DAGs whole again) only from ten minutes after its start, so 600+ shows that steady state.
   mirrorSettleS: Number(env.BENCH_MIRROR_SETTLE_S ?? 0),
+  // The notification rows (bench/scenarios/notifications.mjs): the latency row's DAGs, changes per sync
+  // period and length; the burst's DAGs × rounds (1,000 changes) and its receiver's time per request.
+  notifyLatencyDags: Number(env.BENCH_NOTIFY_LATENCY_DAGS ?? 20),
+  notifyPerPeriod: Number(env.BENCH_NOTIFY_PER_PERIOD ?? 5),
+  notifyLatencyS: Number(env.BENCH_NOTIFY_LATENCY_S ?? 40),
+  notifyBurstDags: Number(env.BENCH_NOTIFY_BURST_DAGS ?? 200),
+  notifyBurstRounds: Number(env.BENCH_NOTIFY_BURST_ROUNDS ?? 5),
+  notifyReceiverMs: Number(env.BENCH_NOTIFY_RECEIVER_MS ?? 200),
+  // The burst's webhooks (each a path of the one receiver): NOTIFY_QUEUE_SIZE counts them together.
+  notifyWebhooks: Number(env.BENCH_NOTIFY_WEBHOOKS ?? 1),
 };
 
 /** Everything else the harness needs but a result does not describe. */

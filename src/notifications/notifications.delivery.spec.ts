@@ -242,6 +242,30 @@ describe('NotificationsDelivery', () => {
     ]);
   });
 
+  it('logs an overflow once while a burst lasts, and its count once the queue is half empty', async () => {
+    const waiting: ServerResponse[] = [];
+    receiver.answer = (_r, response) => void waiting.push(response); // answered when the test says
+    const d = deliver({ NOTIFY_QUEUE_SIZE: '10', NOTIFY_TIMEOUT_MS: '60000' });
+    for (let seq = 1; seq <= 12; seq++) d.enqueue(note(`dag_${seq % 4}`, seq));
+    await until('a request per DAG in flight', () => waiting.length === 4);
+    // Each slot freed is taken again at once: the burst goes on, and so does its overflow.
+    for (let round = 0; round < 3; round++) {
+      waiting.shift()!.writeHead(204).end();
+      await until('a slot freed', () => d.queued === 9);
+      d.enqueue(note('dag_9', 100 + round));
+      d.enqueue(note('dag_9', 200 + round));
+    }
+    expect(await outcome('dropped')).toBe(5);
+    expect(warnings).toHaveLength(1);
+    receiver.answer = (_r, response) => response.writeHead(204).end();
+    for (const response of waiting.splice(0)) response.writeHead(204).end();
+    await until('the queue half empty', () => d.queued <= 5);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^The notification queue is full \(NOTIFY_QUEUE_SIZE=10\): /),
+      'The notification queue has room again; 5 notification(s) were dropped while it was full',
+    ]);
+  });
+
   it('stops at shutdown, saying how many were not delivered', async () => {
     receiver.answer = () => undefined;
     const d = deliver({ NOTIFY_TIMEOUT_MS: '60000' });

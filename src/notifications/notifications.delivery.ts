@@ -58,7 +58,7 @@ export class NotificationsDelivery implements OnApplicationShutdown {
   private readonly stopping = new AbortController();
   /** Notifications queued or in flight, every webhook together. */
   private depth = 0;
-  /** Dropped since the queue last had room, for the line that says it has again. */
+  /** Dropped since the queue was last below half full, for the line that says it has room again. */
   private dropped = 0;
 
   constructor(
@@ -216,7 +216,9 @@ export class NotificationsDelivery implements OnApplicationShutdown {
     if (queue?.length === 0) lane.queues.delete(dagId);
     this.depth -= 1;
     this.metrics.setNotificationQueueDepth(this.depth);
-    if (this.dropped > 0 && this.depth < this.config.queueSize) {
+    // Below half, not at the first free slot: a burst refills that slot at once, and each refill
+    // would be an overflow of its own (a pair of lines per delivery while it lasts).
+    if (this.dropped > 0 && this.depth <= this.config.queueSize / 2) {
       this.logger.warn(`The notification queue has room again; ${this.dropped} notification(s) were dropped while it was full`);
       this.dropped = 0;
     }
