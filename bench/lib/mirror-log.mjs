@@ -4,7 +4,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const LOADED = /Mirror loaded (\d+) DAG\(s\) in ([\d.]+) s \(at most (\d+) reads at once\)/;
-const PAST = /Mirror read the past (\d+) d of (\d+) DAG\(s\) in ([\d.]+) s \((\d+) pages, at most (\d+) reads at once; (\d+) runs held\)/;
+const PAST =
+  /Mirror read the past (\d+) d of (\d+) DAG\(s\) in ([\d.]+) s \((\d+) pages, at most (\d+) reads at once; (\d+) runs held in ([\d.]+) MB\)/;
 
 /**
  * Waits for the line the mirror logs once its first load is done (every watched DAG read whole);
@@ -28,6 +29,7 @@ export async function pastLoad(logFile, timeoutMs = 1_800_000) {
     pages: Number(m[4]),
     peakReads: Number(m[5]),
     runs: Number(m[6]),
+    columnsMb: Number(m[7]),
   };
 }
 

@@ -272,7 +272,7 @@ function pastTable(results) {
     '',
     '| DAGs × runs | first load | read of the past: time, pages, runs held | calls at once (stand-in, ordinary call included; service) | ordinary call p50 / max alone → during the read | RSS one DAG idle → all watched (Δ) | idle: calls / period (past reads) |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    `| ${p.dags.toLocaleString('en-US')} × ${p.runsPerDag} | ${fmt(p.firstLoad.seconds, 1)} s | ${fmt(p.past.seconds, 1)} s, ${p.past.pages.toLocaleString('en-US')} pages, ${p.past.runs.toLocaleString('en-US')} runs | ${p.past.peakInFlight}; ${p.past.peakReads} | ${fmt(o.baseline.p50, 1)} / ${fmt(o.baseline.max, 1)} → ${fmt(o.during.p50, 1)} / ${fmt(o.during.max, 1)} ms | ${fmt(p.rss.oneDag, 1)} → ${fmt(p.rss.watched, 1)} MB (**+${fmt(p.rss.added, 1)}**) | ${fmt(p.idle.callsPerPeriod)} (${p.idle.pastCalls}) |`,
+    `| ${p.dags.toLocaleString('en-US')} × ${p.runsPerDag} | ${fmt(p.firstLoad.seconds, 1)} s | ${fmt(p.past.seconds, 1)} s, ${p.past.pages.toLocaleString('en-US')} pages, ${p.past.runs.toLocaleString('en-US')} runs${p.past.columnsMb === undefined ? '' : ` in ${fmt(p.past.columnsMb, 1)} MB of columns`} | ${p.past.peakInFlight}; ${p.past.peakReads} | ${fmt(o.baseline.p50, 1)} / ${fmt(o.baseline.max, 1)} → ${fmt(o.during.p50, 1)} / ${fmt(o.during.max, 1)} ms | ${fmt(p.rss.oneDag, 1)} → ${fmt(p.rss.watched, 1)} MB (**+${fmt(p.rss.added, 1)}**) | ${fmt(p.idle.callsPerPeriod)} (${p.idle.pastCalls}) |`,
     '',
   ];
 }

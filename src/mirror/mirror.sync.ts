@@ -462,11 +462,11 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     const load = this.pastLoad;
     if (load !== null && this.pastInFlight === 0 && this.pastQueue.length === 0) {
       this.pastLoad = null;
-      const { runs } = this.past.size();
+      const { runs, bytes } = this.past.size();
       const seconds = ((performance.now() - load.started) / 1000).toFixed(1);
       const days = Math.round(this.past.windowMs / 86_400_000);
       this.logger.log(
-        `Mirror read the past ${days} d of ${load.dags.size} DAG(s) in ${seconds} s (${load.pages} pages, at most ${load.peak} reads at once; ${runs} runs held)`,
+        `Mirror read the past ${days} d of ${load.dags.size} DAG(s) in ${seconds} s (${load.pages} pages, at most ${load.peak} reads at once; ${runs} runs held in ${(bytes / 2 ** 20).toFixed(1)} MB)`,
       );
     }
   }
