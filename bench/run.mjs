@@ -23,6 +23,7 @@ import { measureMirror } from './scenarios/mirror.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
 import { measureNotifications } from './scenarios/notifications.mjs';
 import { measureOverview } from './scenarios/overview.mjs';
+import { measurePast } from './scenarios/past.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
 import { measureStarts } from './scenarios/starts.mjs';
@@ -46,6 +47,7 @@ async function runScenarios(ctx) {
   if (want('mirror')) scenarios.mirror = await measureMirror(ctx);
   // Webhooks (issue #18's figures): stand-ins and a receiver of their own, a service watching every DAG.
   if (want('notify-latency') || want('notify-burst')) scenarios.notifications = await measureNotifications(ctx);
+  if (want('past')) scenarios.past = await measurePast(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

@@ -12,7 +12,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, notify-latency, notify-burst, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, notify-latency, notify-burst, past, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -51,6 +51,10 @@ export const settings = {
   notifyReceiverMs: Number(env.BENCH_NOTIFY_RECEIVER_MS ?? 200),
   // The burst's webhooks (each a path of the one receiver): NOTIFY_QUEUE_SIZE counts them together.
   notifyWebhooks: Number(env.BENCH_NOTIFY_WEBHOOKS ?? 1),
+  // The past scenario (bench/scenarios/past.mjs, issue 20): DAGs, hourly runs each (720: 30 days), idle window.
+  pastDags: Number(env.BENCH_PAST_DAGS ?? 1000),
+  pastRuns: Number(env.BENCH_PAST_RUNS ?? 720),
+  pastWindowS: Number(env.BENCH_PAST_WINDOW_S ?? 20),
 };
 
 /** Everything else the harness needs but a result does not describe. */

@@ -82,7 +82,15 @@ class Airflow {
     } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: () => undefined } as unknown as MetricsService;
     const repository = this.repository();
-    const store = new MirrorStore(this.history(), metrics, config);
+    const store = new MirrorStore(
+      this.history(),
+      metrics,
+      config,
+      // The feeds read no past: a mirror that keeps none.
+      { apply: () => undefined, prune: () => undefined, forget: () => undefined } as unknown as ConstructorParameters<
+        typeof MirrorStore
+      >[3],
+    );
     store.setDags(
       dagIds.map((dagId) => attributesOf(dagId, attributes[dagId])),
       () => true,

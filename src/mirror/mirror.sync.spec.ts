@@ -14,9 +14,11 @@ import type {
 } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { parseMirrorConfig } from '../config/mirror.config.js';
+import { parseReliabilityConfig } from '../config/reliability.config.js';
 import { dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory } from './mirror.history.js';
+import { MirrorPast } from './mirror.past.js';
 import { MirrorStore } from './mirror.store.js';
 import { MirrorSync, SYNC_OVERLAP_MS } from './mirror.sync.js';
 import type { DagSnapshot } from './mirror.types.js';
@@ -52,6 +54,9 @@ class MemoryAirflow {
   /** Fails every call while set; `failOnPage` fails the changes feed's n-th page (1-based) of each sync. */
   down = false;
   failOnPage: number | null = null;
+  /** The past's pages (newest first, each repeating the last run of the one before); `pastFault` fails the pages it names. */
+  pastPageSize = 4;
+  pastFault: ((dagId: string, offset: number) => boolean) | null = null;
   /** Called between the pages of the changes feed, as if Airflow changed meanwhile. */
   betweenPages: (() => void) | null = null;
   /** How long a DAG's runs take to answer, on the (fake) clock; and how many reads of runs were in flight as each began. */
@@ -162,6 +167,20 @@ class MemoryAirflow {
           .sort((a, b) => Date.parse(b.runAfter!) - Date.parse(a.runAfter!))
           .slice(0, limit);
       },
+      listRunsDueSince: async (dagId: string, since: string, offset: number): Promise<AirflowPage<DagRun>> => {
+        check(`past:${dagId}:${offset}`);
+        if (this.pastFault !== null && this.pastFault(dagId, offset)) throw new AirflowUnreachableError('reset mid-page');
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
+        const from = Date.parse(since);
+        const matching = this.rows
+          .filter((r) => r.run.dagId === dagId && Date.parse(r.run.runAfter!) >= from)
+          .map((r) => ({ ...r.run }))
+          .sort((a, b) => Date.parse(b.runAfter!) - Date.parse(a.runAfter!));
+        const items = matching.slice(offset, offset + this.pastPageSize);
+        const next = items.length >= this.pastPageSize ? { offset: offset + this.pastPageSize - 1 } : null;
+        return { items, next, serverTime: this.now() };
+      },
       listTaskInstances: async (dagId: string, runId: string) => {
         check(`tasks:${dagId}:${runId}`);
         return this.tasks.get(runId) ?? [];
@@ -187,6 +206,7 @@ function configOf(env: Record<string, string>, allowed: string[]): ConfigService
     dagStatus: dagStatusConfigOf({ targetDagId: allowed[0], allowedDagIds: allowed, cacheTtlMs: TTL }),
     mirror: parseMirrorConfig(env),
     airflow: { maxConcurrency: 2 } as AllConfig['airflow'],
+    reliability: parseReliabilityConfig(env),
   };
   return { getOrThrow: (key: keyof AllConfig) => values[key] } as unknown as ConfigService<AllConfig, true>;
 }
@@ -199,6 +219,7 @@ async function flush(): Promise<void> {
 describe('MirrorSync and MirrorStore', () => {
   let airflow: MemoryAirflow;
   let store: MirrorStore;
+  let past: MirrorPast;
   let sync: MirrorSync;
   let changes: DagSnapshot[];
 
@@ -215,8 +236,9 @@ describe('MirrorSync and MirrorStore', () => {
       addTimeout: () => undefined,
       deleteTimeout: () => undefined,
     } as unknown as SchedulerRegistry;
-    store = new MirrorStore(new MirrorHistory(repository, config), metrics, config);
-    sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config);
+    past = new MirrorPast(config);
+    store = new MirrorStore(new MirrorHistory(repository, config), metrics, config, past);
+    sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config, past);
     store.changes.subscribe((snapshot) => changes.push(snapshot));
     // The loop is driven by hand: syncs are called, not scheduled.
     store.drive({
@@ -257,6 +279,9 @@ describe('MirrorSync and MirrorStore', () => {
     await start(['a', 'b', ...Array.from({ length: 30 }, (_, i) => `d${i}`)]);
     expect(await states('a')).toEqual(['a1:success']);
     expect(airflow.calls.filter((c) => c.startsWith('runs:'))).toHaveLength(32);
+    // Then each DAG's past, a page each here (issue 20), once.
+    await next();
+    expect(airflow.calls.filter((c) => c.startsWith('past:'))).toHaveLength(32);
     airflow.calls.length = 0;
     await next();
     await next();
@@ -605,6 +630,79 @@ describe('MirrorSync and MirrorStore', () => {
       expect((await store.read('a')).revision).toBe(before);
       await next();
       expect((await store.read('a')).revision).toBe(before + 1);
+    });
+  });
+
+  describe("each DAG's past over the longest reliability window (issue 20)", () => {
+    const runsOf = (dagId: string): string[] | undefined => store.past(dagId)?.runs.map((run) => `${run.runId}:${run.state}`);
+
+    /** Syncs until nothing is left to read (the past's pages rest between them). */
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 8; i++) await next();
+    };
+
+    it('reads it after the newest runs, newest first in pages, each run once; then keeps it from the changes feed alone', async () => {
+      for (let i = 2; i <= 10; i++) airflow.put('a', `a${i}`, 'success', i, T0 - 3_600_000);
+      airflow.pastPageSize = 4;
+      await start(['a']);
+      await settle();
+      // 10 runs, pages of 4 that repeat the last of the one before.
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual(['past:a:0', 'past:a:3', 'past:a:6', 'past:a:9']);
+      expect(store.past('a')).toMatchObject({ dagId: 'a', complete: true, since: Date.now() - 30 * 86_400_000 });
+      expect(runsOf('a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10'].map((id) => `${id}:success`));
+      airflow.calls.length = 0;
+      const revision = store.past('a')!.revision;
+      airflow.put('a', 'a11', 'running', 11);
+      airflow.put('a', 'a3', 'failed', 3);
+      await next();
+      expect(runsOf('a')?.slice(-1)).toEqual(['a11:running']);
+      expect(runsOf('a')?.[2]).toBe('a3:failed');
+      expect(store.past('a')!.revision).toBeGreaterThan(revision);
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual([]);
+    });
+
+    it('Airflow failing mid-page: the read goes on from that page after a backoff, and completes', async () => {
+      for (let i = 2; i <= 10; i++) airflow.put('a', `a${i}`, 'success', i, T0 - 3_600_000);
+      airflow.pastPageSize = 4;
+      let failures = 1;
+      airflow.pastFault = (_dagId, offset) => offset === 3 && failures-- > 0;
+      await start(['a']);
+      await next();
+      expect(store.past('a')).toMatchObject({ complete: false });
+      expect(runsOf('a')).toHaveLength(4);
+      await settle();
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual(['past:a:0', 'past:a:3', 'past:a:3', 'past:a:6', 'past:a:9']);
+      expect(store.past('a')).toMatchObject({ complete: true });
+      expect(runsOf('a')).toHaveLength(10);
+    });
+
+    it('a young DAG: one short page, complete; a DAG not watched has none', async () => {
+      await start(['a', 'b']);
+      await settle();
+      expect(store.past('a')).toMatchObject({ complete: true });
+      expect(runsOf('a')).toEqual(['a1:success']);
+      expect(store.past('nope')).toBeNull();
+      expect(store.pastFailedTasks('nope', 'x')).toBeNull();
+    });
+
+    it("looks the failed tasks of failed past runs up in the background, and not again for the history's own", async () => {
+      airflow.tasks.set('b1', [{ taskId: 'train', state: 'failed', mapIndex: -1 }]);
+      airflow.tasks.set('b0', [{ taskId: 'load', state: 'upstream_failed', mapIndex: 2 }]);
+      airflow.put('b', 'b0', 'failed', 0, T0 - 3_600_000);
+      await start(['b']);
+      await settle();
+      expect(store.pastFailedTasks('b', 'b1')).toEqual([{ taskId: 'train', state: 'failed', logUrl: 'ui/b/b1/train' }]);
+      expect(store.pastFailedTasks('b', 'b0')).toEqual([{ taskId: 'load', state: 'upstream_failed', logUrl: 'ui/b/b0/load' }]);
+      expect(airflow.calls.filter((c) => c.startsWith('tasks:')).sort()).toEqual(['tasks:b:b0', 'tasks:b:b1']);
+    });
+
+    it('a DAG that leaves the watched set takes its past along', async () => {
+      await start([], { WATCH_DAGS: 'all' });
+      await settle();
+      expect(runsOf('a')).toEqual(['a1:success']);
+      airflow.dags.delete('a');
+      for (let i = 0; i < 40; i++) await next();
+      expect(store.past('a')).toBeNull();
     });
   });
 });
