@@ -2,15 +2,17 @@ import { connect } from 'node:net';
 import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DagStatusReplay } from '../src/dag-status/dag-status.replay.js';
+import { OverviewReplay } from '../src/overview/overview.replay.js';
 import { DagsPageReplay } from '../src/pages/dags-page.replay.js';
 import { FakeAirflow, type FakeAirflowOptions } from './fake-airflow/fake-airflow.js';
 import { againstFakeAirflow, type ServiceEnv } from './support/service-app.js';
 import { ServiceProcess } from './support/service-process.js';
 
 /**
- * The cached status is replayed ahead of Express and Nest (HttpReplay, DagStatusReplay): what
- * Nest answered, with each request's own id, date and max-age. These tests check that a replay
- * is what Nest sent, and that everything it must not answer still reaches Nest.
+ * The cached status, /dags and /api/dags are replayed ahead of Express and Nest (HttpReplay, and
+ * DagStatusReplay, DagsPageReplay, OverviewReplay): what Nest answered, with each request's own id and
+ * date (and the status's max-age). These tests check that a replay is what Nest sent, and that
+ * everything it must not answer still reaches Nest.
  */
 const DAG = 'Airflow_Lab2';
 const STATUS = `/api/dags/${DAG}/status`;
@@ -47,6 +49,29 @@ async function warm(path = STATUS): Promise<void> {
   await get(path);
   await get(path);
 }
+/** Freezes Date alone (the sockets' timers run as ever): two requests fall in the same second however busy the machine. */
+function freezeDate(): void {
+  jest.useFakeTimers({
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
+/** Moves the clock the replay and the mirror read. */
+const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 /** Date and the max-age counting down are what two answers a moment apart may differ in. */
 const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -').replace(/max-age=\d+/, 'max-age=-');
 
@@ -194,13 +219,6 @@ describe('the replay of /dags', () => {
   const OTHER = 'Other_DAG';
   const TOKEN = 'q3J9vT0xW2mZ8rL5pK1sN7cY4bF6hD0gE2aU9iO3tR1';
   let pageReplays: () => number;
-  afterEach(() => {
-    jest.useRealTimers();
-  });
-
-  /** Moves the clock the replay and the mirror read (frozen: two requests fall in the same second however busy the machine). */
-  const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
-
   async function servePage(env: ServiceEnv = {}): Promise<void> {
     const app = await airflow.start(
       {
@@ -217,21 +235,7 @@ describe('the replay of /dags', () => {
     port = (app.getHttpServer().address() as { port: number }).port;
     // Through Nest first, which waits for every DAG's first read.
     await get('/dags', ...(env.ACCESS_TOKENS ? [`Authorization: Bearer ${TOKEN}`] : []));
-    // Only Date: the sockets' timers run as ever.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    freezeDate();
   }
 
   it('replays the page Nest rendered: headers in order (CSP, no-store, ETag) and body', async () => {
@@ -295,5 +299,116 @@ describe('the replay of /dags', () => {
     expect(await get('/dags')).toMatch(/^HTTP\/1\.1 401 /);
     expect(await get('/dags', 'Authorization: Bearer Zk8pQ2wN5vR1tY7uI3oP9aS4dF6gH0jK2lX5cV8bM1n')).toMatch(/^HTTP\/1\.1 401 /);
     expect(pageReplays()).toBe(1);
+  });
+});
+
+describe('the replay of /api/dags', () => {
+  const OTHER = 'Other_DAG';
+  const TOKEN = 'q3J9vT0xW2mZ8rL5pK1sN7cY4bF6hD0gE2aU9iO3tR1';
+  let listReplays: () => number;
+
+  async function serveList(env: ServiceEnv = {}): Promise<void> {
+    const app = await airflow.start(
+      {
+        dags: {
+          [DAG]: [FakeAirflow.run({ dag_id: DAG, state: 'success' })],
+          [OTHER]: [FakeAirflow.run({ dag_id: OTHER, state: 'failed' })],
+        },
+      },
+      env,
+    );
+    const spy = jest.spyOn(app.get(OverviewReplay), 'replayed');
+    listReplays = () => spy.mock.calls.length;
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as { port: number }).port;
+    // Through Nest first, which waits for every DAG's first read.
+    await get('/api/dags', ...(env.ACCESS_TOKENS ? [`Authorization: Bearer ${TOKEN}`] : []));
+    freezeDate();
+  }
+
+  const bodyOf = (answer: string) =>
+    JSON.parse(Buffer.from(answer.slice(answer.indexOf('\r\n\r\n') + 4), 'latin1').toString('utf8')) as {
+      dags: Array<{ dag_id: string; fetched_at: string; state: string }>;
+      total?: number;
+    };
+
+  it('replays the JSON Nest answered: headers in order (no-cache, ETag, JSON) and body', async () => {
+    await serveList();
+    const fromNest = await get('/api/dags', 'X-Request-Id: same-id');
+    const replayed = await get('/api/dags', 'X-Request-Id: same-id');
+    expect(listReplays()).toBe(1);
+    expect(withoutDate(replayed)).toBe(withoutDate(fromNest));
+    expect(replayed).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Request-Id: same-id\r\n/);
+    expect(replayed).toContain('\r\nCache-Control: no-cache\r\n');
+    expect(replayed).toContain('\r\nContent-Type: application/json; charset=utf-8\r\n');
+    expect(replayed).toContain('\r\nETag: W/"');
+    expect(Object.keys(bodyOf(replayed))).toEqual(['dags']);
+    expect(bodyOf(replayed).dags.map((d) => d.dag_id)).toEqual([DAG, OTHER]);
+  });
+
+  it('keeps an answer per query, and counts its answers like the Nest route', async () => {
+    await serveList();
+    for (const path of ['/api/dags?outcome=failure', '/api/dags', '/api/dags?outcome=failure', '/api/dags']) await get(path);
+    expect(listReplays()).toBe(2);
+    const failing = bodyOf(await get('/api/dags?outcome=failure'));
+    expect(failing.dags.map((d) => d.dag_id)).toEqual([OTHER]);
+    expect(failing.total).toBe(1);
+    expect(listReplays()).toBe(3);
+    const metrics = (await request(airflow.app!.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(metrics).toContain('http_requests_total{method="GET",route="/api/dags",status="200"} 6');
+  });
+
+  it('answers anew at each sync (fetched_at moves) and after a change in Airflow, not with the clock alone', async () => {
+    await serveList();
+    const first = await get('/api/dags', 'X-Request-Id: same-id');
+    advance(30_000);
+    expect(withoutDate(await get('/api/dags', 'X-Request-Id: same-id'))).toBe(withoutDate(first));
+    expect(listReplays()).toBe(1);
+    // Past STATUS_CACHE_TTL_MS: Nest waits for the sync the request makes; the next answer is recorded, then replayed.
+    advance(31_000);
+    const synced = await get('/api/dags');
+    expect(bodyOf(synced).dags[0].fetched_at).not.toBe(bodyOf(first).dags[0].fetched_at);
+    await get('/api/dags');
+    expect(bodyOf(await get('/api/dags')).dags[0].fetched_at).toBe(bodyOf(synced).dags[0].fetched_at);
+    expect(listReplays()).toBe(2);
+    airflow.fake.addRun(DAG, FakeAirflow.run({ dag_id: DAG, state: 'failed', dag_run_id: 'manual__broke' }));
+    advance(61_000);
+    expect(await get('/api/dags')).toContain('manual__broke');
+    await get('/api/dags');
+    expect(bodyOf(await get('/api/dags')).dags[0].state).toBe('failed');
+    expect(listReplays()).toBe(3);
+  });
+
+  it('leaves a conditional request to Nest, which answers 304 to the ETag replayed', async () => {
+    await serveList();
+    await get('/api/dags');
+    const etag = /\r\nETag: ([^\r]+)/.exec(await get('/api/dags'))?.[1];
+    expect(listReplays()).toBe(1);
+    expect(await get('/api/dags', `If-None-Match: ${etag}`)).toMatch(/^HTTP\/1\.1 304 /);
+    expect(listReplays()).toBe(1);
+  });
+
+  it.each([
+    ['HEAD', ['HEAD /api/dags HTTP/1.1'], /^HTTP\/1\.1 200 /],
+    ['a trailing slash', ['GET /api/dags/ HTTP/1.1'], /^HTTP\/1\.1 200 /],
+    ['a malformed query', ['GET /api/dags?limit=0 HTTP/1.1'], /^HTTP\/1\.1 400 [^]*"limit must be a whole number/],
+  ])('leaves %s to Nest, every time', async (_what, lines, expected) => {
+    await serveList();
+    await get('/api/dags');
+    await get('/api/dags?limit=0');
+    expect(await raw(lines)).toMatch(expected);
+    expect(await raw(lines)).toMatch(expected);
+    expect(listReplays()).toBe(0);
+  });
+
+  it('never replays the list to a request the access policy refuses', async () => {
+    await serveList({ ACCESS_TOKENS: TOKEN });
+    const auth = `Authorization: Bearer ${TOKEN}`;
+    await get('/api/dags', auth);
+    expect(await get('/api/dags', auth)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(listReplays()).toBe(1);
+    expect(await get('/api/dags')).toMatch(/^HTTP\/1\.1 401 /);
+    expect(await get('/api/dags', 'Authorization: Bearer Zk8pQ2wN5vR1tY7uI3oP9aS4dF6gH0jK2lX5cV8bM1n')).toMatch(/^HTTP\/1\.1 401 /);
+    expect(listReplays()).toBe(1);
   });
 });

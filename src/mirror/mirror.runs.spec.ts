@@ -37,11 +37,41 @@ describe('keep', () => {
     expect(fields(keep(original, 'etl'))).toEqual(original);
   });
 
+  it('writes back any date as Date writes it (leap years, month and year ends, before the epoch)', () => {
+    // A fixed pseudo-random walk over the years whose microseconds a double holds exactly (1685 to 2255), plus edges.
+    let seed = 42;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const first = Date.UTC(1700, 0, 1);
+    const last = Date.UTC(2250, 11, 31, 23, 59, 59, 999);
+    const times = [
+      first,
+      last,
+      -1,
+      0,
+      Date.UTC(2000, 1, 29, 12),
+      Date.UTC(1900, 1, 28, 23, 59, 59),
+      Date.UTC(2100, 2, 1),
+      Date.UTC(1968, 1, 29),
+    ];
+    for (let i = 0; i < 2000; i++) times.push(Math.floor(first + next() * (last - first)));
+    for (const ms of times) {
+      const seconds = new Date(ms).toISOString().slice(0, 19);
+      const digits = String(Math.floor(next() * 1e6)).padStart(6, '0');
+      for (const time of [`${seconds}Z`, `${seconds}.${digits}Z`, `${seconds}.${digits.slice(0, 3)}+00:00`]) {
+        const original = run({ startDate: time });
+        const kept = keep(original, 'etl');
+        expect(kept).not.toBe(original);
+        expect(kept.startDate).toBe(time);
+      }
+    }
+  });
+
   it.each([
     ['more than six fraction digits', '2026-12-03T10:00:01.1234567Z'],
     ['another offset', '2026-12-03T12:00:01+02:00'],
     ['no offset', '2026-12-03T10:00:01'],
     ['a date that does not exist', '2026-06-31T10:00:01Z'],
+    ['microseconds past what a double holds', '9999-12-31T23:59:59.760769Z'],
     ['not a date', 'yesterday'],
   ])('keeps a run it could not write back the same as it came (%s)', (_, time) => {
     const original = run({ endDate: time });

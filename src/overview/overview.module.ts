@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { DagStatusModule } from '../dag-status/dag-status.module.js';
+import { HttpEdgeModule } from '../http/http-edge.module.js';
 import { OverviewQueryPipe } from './overview-query.pipe.js';
 import { OverviewController } from './overview.controller.js';
+import { OverviewReplay } from './overview.replay.js';
 import { OverviewService } from './overview.service.js';
 
-/** Every watched DAG at a glance: the JSON overview, and the selection the /dags page shares with it. */
+/** Every watched DAG at a glance: the JSON overview (replayed while it says the same), and the selection and source the /dags page shares with it. */
 @Module({
-  imports: [DagStatusModule],
+  imports: [DagStatusModule, HttpEdgeModule],
   controllers: [OverviewController],
-  providers: [OverviewService, OverviewQueryPipe],
+  providers: [OverviewService, OverviewReplay, OverviewQueryPipe],
   exports: [OverviewService, OverviewQueryPipe],
 })
 export class OverviewModule {}

@@ -1,4 +1,5 @@
 import type { DagOverview, NotSuccessReason } from '../dag-status/dag-status.types.js';
+import type { DagSnapshot } from '../mirror/mirror.types.js';
 
 export const OUTCOMES = ['success', 'failure'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -46,4 +47,12 @@ export interface OverviewSelection {
   /** Null on the last page. */
   next: string | null;
   counts: OverviewCounts;
+}
+
+/** What every overview is made of at one moment: the watched DAGs, in order, and each one's snapshot. */
+export interface OverviewSource {
+  readonly dagIds: readonly string[];
+  readonly snapshots: readonly DagSnapshot[];
+  /** Epoch ms of the mirror's next sync: from then on a route waits for it. */
+  readonly expiresAt: number;
 }

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { DagStatusService } from '../dag-status/dag-status.service.js';
 import type { HttpReplay } from '../http/http.replay.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
+import { OverviewService } from '../overview/overview.service.js';
 import { DagsPageReplay } from './dags-page.replay.js';
 
-/** Only what the replay reads of a snapshot: its identity and when it expires. */
+/** Only what the source reads of a snapshot: its identity and when it expires. */
 const snapshot = (dagId: string, expiresAt = 10_000) => ({ dagId, expiresAt }) as DagSnapshot;
 
 function replayOf(snapshots: Record<string, DagSnapshot | undefined>) {
@@ -13,8 +15,9 @@ function replayOf(snapshots: Record<string, DagSnapshot | undefined>) {
     allowedDagIds: Object.freeze(Object.keys(snapshots)),
     current: (dagId: string) => snapshots[dagId],
   };
-  const replay = new DagsPageReplay(store as unknown as MirrorStore, {} as MetricsService, {} as HttpReplay);
-  return { replay, store, snapshots };
+  const overviews = new OverviewService({} as DagStatusService, store as unknown as MirrorStore);
+  const replay = new DagsPageReplay(overviews, {} as MetricsService, {} as HttpReplay);
+  return { replay, snapshots };
 }
 
 const at = (ms: number) => jest.spyOn(Date, 'now').mockReturnValue(ms);
@@ -24,7 +27,7 @@ afterEach(() => {
 });
 
 describe('DagsPageReplay', () => {
-  it('gives the same source while every snapshot and the second stay', () => {
+  it('gives the same source while the overviews’ source and the second stay', () => {
     const { replay } = replayOf({ a: snapshot('a'), b: snapshot('b') });
     at(1_000);
     const first = replay.sourceOf('/dags');
@@ -43,25 +46,14 @@ describe('DagsPageReplay', () => {
     expect(replay.sourceOf('/dags')).not.toBe(first);
   });
 
-  it('gives a new source when one DAG has a new snapshot, or the watched set changes', () => {
-    const { replay, store, snapshots } = replayOf({ a: snapshot('a'), b: snapshot('b') });
+  it('gives a new source when one DAG has a new snapshot, and none while one is not read', () => {
+    const { replay, snapshots } = replayOf({ a: snapshot('a'), b: snapshot('b') });
     at(1_000);
     const first = replay.sourceOf('/dags');
     snapshots.b = snapshot('b');
-    const second = replay.sourceOf('/dags');
-    expect(second).not.toBe(first);
-    store.allowedDagIds = Object.freeze(['a']);
-    expect(replay.sourceOf('/dags')).not.toBe(second);
-  });
-
-  it('leaves to Nest a page it must wait for: a DAG not read yet, a mirror due to sync, no DAG', () => {
-    at(1_000);
-    expect(replayOf({ a: snapshot('a'), b: undefined }).replay.sourceOf('/dags')).toBeUndefined();
-    const { replay } = replayOf({ a: snapshot('a', 5_000), b: snapshot('b', 3_000) });
-    expect(replay.sourceOf('/dags')).toBeDefined();
-    at(3_000);
+    expect(replay.sourceOf('/dags')).not.toBe(first);
+    snapshots.b = undefined;
     expect(replay.sourceOf('/dags')).toBeUndefined();
-    expect(replayOf({}).replay.sourceOf('/dags')).toBeUndefined();
   });
 
   it.each(['/dags/', '/dagsx', '/DAGS', '/api/dags', '/dags/a/status', '/'])('is not the source of %s', (url) => {

@@ -1,22 +1,20 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpReplay, type ReplayableRoute } from '../http/http.replay.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { MirrorStore } from '../mirror/mirror.store.js';
-import type { DagSnapshot } from '../mirror/mirror.types.js';
+import { OverviewService } from '../overview/overview.service.js';
+import type { OverviewSource } from '../overview/overview.types.js';
 
 /** The second: the page shows ages and durations to the second. */
 export interface DagsPageSource {
-  readonly dagIds: readonly string[];
-  readonly snapshots: readonly DagSnapshot[];
+  readonly overview: OverviewSource;
   readonly second: number;
-  readonly expiresAt: number;
 }
 
 /** Characters of recordings, one per query: a page of 1,000 rows is ~3.6 MB. */
 const BUDGET = 8 * 2 ** 20;
 
 /**
- * `GET /dags` replayed while the URL (filters, page), every watched DAG's snapshot and the second stay.
+ * `GET /dags` replayed while the URL (filters, page), the overviews' source and the second stay.
  * Who asks does not change the page; HttpReplay leaves a request the access policy refuses to Nest.
  */
 @Injectable()
@@ -26,7 +24,7 @@ export class DagsPageReplay implements ReplayableRoute<DagsPageSource>, OnModule
   private last: DagsPageSource | undefined;
 
   constructor(
-    private readonly store: MirrorStore,
+    private readonly overviews: OverviewService,
     private readonly metrics: MetricsService,
     private readonly replay: HttpReplay,
   ) {}
@@ -39,22 +37,11 @@ export class DagsPageReplay implements ReplayableRoute<DagsPageSource>, OnModule
   sourceOf(url: string): DagsPageSource | undefined {
     if (!url.startsWith('/dags') || (url.length > 5 && url[5] !== '?')) return undefined;
     const now = Date.now();
+    const overview = this.overviews.source(now);
+    if (overview === undefined) return undefined;
     const second = Math.floor(now / 1000);
-    const dagIds = this.store.allowedDagIds;
-    const last = this.last;
-    if (last?.dagIds === dagIds && last.second === second && dagIds.every((dagId, i) => this.store.current(dagId) === last.snapshots[i])) {
-      return now < last.expiresAt ? last : undefined;
-    }
-    const snapshots: DagSnapshot[] = [];
-    let expiresAt = Infinity;
-    for (const dagId of dagIds) {
-      const snapshot = this.store.current(dagId);
-      if (snapshot === undefined) return undefined;
-      snapshots.push(snapshot);
-      expiresAt = Math.min(expiresAt, snapshot.expiresAt);
-    }
-    if (snapshots.length === 0 || now >= expiresAt) return undefined;
-    return (this.last = { dagIds, snapshots, second, expiresAt });
+    if (this.last?.overview !== overview || this.last.second !== second) this.last = { overview, second };
+    return this.last;
   }
 
   /** A replay reads the mirror as the route does: a hit of its cache. */
