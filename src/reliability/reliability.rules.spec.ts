@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DagPast, PastRun } from '../mirror/mirror.types.js';
-import { missedRuns, reliabilityOf, schedulePeriod, usualGap, type Objective, type ReliabilityInputs } from './reliability.rules.js';
+import type { ReliabilityObjective as Objective } from '../config/reliability.config.js';
+import { missedRuns, reliabilityOf, schedulePeriod, usualGap, type ReliabilityInputs } from './reliability.rules.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

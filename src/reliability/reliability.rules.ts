@@ -1,3 +1,4 @@
+import type { ReliabilityObjective as Objective } from '../config/reliability.config.js';
 import type { DagPast, FailedTask, PastRun } from '../mirror/mirror.types.js';
 
 /*
@@ -122,14 +123,6 @@ export function missedRuns(runs: readonly PastRun[], period: number | null, grac
     for (let k = 1; k <= steps; k++) add(dues[i] + k * period);
   }
   return missed;
-}
-
-/** The objective a DAG may have: a share of good events over one of the windows. */
-export interface Objective {
-  readonly metric: 'success' | 'on_time';
-  /** The target share, 0 < target < 1 (0.99 for 99 %). */
-  readonly target: number;
-  readonly windowMs: number;
 }
 
 /** One event an objective counts: a finished run (success) or a decided scheduled run (on time). */
