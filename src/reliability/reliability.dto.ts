@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FailedTaskDto } from '../dag-status/dag-status.dto.js';
-import type { FailureFigure, ObjectiveFigures, Reliability, WindowFigures } from './reliability.rules.js';
+import type { FailureFigure, ObjectiveFigures, Reliability, WindowFigures } from './reliability.types.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 /** A ratio rounded to 4 decimals (0.9917): enough for "99.17 %", without float noise. */

@@ -3,11 +3,11 @@ import type { Subscription } from 'rxjs';
 import { MetricsService, type ReliabilityValues } from '../metrics/metrics.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import { windowName } from './reliability.dto.js';
-import type { Reliability } from './reliability.rules.js';
+import type { Reliability } from './reliability.types.js';
 import { ReliabilityService } from './reliability.service.js';
 
 /** The gauges' values of a DAG's figures, per window (the objectives' budgets on their own windows). */
-export function gaugeValues(figures: Reliability): Map<string, ReliabilityValues> {
+function gaugeValues(figures: Reliability): Map<string, ReliabilityValues> {
   const byWindow = new Map<string, Record<string, number | null>>();
   const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
   for (const window of figures.windows) {

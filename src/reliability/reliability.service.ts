@@ -7,7 +7,8 @@ import type { ReliabilityConfig } from '../config/reliability.config.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
-import { reliabilityOf, type Reliability } from './reliability.rules.js';
+import { reliabilityOf } from './reliability.rules.js';
+import type { Reliability } from './reliability.types.js';
 
 /**
  * Figures move with time alone (a window slides, a run comes due): a DAG's figures are reused while its
