@@ -97,6 +97,33 @@ export class AirflowRepository {
   }
 
   /**
+   * One page of a DAG's runs due at or after `since` (ISO 8601), newest first, Airflow's largest page at
+   * `offset`: its past over a reliability window. By `run_after` on Airflow 3; by logical (execution) date
+   * on Airflow 2, which has no due time to filter on (a run whose interval straddles `since` is not listed).
+   * Offsets shift when runs come or go between two pages: each page repeats the end of the one before.
+   * @throws AirflowError (DagNotFoundError when Airflow 3 does not know the DAG)
+   */
+  async listRunsDueSince(dagId: string, since: string, offset: number): Promise<AirflowPage<DagRun>> {
+    return this.transport.withinDeadline(async (deadline) => {
+      const version = await this.session.apiVersion();
+      const params: Record<string, string | number> =
+        version === 'v2'
+          ? { run_after_gte: since, order_by: '-run_after', limit: AIRFLOW_PAGE_LIMIT, offset }
+          : { execution_date_gte: since, order_by: '-execution_date', limit: AIRFLOW_PAGE_LIMIT, offset };
+      const response = await this.session.send({
+        method: 'GET',
+        path: `/dags/${encodeURIComponent(dagId)}/dagRuns`,
+        endpoint: 'list_dag_runs',
+        params,
+        deadline,
+      });
+      const runs = parseRunCollection(version, this.transport.json(response, 'list_dag_runs', dagId));
+      const next = runs.length >= AIRFLOW_PAGE_LIMIT ? { offset: offset + AIRFLOW_PAGE_LIMIT - OFFSET_OVERLAP } : null;
+      return { items: runs, next, serverTime: serverTimeOf(response) };
+    });
+  }
+
+  /**
    * The task instances of a run that are in one of `states` (Airflow's `state` filter; at most
    * one page of 100, more than any DAG here has failed tasks), in Airflow's order.
    * @throws AirflowError (DagNotFoundError when Airflow knows neither the DAG nor the run)

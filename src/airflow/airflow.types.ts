@@ -18,6 +18,8 @@ export interface DagRun {
   endDate: string | null;
   note: string | null;
   runType: string | null;
+  /** When the run was due on Airflow 2 (`data_interval_end`), where it has no `run_after`; absent elsewhere. */
+  dataIntervalEnd?: string | null;
 }
 
 /** A DAG's attributes as Airflow's DAG list (or one DAG's details) gives them, the same for both API versions. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
-import type { DagRun } from '../airflow/airflow.types.js';
+import type { AirflowPage, DagRun } from '../airflow/airflow.types.js';
 import { SingleFlight } from '../common/single-flight.js';
 import type { AllConfig } from '../config/config.type.js';
 import { keep } from './mirror.runs.js';
@@ -100,14 +100,18 @@ export class MirrorHistory {
   private async failedTasksOf(dagId: string, run: DagRun | null, known: KnownHistory['failedTasks']): Promise<KnownHistory['failedTasks']> {
     if (run?.state !== 'failed') return null;
     if (known?.runId === run.runId) return known;
-    let instances;
     try {
-      instances = await this.airflow.listTaskInstances(dagId, run.runId, FAILED_TASK_STATES);
+      return { runId: run.runId, tasks: await this.failedTasks(dagId, run.runId) };
     } catch (caught) {
       // The run itself was read: without its tasks the answer is still worth giving; they are asked again next sync.
       if (caught instanceof AirflowError) return null;
       throw caught;
     }
+  }
+
+  /** The failed tasks of a run, one line per task (its first failed index linked). @throws AirflowError */
+  async failedTasks(dagId: string, runId: string): Promise<FailedTask[]> {
+    const instances = await this.airflow.listTaskInstances(dagId, runId, FAILED_TASK_STATES);
     const seen = new Set<string>();
     const tasks: FailedTask[] = [];
     for (const instance of instances) {
@@ -117,9 +121,14 @@ export class MirrorHistory {
       tasks.push({
         taskId: instance.taskId,
         state: instance.state,
-        logUrl: this.airflow.taskLogUrl(dagId, run.runId, instance.taskId, instance.mapIndex),
+        logUrl: this.airflow.taskLogUrl(dagId, runId, instance.taskId, instance.mapIndex),
       });
     }
-    return { runId: run.runId, tasks };
+    return tasks;
+  }
+
+  /** A page of the DAG's runs due since `since`, newest first, for its past (MirrorPast). @throws AirflowError */
+  pastPage(dagId: string, since: string, offset: number): Promise<AirflowPage<DagRun>> {
+    return this.airflow.listRunsDueSince(dagId, since, offset);
   }
 }

@@ -181,6 +181,21 @@ function formatOf(formats: number, slot: number): number {
   return (formats >> (slot * FORMAT_BITS)) & ((1 << FORMAT_BITS) - 1);
 }
 
+/**
+ * An Airflow timestamp as microseconds since the epoch (an exact integer in a double until the year 2255); NaN
+ * for none, or for a text that is no time.
+ */
+export function timestampMicros(text: string | null): number {
+  if (text === null) return NaN;
+  const parsed = parse(text);
+  return parsed !== undefined ? parsed.micros : Date.parse(text) * 1000;
+}
+
+/** The run id Airflow makes of a run's type and a timestamp (microseconds): `scheduled__2026-12-03T09:00:00+00:00`. */
+export function madeRunId(runType: string, micros: number): string {
+  return `${runType}__${pythonIso(micros)}`;
+}
+
 /** A timestamp's microseconds and format; undefined when it would not be written back the same. */
 function parse(text: string | null): { micros: number; format: number } | undefined {
   if (text === null) return { micros: 0, format: NULL_TIME };

@@ -8,8 +8,19 @@ import type { DagStatusConfig } from '../config/dag-status.config.js';
 import { maxSuccessAgeOf } from '../config/dag-status.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory, UNKNOWN_HISTORY, type KnownHistory } from './mirror.history.js';
+import { MirrorPast } from './mirror.past.js';
 import { keep, newestFirst, runOrder, sameRun, sameShownRun } from './mirror.runs.js';
-import { ImportErrorIndex, overdueAfter, runningLongAfter, RUNS_KEPT, staleAt, type DagHistory, type DagSnapshot } from './mirror.types.js';
+import {
+  ImportErrorIndex,
+  overdueAfter,
+  runningLongAfter,
+  RUNS_KEPT,
+  staleAt,
+  type DagHistory,
+  type DagPast,
+  type DagSnapshot,
+  type FailedTask,
+} from './mirror.types.js';
 
 /** One watched DAG in the mirror. */
 interface Entry {
@@ -89,6 +100,7 @@ export class MirrorStore implements OnApplicationShutdown {
     private readonly history: MirrorHistory,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
+    private readonly pastRuns: MirrorPast,
   ) {
     this.config = config.getOrThrow('dagStatus', { infer: true });
     this.explicitIds = this.config.allowedDagIds;
@@ -178,6 +190,25 @@ export class MirrorStore implements OnApplicationShutdown {
     if (entry === undefined || entry.runs === null || Date.now() >= this.sync.nextAt) return undefined;
     const snapshot = this.snapshotOf(entry);
     return snapshot.error === null ? snapshot : undefined;
+  }
+
+  /**
+   * The DAG's past over the longest reliability window (issue 20); null when the DAG is not watched or its
+   * past not read yet. Synchronous, no Airflow call.
+   */
+  past(dagId: string): DagPast | null {
+    return this.entries.has(dagId) ? this.pastRuns.past(dagId) : null;
+  }
+
+  /** The failed tasks of one failed past run, when looked up (the newest failed runs of each DAG are, in the background); null otherwise. */
+  pastFailedTasks(dagId: string, runId: string): readonly FailedTask[] | null {
+    return this.entries.has(dagId) ? this.pastRuns.failedTasks(dagId, runId) : null;
+  }
+
+  /** The failed tasks the DAG's history read already for this run (its last finished), if it did: not read twice. */
+  failedTasksKnown(dagId: string, runId: string): readonly FailedTask[] | null {
+    const known = this.entries.get(dagId)?.known.failedTasks;
+    return known?.runId === runId ? known.tasks : null;
   }
 
   /** Every change of any watched DAG, as a new revision's snapshot. */
@@ -325,7 +356,7 @@ export class MirrorStore implements OnApplicationShutdown {
     // Changes the feed brought while the read was in flight may be newer than it: applied on top.
     const pending = entry.pending ?? [];
     entry.pending = null;
-    for (const run of pending) this.applyRun(run);
+    for (const run of pending) this.applyNewest(run);
     // Still being read until its history is known: a reader meanwhile waits rather than seeing runs without it.
     entry.loading = true;
     const resolved = await this.history.resolve(dagId, entry.runs, entry.known);
@@ -337,7 +368,7 @@ export class MirrorStore implements OnApplicationShutdown {
     // Changes during the lookup: applied now, their history resolved at the next sync.
     const later = entry.pending ?? [];
     entry.pending = null;
-    for (const run of later) this.applyRun(run);
+    for (const run of later) this.applyNewest(run);
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
     entry.loaded = null;
@@ -355,6 +386,14 @@ export class MirrorStore implements OnApplicationShutdown {
    * the DAG's newest, and remembered as its last success or last finished run when it is newer.
    */
   applyRun(changed: DagRun): void {
+    if (!this.entries.has(changed.dagId)) return;
+    // The feed keeps each DAG's past too: no read of its own after the first.
+    this.pastRuns.apply(changed);
+    this.applyNewest(changed);
+  }
+
+  /** A changed run among the newest runs kept (the feed's, or one held back while the DAG was read whole). */
+  private applyNewest(changed: DagRun): void {
     const entry = this.entries.get(changed.dagId);
     if (entry === undefined) return;
     if (entry.loading) {
@@ -383,6 +422,7 @@ export class MirrorStore implements OnApplicationShutdown {
   async completeSync(at: Date, nextAt: number): Promise<void> {
     const recovered = this.sync.error !== null;
     this.sync = { at: at.toISOString(), nextAt, error: null, failingSince: null };
+    this.pastRuns.prune(Date.now());
     for (const entry of [...this.entries.values()]) {
       const changed = entry.dirty;
       if (changed && entry.runs !== null) {
@@ -472,6 +512,7 @@ export class MirrorStore implements OnApplicationShutdown {
   private remove(entry: Entry): void {
     this.entries.delete(entry.dagId);
     this.history.forget(entry.dagId);
+    this.pastRuns.forget(entry.dagId);
     this.sorted = null;
     for (const waiter of entry.loaded ?? []) waiter();
     entry.snapshot = null;

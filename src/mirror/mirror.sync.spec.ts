@@ -14,9 +14,11 @@ import type {
 } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import { parseMirrorConfig } from '../config/mirror.config.js';
+import { parseReliabilityConfig } from '../config/reliability.config.js';
 import { dagStatusConfigOf } from '../config/config.fixtures.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory } from './mirror.history.js';
+import { MirrorPast } from './mirror.past.js';
 import { MirrorStore } from './mirror.store.js';
 import { MirrorSync, SYNC_OVERLAP_MS } from './mirror.sync.js';
 import type { DagSnapshot } from './mirror.types.js';
@@ -52,6 +54,9 @@ class MemoryAirflow {
   /** Fails every call while set; `failOnPage` fails the changes feed's n-th page (1-based) of each sync. */
   down = false;
   failOnPage: number | null = null;
+  /** The past's pages (newest first, each repeating the last run of the one before); `pastFault` fails the pages it names. */
+  pastPageSize = 4;
+  pastFault: ((dagId: string, offset: number) => boolean) | null = null;
   /** Called between the pages of the changes feed, as if Airflow changed meanwhile. */
   betweenPages: (() => void) | null = null;
   /** How long a DAG's runs take to answer, on the (fake) clock; and how many reads of runs were in flight as each began. */
@@ -162,6 +167,20 @@ class MemoryAirflow {
           .sort((a, b) => Date.parse(b.runAfter!) - Date.parse(a.runAfter!))
           .slice(0, limit);
       },
+      listRunsDueSince: async (dagId: string, since: string, offset: number): Promise<AirflowPage<DagRun>> => {
+        check(`past:${dagId}:${offset}`);
+        if (this.pastFault !== null && this.pastFault(dagId, offset)) throw new AirflowUnreachableError('reset mid-page');
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.dags.has(dagId)) throw new DagNotFoundError(dagId);
+        const from = Date.parse(since);
+        const matching = this.rows
+          .filter((r) => r.run.dagId === dagId && Date.parse(r.run.runAfter!) >= from)
+          .map((r) => ({ ...r.run }))
+          .sort((a, b) => Date.parse(b.runAfter!) - Date.parse(a.runAfter!));
+        const items = matching.slice(offset, offset + this.pastPageSize);
+        const next = items.length >= this.pastPageSize ? { offset: offset + this.pastPageSize - 1 } : null;
+        return { items, next, serverTime: this.now() };
+      },
       listTaskInstances: async (dagId: string, runId: string) => {
         check(`tasks:${dagId}:${runId}`);
         return this.tasks.get(runId) ?? [];
@@ -187,6 +206,7 @@ function configOf(env: Record<string, string>, allowed: string[]): ConfigService
     dagStatus: dagStatusConfigOf({ targetDagId: allowed[0], allowedDagIds: allowed, cacheTtlMs: TTL }),
     mirror: parseMirrorConfig(env),
     airflow: { maxConcurrency: 2 } as AllConfig['airflow'],
+    reliability: parseReliabilityConfig(env),
   };
   return { getOrThrow: (key: keyof AllConfig) => values[key] } as unknown as ConfigService<AllConfig, true>;
 }
@@ -199,6 +219,7 @@ async function flush(): Promise<void> {
 describe('MirrorSync and MirrorStore', () => {
   let airflow: MemoryAirflow;
   let store: MirrorStore;
+  let past: MirrorPast;
   let sync: MirrorSync;
   let changes: DagSnapshot[];
 
@@ -215,8 +236,9 @@ describe('MirrorSync and MirrorStore', () => {
       addTimeout: () => undefined,
       deleteTimeout: () => undefined,
     } as unknown as SchedulerRegistry;
-    store = new MirrorStore(new MirrorHistory(repository, config), metrics, config);
-    sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config);
+    past = new MirrorPast(config);
+    store = new MirrorStore(new MirrorHistory(repository, config), metrics, config, past);
+    sync = new MirrorSync(store, new MirrorHistory(repository, config), repository, scheduler, metrics, config, past);
     store.changes.subscribe((snapshot) => changes.push(snapshot));
     // The loop is driven by hand: syncs are called, not scheduled.
     store.drive({
@@ -257,6 +279,9 @@ describe('MirrorSync and MirrorStore', () => {
     await start(['a', 'b', ...Array.from({ length: 30 }, (_, i) => `d${i}`)]);
     expect(await states('a')).toEqual(['a1:success']);
     expect(airflow.calls.filter((c) => c.startsWith('runs:'))).toHaveLength(32);
+    // Then each DAG's past, a page each here (issue 20), once.
+    await next();
+    expect(airflow.calls.filter((c) => c.startsWith('past:'))).toHaveLength(32);
     airflow.calls.length = 0;
     await next();
     await next();

@@ -15,6 +15,7 @@ import type { AllConfig } from '../config/config.type.js';
 import { selects, type MirrorConfig } from '../config/mirror.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorHistory } from './mirror.history.js';
+import { MirrorPast } from './mirror.past.js';
 import { MirrorStore } from './mirror.store.js';
 
 /**
@@ -82,6 +83,15 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   private warnedNoDate = false;
   /** Airflow's health or import errors, while they cannot be read. */
   private readonly auxiliaryFailing = new Set<'health' | 'import errors'>();
+  /** DAGs whose past (MirrorPast) has pages to read, in order; a DAG being read goes first until it is whole. */
+  private readonly pastQueue: string[] = [];
+  private pastInFlight = 0;
+  /** The read of the past under way: since when, how many pages, DAGs and calls at once at most. */
+  private pastLoad: { started: number; pages: number; dags: Set<string>; peak: number } | null = null;
+  /** Failed tasks of past runs: one lookup at a time, none before `tasksAt` after a failure. */
+  private tasksReading = false;
+  private tasksAt = 0;
+  private tasksFailures = 0;
 
   constructor(
     private readonly store: MirrorStore,
@@ -90,6 +100,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly scheduler: SchedulerRegistry,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
+    private readonly past: MirrorPast,
   ) {
     this.config = config.getOrThrow('mirror', { infer: true });
     this.ttlMs = config.getOrThrow('dagStatus', { infer: true }).cacheTtlMs;
@@ -325,6 +336,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       if (this.store.isReading(dagId) || (!this.forced.delete(dagId) && !this.store.needsLoad(dagId))) continue;
       void this.readWhole(dagId);
     }
+    // Every DAG's newest runs first; then, in the slots they leave, the past and its failed tasks.
+    if (this.queue.length === 0) this.pumpPast(rescan);
     if (this.loadsInFlight === 0 && this.queue.length === 0 && this.firstLoad !== null && this.firstLoad.dags > 0) {
       const seconds = (performance.now() - this.firstLoad.started) / 1000;
       this.logger.log(
@@ -394,14 +407,119 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       }
     } finally {
       this.loadsInFlight -= 1;
-      const restMs = tookMs;
-      if (restMs > 0 && !this.stopped) {
-        this.resting += 1;
-        setTimeout(() => {
-          this.resting -= 1;
-          this.pump();
-        }, restMs).unref();
-      } else this.pump();
+      this.release(tookMs);
+    }
+  }
+
+  /** A read's slot rests as long as the read took (Airflow at most half busy with us), then the next read goes. */
+  private release(tookMs: number): void {
+    if (tookMs > 0 && !this.stopped) {
+      this.resting += 1;
+      setTimeout(() => {
+        this.resting -= 1;
+        this.pump();
+      }, tookMs).unref();
+    } else this.pump();
+  }
+
+  /**
+   * Reads the past of the DAGs read whole (issue 20), a page at a time in the whole reads' slots, each DAG
+   * to its end before the next; then the failed tasks of their newest failed runs, one at a time. After a
+   * sync (`rescan`) first queues every DAG whose past has pages to read (new, or a page that failed).
+   */
+  private pumpPast(rescan: boolean): void {
+    const now = Date.now();
+    if (rescan) {
+      const queued = new Set(this.pastQueue);
+      for (const dagId of this.store.entryIds()) {
+        if (!queued.has(dagId) && this.store.isLoaded(dagId) && this.past.needsRead(dagId, now)) this.pastQueue.push(dagId);
+      }
+    }
+    while (this.loadsInFlight + this.resting < this.loadLimit) {
+      const dagId = this.pastQueue.shift();
+      if (dagId !== undefined) {
+        if (this.store.isAllowed(dagId) && this.past.needsRead(dagId, now)) void this.readPastPage(dagId);
+        continue;
+      }
+      const failed = this.tasksReading || now < this.tasksAt ? null : this.past.nextFailedRun();
+      if (failed === null) break;
+      // The last finished run's were read for the DAG's history: once per run.
+      const known = this.store.failedTasksKnown(failed.dagId, failed.runId);
+      if (known !== null) this.past.setFailedTasks(failed.dagId, failed.runId, known);
+      else void this.readPastTasks(failed.dagId, failed.runId);
+    }
+    const load = this.pastLoad;
+    if (load !== null && this.pastInFlight === 0 && this.pastQueue.length === 0) {
+      this.pastLoad = null;
+      const { runs } = this.past.size();
+      const seconds = ((performance.now() - load.started) / 1000).toFixed(1);
+      const days = Math.round(this.past.windowMs / 86_400_000);
+      this.logger.log(
+        `Mirror read the past ${days} d of ${load.dags.size} DAG(s) in ${seconds} s (${load.pages} pages, at most ${load.peak} reads at once; ${runs} runs held)`,
+      );
+    }
+  }
+
+  /** One page of a DAG's past, newest first; a page that fails is read again later, after a backoff. */
+  private async readPastPage(dagId: string): Promise<void> {
+    this.loadsInFlight += 1;
+    this.pastInFlight += 1;
+    const load = (this.pastLoad ??= { started: performance.now(), pages: 0, dags: new Set(), peak: 0 });
+    load.peak = Math.max(load.peak, this.loadsInFlight);
+    const page = this.past.beginPage(dagId, Date.now());
+    const started = Date.now();
+    let tookMs = 0;
+    try {
+      const answer = await this.history.pastPage(dagId, page.since, page.offset);
+      tookMs = Date.now() - started;
+      load.pages += 1;
+      load.dags.add(dagId);
+      const next = answer.next !== null && 'offset' in answer.next ? answer.next.offset : null;
+      if (this.past.setPage(dagId, answer.items, next)) this.pastQueue.unshift(dagId);
+    } catch (caught) {
+      if (caught instanceof AirflowTimeoutError) {
+        this.loadLimit = Math.max(1, Math.floor(this.loadLimit / 2));
+        this.steadyReads = 0;
+      }
+      const failures = this.past.failuresOf(dagId) + 1;
+      this.past.failPage(dagId, Date.now() + Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** failures));
+      if (!(caught instanceof AirflowError)) {
+        this.logger.error(
+          `Reading the past of ${dagId} failed unexpectedly: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`,
+        );
+      }
+    } finally {
+      this.loadsInFlight -= 1;
+      this.pastInFlight -= 1;
+      this.release(tookMs);
+    }
+  }
+
+  /** The failed tasks of one failed past run, in the background; after a failure, none for a backoff. */
+  private async readPastTasks(dagId: string, runId: string): Promise<void> {
+    this.loadsInFlight += 1;
+    this.tasksReading = true;
+    const started = Date.now();
+    let tookMs = 0;
+    try {
+      const tasks = await this.history.failedTasks(dagId, runId);
+      tookMs = Date.now() - started;
+      this.tasksFailures = 0;
+      this.past.setFailedTasks(dagId, runId, tasks);
+    } catch (caught) {
+      // A run Airflow no longer knows has none to show; anything else is asked again later.
+      if (caught instanceof DagNotFoundError) this.past.setFailedTasks(dagId, runId, []);
+      else {
+        this.tasksFailures += 1;
+        this.tasksAt = Date.now() + Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** this.tasksFailures);
+        if (!(caught instanceof AirflowError)) {
+          this.logger.error(`Reading failed tasks of ${dagId} failed unexpectedly: ${caught instanceof Error ? caught.message : String(caught)}`);
+        }
+      }
+    } finally {
+      this.loadsInFlight -= 1;
+      this.tasksReading = false;
+      this.release(tookMs);
     }
   }
 

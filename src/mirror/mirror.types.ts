@@ -67,6 +67,33 @@ export interface DagSnapshot {
   readonly failingSince: string | null;
 }
 
+/** One past run of a DAG as the reliability figures read it: its times as epoch ms (null when Airflow gave none). */
+export interface PastRun {
+  readonly runId: string;
+  /** Airflow's run type: scheduled, manual, backfill, asset_triggered (Airflow 2: dataset_triggered); null if unknown. */
+  readonly runType: string | null;
+  /** Airflow's run state as last seen (a cleared run shows its latest attempt's). */
+  readonly state: string;
+  /** When it was due: `run_after` (Airflow 3), else `data_interval_end`, else its logical date (Airflow 2). */
+  readonly dueAt: number | null;
+  readonly logicalAt: number | null;
+  readonly startAt: number | null;
+  readonly endAt: number | null;
+}
+
+/** What the mirror holds of a DAG's past: every run due (or started) since `since`, oldest first. */
+export interface DagPast {
+  readonly dagId: string;
+  /** Oldest first, by dueAt (then logicalAt, then startAt). */
+  readonly runs: readonly PastRun[];
+  /** Epoch ms from which no run is missing: the longest window's start once read whole; later while the read goes on. */
+  readonly since: number;
+  /** Whether the whole longest window has been read (false during the first load). */
+  readonly complete: boolean;
+  /** Counts up whenever `runs` changes: caches of figures key on it. */
+  readonly revision: number;
+}
+
 /**
  * Runs the mirror keeps per DAG: the strip of recent runs the overview shows, as Airflow's grid does.
  * Fewer held means the DAG has no other run (its feed knows its first finished run).
