@@ -6,6 +6,8 @@ import { windowName } from './reliability.dto.js';
 import type { Reliability } from './reliability.types.js';
 import { ReliabilityService } from './reliability.service.js';
 
+const REFRESH_MS = 60_000;
+
 /** The gauges' values of a DAG's figures, per window (the objectives' budgets on their own windows). */
 function gaugeValues(figures: Reliability): Map<string, ReliabilityValues> {
   const byWindow = new Map<string, Record<string, number | null>>();
@@ -36,6 +38,7 @@ function gaugeValues(figures: Reliability): Map<string, ReliabilityValues> {
 @Injectable()
 export class ReliabilityGauge implements OnModuleInit, OnModuleDestroy {
   private subscription: Subscription | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: MirrorStore,
@@ -44,15 +47,23 @@ export class ReliabilityGauge implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.store.changes.subscribe((snapshot) => {
-      // DagStatusGauge forgets a DAG that left the watched set, these series with it.
-      if (!this.store.isAllowed(snapshot.dagId)) return;
-      const figures = this.reliability.peek(snapshot.dagId);
-      if (figures !== null) this.metrics.recordReliability(snapshot.dagId, gaugeValues(figures));
-    });
+    this.subscription = this.store.changes.subscribe((snapshot) => this.record(snapshot.dagId));
+    // Windows slide and the first load reads the past page by page without a change of the DAG: a minute's refresh.
+    this.timer = setInterval(() => {
+      for (const dagId of this.store.allowedDagIds) this.record(dagId);
+    }, REFRESH_MS);
+    this.timer.unref();
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
+    if (this.timer !== null) clearInterval(this.timer);
+  }
+
+  private record(dagId: string): void {
+    // DagStatusGauge forgets a DAG that left the watched set, these series with it.
+    if (!this.store.isAllowed(dagId)) return;
+    const figures = this.reliability.peek(dagId);
+    if (figures !== null) this.metrics.recordReliability(dagId, gaugeValues(figures));
   }
 }
