@@ -47,7 +47,9 @@ function parseRun(version: AirflowApiVersion, raw: unknown): DagRun {
     note: optStr(raw, 'note', what),
     runType: optStr(raw, 'run_type', what),
     // When an Airflow 2 run was due (Airflow 3 says so in run_after): only where Airflow gives one.
-    ...(version === 'v1' && optStr(raw, 'data_interval_end', what) !== null ? { dataIntervalEnd: optStr(raw, 'data_interval_end', what) } : {}),
+    ...(version === 'v1' && optStr(raw, 'data_interval_end', what) !== null
+      ? { dataIntervalEnd: optStr(raw, 'data_interval_end', what) }
+      : {}),
   };
 }
 

@@ -26,6 +26,7 @@ const COLORS: Record<string, string> = {
   'import error': 'red',
   'scheduler down': 'red',
   'dag processor down': 'orange',
+  'budget burn': 'orange',
 };
 
 /** The badge's word for what keeps a DAG from running (issue 18). */
@@ -36,6 +37,7 @@ const CONDITION_MESSAGES: Record<ConditionReason, string> = {
   airflow_dag_processor_down: 'dag processor down',
   running_long: 'running long',
   overdue: 'overdue',
+  budget_burn: 'budget burn',
 };
 
 /**
@@ -67,6 +69,7 @@ function messageOf(overview: DagOverview): string {
     case 'airflow_dag_processor_down':
     case 'running_long':
     case 'overdue':
+    case 'budget_burn':
       return CONDITION_MESSAGES[overview.reason];
     default:
       // Another state Airflow may add: said as it is (escaped by badge-maker).

@@ -6,6 +6,8 @@ import type { DagHistory } from '../mirror/mirror.types.js';
  * What keeps a DAG from running although its runs look fine (issue 18), in order of precedence: a
  * file that does not import, a pause, Airflow's scheduler or DAG processor down, a run far longer than
  * usual, a scheduled run that did not start. Only a failed run and Airflow being unreadable come first.
+ * Last, `budget_burn` (issue 20): an objective's error budget burning fast, only where the verdict
+ * would otherwise be a success.
  */
 export const CONDITION_REASONS = [
   'import_error',
@@ -14,6 +16,7 @@ export const CONDITION_REASONS = [
   'airflow_dag_processor_down',
   'running_long',
   'overdue',
+  'budget_burn',
 ] as const;
 export type ConditionReason = (typeof CONDITION_REASONS)[number];
 

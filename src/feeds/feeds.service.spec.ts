@@ -83,7 +83,12 @@ class Airflow {
     } as unknown as ConfigService<AllConfig, true>;
     const metrics = { recordCacheLookup: () => undefined } as unknown as MetricsService;
     const repository = this.repository();
-    const store = new MirrorStore(this.history(), metrics, config, new MirrorPast(configOf({ reliability: { windows: [30 * 86_400_000] } })));
+    const store = new MirrorStore(
+      this.history(),
+      metrics,
+      config,
+      new MirrorPast(configOf({ reliability: { windows: [30 * 86_400_000] } })),
+    );
     store.setDags(
       dagIds.map((dagId) => attributesOf(dagId, attributes[dagId])),
       () => true,

@@ -418,7 +418,8 @@ export class MirrorPast {
   private putRun(dagId: string, state: PastState, run: DagRun): boolean {
     if (!state.columns.put(run)) return false;
     const held = state.failedTasks.get(run.runId);
-    if (held !== undefined && (run.state !== 'failed' || !same(held.end, timestampMicros(run.endDate)))) state.failedTasks.delete(run.runId);
+    if (held !== undefined && (run.state !== 'failed' || !same(held.end, timestampMicros(run.endDate))))
+      state.failedTasks.delete(run.runId);
     if (run.state === 'failed') this.tasksDue.add(dagId);
     return true;
   }

@@ -513,7 +513,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
         this.tasksFailures += 1;
         this.tasksAt = Date.now() + Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** this.tasksFailures);
         if (!(caught instanceof AirflowError)) {
-          this.logger.error(`Reading failed tasks of ${dagId} failed unexpectedly: ${caught instanceof Error ? caught.message : String(caught)}`);
+          this.logger.error(
+            `Reading failed tasks of ${dagId} failed unexpectedly: ${caught instanceof Error ? caught.message : String(caught)}`,
+          );
         }
       }
     } finally {

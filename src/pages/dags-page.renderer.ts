@@ -47,6 +47,7 @@ const CONDITIONS: Record<ConditionReason, { label: string; glyph: string; css: s
   airflow_dag_processor_down: { label: 'DAG processor down', glyph: '⚠', css: 'unknown' },
   running_long: { label: 'running long', glyph: '⏱', css: 'wait' },
   overdue: { label: 'overdue', glyph: '⏰', css: 'wait' },
+  budget_burn: { label: 'error budget burning', glyph: '📉', css: 'wait' },
 };
 
 function conditionOf(reason: string | null): { label: string; glyph: string; css: string } | undefined {

@@ -24,7 +24,18 @@ describe('the reliability cell of /dags', () => {
     const figures = reliabilityFiguresOf(
       { successRatio: 0.75, onTime: { onTime: 2, due: 4, missed: 1, ratio: 0.5 } },
       { successRatio: 0.992, duration: { count: 2, medianMs: 2 * MIN, p95Ms: 4 * MIN, series: [2 * MIN, 4 * MIN] } },
-      [{ metric: 'success', target: 0.99, windowMs: 30 * DAY, good: 124, total: 125, budgetLeft: 0.2, burn: { long: 0, short: 0 }, fastBurn: false }],
+      [
+        {
+          metric: 'success',
+          target: 0.99,
+          windowMs: 30 * DAY,
+          good: 124,
+          total: 125,
+          budgetLeft: 0.2,
+          burn: { long: 0, short: 0 },
+          fastBurn: false,
+        },
+      ],
     );
     const html = reliabilityCell(figures, 0);
     expect(html).toContain('Reliability: 99.2 % success over 30d <svg');

@@ -3,7 +3,7 @@ import type { ObjectiveFigures, Reliability, WindowFigures } from './reliability
 const DAY = 86_400_000;
 
 /** One window's figures for other features' specs: nothing counted, except what `fields` says. */
-export function windowFiguresOf(windowMs: number, fields: Partial<WindowFigures> = {}): WindowFigures {
+function windowFiguresOf(windowMs: number, fields: Partial<WindowFigures> = {}): WindowFigures {
   return {
     windowMs,
     from: 0,

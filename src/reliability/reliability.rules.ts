@@ -1,6 +1,6 @@
 import type { ReliabilityObjective as Objective } from '../config/reliability.config.js';
 import type { DagPast, FailedTask, PastRun } from '../mirror/mirror.types.js';
-import type { FailureFigure, ObjectiveFigures, Reliability, Trend, WindowFigures } from './reliability.types.js';
+import type { ObjectiveFigures, Reliability, Trend, WindowFigures } from './reliability.types.js';
 
 /*
  * Issue 20's figures, as pure functions of a DAG's past (the mirror's DagPast), the time and the
@@ -19,20 +19,20 @@ const MIN_TREND_RUNS = 3;
 /** Scheduled runs whose gaps give the usual period when the schedule does not. */
 const MIN_GAP_RUNS = 3;
 /** Failures listed per window (the count is exact): a page, not a history dump. */
-export const FAILURES_LISTED = 20;
+const FAILURES_LISTED = 20;
 
 /** When a run happened, for window membership and order: when it was due, else its logical date, else its start. */
-export function runTime(run: PastRun): number | null {
+function runTime(run: PastRun): number | null {
   return run.dueAt ?? run.logicalAt ?? run.startAt;
 }
 
 /** Backfills re-process old intervals on an operator's order: they say nothing of how the pipeline serves. */
-export function counts(run: PastRun): boolean {
+function counts(run: PastRun): boolean {
   return run.runType !== 'backfill';
 }
 
 /** Runs made by the DAG's time schedule: the only ones that can be late or missed. */
-export function isScheduled(run: PastRun): boolean {
+function isScheduled(run: PastRun): boolean {
   return run.runType === 'scheduled';
 }
 
@@ -41,7 +41,7 @@ function isFinished(run: PastRun): boolean {
 }
 
 /** The p-th percentile by nearest rank (p50 of an even count is the lower middle), as running_long's usual duration is. */
-export function nearestRank(sorted: readonly number[], p: number): number | null {
+function nearestRank(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }
@@ -149,7 +149,7 @@ export interface ReliabilityInputs {
  * and to pipelines' sparse events: the long lookback is window / 30, the short one long / 12 (or, when
  * no event falls in it, the newest event alone, so that one good run ends the alert).
  */
-export const FAST_BURN_RATE = 14.4;
+const FAST_BURN_RATE = 14.4;
 const LONG_LOOKBACK_SHARE = 1 / 30;
 const SHORT_LOOKBACK_SHARE = 1 / 12;
 

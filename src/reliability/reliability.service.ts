@@ -4,9 +4,10 @@ import { perDagValue } from '../config/config.parsers.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { DagStatusConfig } from '../config/dag-status.config.js';
 import type { ReliabilityConfig } from '../config/reliability.config.js';
-import { DagStatusService } from '../dag-status/dag-status.service.js';
+import type { BudgetBurn, VerdictCondition } from '../dag-status/dag-status.tokens.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
+import { windowName } from './reliability.dto.js';
 import { reliabilityOf } from './reliability.rules.js';
 import type { Reliability } from './reliability.types.js';
 
@@ -18,7 +19,7 @@ const REUSE_MS = 60_000;
 
 /** Each watched DAG's reliability figures, from the mirror's memory of its past: never an Airflow call. */
 @Injectable()
-export class ReliabilityService {
+export class ReliabilityService implements VerdictCondition {
   readonly windows: readonly number[];
   private readonly config: ReliabilityConfig;
   private readonly graces: DagStatusConfig['overdueGrace'];
@@ -26,7 +27,6 @@ export class ReliabilityService {
 
   constructor(
     private readonly store: MirrorStore,
-    private readonly status: DagStatusService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.getOrThrow('reliability', { infer: true });
@@ -40,7 +40,8 @@ export class ReliabilityService {
    * @throws ServiceUnavailableException while its past has not been read yet
    */
   async read(dagId: string, now = Date.now()): Promise<Reliability> {
-    const snapshot = await this.status.read(dagId);
+    const snapshot = await this.store.read(dagId);
+    if (snapshot.error !== null) throw snapshot.error;
     const figures = this.of(snapshot, now);
     if (figures === null) throw new ServiceUnavailableException(`The runs of ${dagId} are still being read; try again shortly`);
     return figures;
@@ -50,6 +51,21 @@ export class ReliabilityService {
   peek(dagId: string, now = Date.now()): Reliability | null {
     const snapshot = this.store.current(dagId);
     return snapshot === undefined ? null : this.of(snapshot, now);
+  }
+
+  /**
+   * `budget_burn` for DagStatusService's verdict: the first objective of the DAG whose error budget
+   * burns fast (README "Reliability"), null when none does or its past is not read.
+   */
+  budgetBurn(snapshot: DagSnapshot, now: number): BudgetBurn | null {
+    if (perDagValue(this.config.objectives, snapshot.dagId).length === 0) return null;
+    const objective = this.of(snapshot, now)?.objectives.find((o) => o.fastBurn);
+    if (objective === undefined) return null;
+    return {
+      objective: `${objective.metric === 'success' ? 'success' : 'on time'} ${+(objective.target * 100).toFixed(2)} % over ${windowName(objective.windowMs)}`,
+      rate: objective.burn.long!,
+      budgetLeft: objective.budgetLeft,
+    };
   }
 
   private of(snapshot: DagSnapshot, now: number): Reliability | null {
