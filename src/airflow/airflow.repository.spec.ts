@@ -278,6 +278,52 @@ describe('AirflowRepository', () => {
     });
   });
 
+  describe("listRunsDueSince (a DAG's past, issue 20)", () => {
+    it('asks Airflow 3 for a page of the runs due since a time, newest first by run_after, and pages on with an overlap', async () => {
+      send.mockResolvedValue(answer(200, { dag_runs: Array.from({ length: 100 }, () => RUN), total_entries: 720 }));
+      const page = await repository.listRunsDueSince('my.dag', '2026-11-03T12:00:00.000Z', 190);
+      expect(send).toHaveBeenCalledWith({
+        method: 'GET',
+        path: '/dags/my.dag/dagRuns',
+        endpoint: 'list_dag_runs',
+        params: { run_after_gte: '2026-11-03T12:00:00.000Z', order_by: '-run_after', limit: 100, offset: 190 },
+        deadline: expect.any(Number),
+      });
+      expect(page.items).toHaveLength(100);
+      expect(page.next).toEqual({ offset: 285 });
+      send.mockResolvedValue(answer(200, { dag_runs: [RUN], total_entries: 1 }));
+      await expect(repository.listRunsDueSince('my.dag', '2026-11-03T12:00:00.000Z', 285)).resolves.toMatchObject({ next: null });
+    });
+
+    it('asks Airflow 2 by execution_date, and reads when each run was due from its data_interval_end', async () => {
+      version = 'v1';
+      const v1Run = {
+        dag_id: 'my.dag',
+        dag_run_id: 'scheduled__2026-11-30T00:00:00+00:00',
+        state: 'success',
+        execution_date: '2026-11-30T00:00:00+00:00',
+        logical_date: '2026-11-30T00:00:00+00:00',
+        data_interval_end: '2026-12-01T00:00:00+00:00',
+      };
+      send.mockResolvedValue(answer(200, { dag_runs: [v1Run], total_entries: 1 }));
+      const page = await repository.listRunsDueSince('my.dag', '2026-11-03T12:00:00.000Z', 0);
+      expect(send.mock.calls[0][0].params).toEqual({
+        execution_date_gte: '2026-11-03T12:00:00.000Z',
+        order_by: '-execution_date',
+        limit: 100,
+        offset: 0,
+      });
+      expect(page.items[0]).toMatchObject({ runAfter: null, dataIntervalEnd: '2026-12-01T00:00:00+00:00' });
+    });
+
+    it('says when Airflow does not know the DAG, and refuses an answer that is not a run list', async () => {
+      send.mockResolvedValue(answer(404, { detail: 'DAG not found' }));
+      await expect(repository.listRunsDueSince('gone', '2026-11-03T12:00:00.000Z', 0)).rejects.toThrow(new DagNotFoundError('gone'));
+      send.mockResolvedValue(answer(200, { dag_runs: [{ ...RUN, run_after: 7 }] }));
+      await expect(repository.listRunsDueSince('my.dag', '2026-11-03T12:00:00.000Z', 0)).rejects.toBeInstanceOf(AirflowBadResponseError);
+    });
+  });
+
   describe('listRuns with a state filter', () => {
     it('sends the states as Airflow reads a list', async () => {
       send.mockResolvedValue(answer(200, { dag_runs: [RUN], total_entries: 1 }));

@@ -6,12 +6,11 @@ import type { DagAttributes, DagRun } from '../airflow/airflow.types.js';
 import type { AllConfig } from '../config/config.type.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
-import { MirrorPast } from '../mirror/mirror.past.js';
 import { isFinished, RUNS_KEPT, type FailedTask } from '../mirror/mirror.types.js';
 import { EVERY_DAG_ENTRIES } from './feeds.entries.js';
 import { FeedsService } from './feeds.service.js';
 import { attributesOf } from '../airflow/airflow.fixtures.js';
-import { configOf, dagStatusConfigOf } from '../config/config.fixtures.js';
+import { dagStatusConfigOf } from '../config/config.fixtures.js';
 
 const ORIGIN = 'tag:airflow-status-api,2026:airflow.internal:8080';
 
@@ -87,7 +86,10 @@ class Airflow {
       this.history(),
       metrics,
       config,
-      new MirrorPast(configOf({ reliability: { windows: [30 * 86_400_000] } })),
+      // The feeds read no past: a mirror that keeps none.
+      { apply: () => undefined, prune: () => undefined, forget: () => undefined } as unknown as ConstructorParameters<
+        typeof MirrorStore
+      >[3],
     );
     store.setDags(
       dagIds.map((dagId) => attributesOf(dagId, attributes[dagId])),

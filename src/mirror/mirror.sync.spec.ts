@@ -632,4 +632,77 @@ describe('MirrorSync and MirrorStore', () => {
       expect((await store.read('a')).revision).toBe(before + 1);
     });
   });
+
+  describe("each DAG's past over the longest reliability window (issue 20)", () => {
+    const runsOf = (dagId: string): string[] | undefined => store.past(dagId)?.runs.map((run) => `${run.runId}:${run.state}`);
+
+    /** Syncs until nothing is left to read (the past's pages rest between them). */
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 8; i++) await next();
+    };
+
+    it('reads it after the newest runs, newest first in pages, each run once; then keeps it from the changes feed alone', async () => {
+      for (let i = 2; i <= 10; i++) airflow.put('a', `a${i}`, 'success', i, T0 - 3_600_000);
+      airflow.pastPageSize = 4;
+      await start(['a']);
+      await settle();
+      // 10 runs, pages of 4 that repeat the last of the one before.
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual(['past:a:0', 'past:a:3', 'past:a:6', 'past:a:9']);
+      expect(store.past('a')).toMatchObject({ dagId: 'a', complete: true, since: Date.now() - 30 * 86_400_000 });
+      expect(runsOf('a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10'].map((id) => `${id}:success`));
+      airflow.calls.length = 0;
+      const revision = store.past('a')!.revision;
+      airflow.put('a', 'a11', 'running', 11);
+      airflow.put('a', 'a3', 'failed', 3);
+      await next();
+      expect(runsOf('a')?.slice(-1)).toEqual(['a11:running']);
+      expect(runsOf('a')?.[2]).toBe('a3:failed');
+      expect(store.past('a')!.revision).toBeGreaterThan(revision);
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual([]);
+    });
+
+    it('Airflow failing mid-page: the read goes on from that page after a backoff, and completes', async () => {
+      for (let i = 2; i <= 10; i++) airflow.put('a', `a${i}`, 'success', i, T0 - 3_600_000);
+      airflow.pastPageSize = 4;
+      let failures = 1;
+      airflow.pastFault = (_dagId, offset) => offset === 3 && failures-- > 0;
+      await start(['a']);
+      await next();
+      expect(store.past('a')).toMatchObject({ complete: false });
+      expect(runsOf('a')).toHaveLength(4);
+      await settle();
+      expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual(['past:a:0', 'past:a:3', 'past:a:3', 'past:a:6', 'past:a:9']);
+      expect(store.past('a')).toMatchObject({ complete: true });
+      expect(runsOf('a')).toHaveLength(10);
+    });
+
+    it('a young DAG: one short page, complete; a DAG not watched has none', async () => {
+      await start(['a', 'b']);
+      await settle();
+      expect(store.past('a')).toMatchObject({ complete: true });
+      expect(runsOf('a')).toEqual(['a1:success']);
+      expect(store.past('nope')).toBeNull();
+      expect(store.pastFailedTasks('nope', 'x')).toBeNull();
+    });
+
+    it("looks the failed tasks of failed past runs up in the background, and not again for the history's own", async () => {
+      airflow.tasks.set('b1', [{ taskId: 'train', state: 'failed', mapIndex: -1 }]);
+      airflow.tasks.set('b0', [{ taskId: 'load', state: 'upstream_failed', mapIndex: 2 }]);
+      airflow.put('b', 'b0', 'failed', 0, T0 - 3_600_000);
+      await start(['b']);
+      await settle();
+      expect(store.pastFailedTasks('b', 'b1')).toEqual([{ taskId: 'train', state: 'failed', logUrl: 'ui/b/b1/train' }]);
+      expect(store.pastFailedTasks('b', 'b0')).toEqual([{ taskId: 'load', state: 'upstream_failed', logUrl: 'ui/b/b0/load' }]);
+      expect(airflow.calls.filter((c) => c.startsWith('tasks:')).sort()).toEqual(['tasks:b:b0', 'tasks:b:b1']);
+    });
+
+    it('a DAG that leaves the watched set takes its past along', async () => {
+      await start([], { WATCH_DAGS: 'all' });
+      await settle();
+      expect(runsOf('a')).toEqual(['a1:success']);
+      airflow.dags.delete('a');
+      for (let i = 0; i < 40; i++) await next();
+      expect(store.past('a')).toBeNull();
+    });
+  });
 });

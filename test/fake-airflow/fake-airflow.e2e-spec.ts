@@ -297,6 +297,52 @@ describe('run ordering (Airflow on SQLite: NULL sorts first ascending, last desc
   });
 });
 
+describe("a DAG's runs due since a time, newest first, in offset pages (the mirror's past, issue 20)", () => {
+  // Daily runs due on 1 to 5 November, each a day after its logical date.
+  const daily = Array.from({ length: 5 }, (_, i) =>
+    FakeAirflow.run({
+      dag_run_id: `scheduled__${i}`,
+      run_after: `2026-11-0${i + 1}T00:00:00Z`,
+      logical_date: new Date(Date.UTC(2026, 10, i)).toISOString(),
+    }),
+  );
+
+  it('v2: run_after_gte with order_by=-run_after, limit and offset, as DAGRunCollectionResponse', async () => {
+    await withFake({ dags: { d: daily } }, async (fake) => {
+      const token = await login(fake);
+      const page = (offset: number) =>
+        call(fake, `/api/v2/dags/d/dagRuns?run_after_gte=2026-11-02T00:00:00Z&order_by=-run_after&limit=2&offset=${offset}`, { token });
+      const first = await page(0);
+      expect(first.status).toBe(200);
+      await expectMatchesSpec({ path: RUNS, method: 'get', status: 200 }, first.json);
+      expect((first.json.dag_runs as JsonObject[]).map((run) => run.dag_run_id)).toEqual(['scheduled__4', 'scheduled__3']);
+      expect(first.json.total_entries).toBe(4);
+      const last = await page(3);
+      expect((last.json.dag_runs as JsonObject[]).map((run) => run.dag_run_id)).toEqual(['scheduled__1']);
+    });
+  });
+
+  it('v1: execution_date_gte with order_by=-execution_date (strict parameters)', async () => {
+    await withFake({ apiVersion: 'v1', dags: { d: daily } }, async (fake) => {
+      const r = await call(
+        fake,
+        '/api/v1/dags/d/dagRuns?execution_date_gte=2026-11-01T00:00:00%2B00:00&order_by=-execution_date&limit=100&offset=0',
+        {
+          basic: ['airflow', 'airflow'],
+        },
+      );
+      expect(r.status).toBe(200);
+      expect((r.json.dag_runs as JsonObject[]).map((run) => run.dag_run_id)).toEqual([
+        'scheduled__4',
+        'scheduled__3',
+        'scheduled__2',
+        'scheduled__1',
+      ]);
+      expect(r.json.dag_runs).toEqual(expect.arrayContaining([expect.objectContaining({ data_interval_end: expect.any(String) })]));
+    });
+  });
+});
+
 describe('FakeAirflow v1 (Airflow 2: basic auth, problem+json)', () => {
   const runs = [
     FakeAirflow.run({ dag_run_id: 'scheduled__1', run_after: '2025-01-01T00:00:00Z' }),

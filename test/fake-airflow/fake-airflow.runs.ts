@@ -165,6 +165,8 @@ export interface RunSelection {
   states: readonly string[];
   /** Bounds on updated_at (epoch ms), as the updated_at_gte/_gt/_lte/_lt parameters. */
   updated: { gte?: number; gt?: number; lte?: number; lt?: number };
+  /** A lower bound on a run's time (epoch ms): v2's run_after_gte, v1's execution_date_gte. */
+  since?: { field: 'run_after' | 'execution_date'; gte: number };
   limit: number;
   /** An offset page, or a cursor page ('' for the first). */
   page: { offset: number } | { cursor: string };
@@ -370,10 +372,12 @@ export class RunTable {
 
   /** The matching rows in `q.keys` order: walked off an index across every DAG when one fits, else sorted. */
   private ordered(dagId: string | null, q: RunSelection): RunRow[] {
-    const { states, updated } = q;
+    const { states, updated, since } = q;
     const floor = Math.max(updated.gte ?? -Infinity, updated.gt ?? -Infinity);
+    const sinceOf = since === undefined ? null : timeOf(since.field);
     const match = (r: RunRow): boolean =>
       (states.length === 0 || states.includes(r.run.state)) &&
+      (since === undefined || Number(sinceOf!(r) ?? -Infinity) >= since.gte) &&
       (updated.gte === undefined || r.updatedAt >= updated.gte) &&
       (updated.gt === undefined || r.updatedAt > updated.gt) &&
       (updated.lte === undefined || r.updatedAt <= updated.lte) &&

@@ -8,7 +8,8 @@
  *   GET  /api/{v}/dags                            the DAG list (fake-airflow.dags.ts: filters, order, pages)
  *   GET  /api/{v}/dags/{dag_id}                   one DAG (readiness)
  *   GET  /api/{v}/dags/{dag_id}/dagRuns           a DAG's runs, or every DAG's for `~` (fake-airflow.runs.ts):
- *        state (repeatable), updated_at_gte/_lte (v2 also _gt/_lt), order_by, limit, offset; v2 also `cursor`
+ *        state (repeatable), updated_at_gte/_lte (v2 also _gt/_lt), run_after_gte (v1 execution_date_gte),
+ *        order_by, limit, offset; v2 also `cursor`
  *   GET  /api/{v}/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances?state=&limit=
  *   GET  /api/{v}/importErrors?limit=&offset=&order_by=   the files that fail to import
  *
@@ -475,6 +476,9 @@ export class FakeAirflow {
       lte: query.time('updated_at_lte'),
       lt: v === 'v2' ? query.time('updated_at_lt') : undefined,
     };
+    // A DAG's past over a window (issue 20): by when runs were due on v2, by logical date on v1.
+    const sinceField = v === 'v2' ? 'run_after' : 'execution_date';
+    const sinceGte = query.time(`${sinceField}_gte`);
     const states = query.all('state');
     // Airflow 3 checks the states against DagRunState (a 422 whose detail is a string, unlike pydantic's).
     if (v === 'v2' && states.some((s) => !DAG_RUN_STATES.includes(s))) {
@@ -489,6 +493,7 @@ export class FakeAirflow {
       keys,
       states,
       updated,
+      ...(sinceGte === undefined ? {} : { since: { field: sinceField, gte: sinceGte } }),
       limit,
       page: cursor === undefined ? { offset } : { cursor },
     });
