@@ -40,7 +40,7 @@ function history(base: number): Partial<FakeAirflowOptions> {
   runs.push(run('backfill', 'failed', Date.now() - 2 * 24 * H, 1));
   runs.push(run('manual', 'success', Date.now() - 10 * MIN, 3));
   return {
-    dags: { etl: runs.sort((a, b) => Date.parse(b.run_after!) - Date.parse(a.run_after!)) },
+    dags: { etl: runs.sort((a, b) => Date.parse(b.run_after) - Date.parse(a.run_after)) },
     dagAttributes: { etl: { timetable_summary: '0 * * * *', next_dagrun_run_after: at(base + H) } },
   };
 }
@@ -63,9 +63,10 @@ describe('reliability figures against the fake Airflow', () => {
     const http = await airflow.serve(history(base), { ALLOWED_DAG_IDS: 'etl,other', RELIABILITY_OBJECTIVE: 'etl=success:99%/7d' });
     const body = await until('the past read', async () => {
       const res = await http.get('/api/dags/etl/reliability');
-      return res.status === 200 && (res.body as { windows: WindowBody[] }).windows.every((w) => w.complete) ? res.body : null;
+      const got = res.body as { windows: WindowBody[]; objectives: unknown[] };
+      return res.status === 200 && got.windows.every((w) => w.complete) ? got : null;
     });
-    const [week, month] = (body as { windows: WindowBody[] }).windows;
+    const [week, month] = body.windows;
     expect(week.window).toBe('7d');
     expect(month.window).toBe('30d');
     for (const window of [week, month]) {
@@ -83,9 +84,7 @@ describe('reliability figures against the fake Airflow', () => {
       ]);
     }
     expect(body).toMatchObject({ dag_id: 'etl', period_seconds: 3600, period_source: 'schedule' });
-    expect((body as { objectives: unknown[] }).objectives).toEqual([
-      expect.objectContaining({ metric: 'success', target: 0.99, window: '7d', good: 9, total: 11 }),
-    ]);
+    expect(body.objectives).toEqual([expect.objectContaining({ metric: 'success', target: 0.99, window: '7d', good: 9, total: 11 })]);
 
     // From memory: asking ten times reads none of the DAG's runs (the sync's one feed across DAGs goes on apart).
     airflow.fake.clearCalls();
