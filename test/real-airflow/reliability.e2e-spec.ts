@@ -52,7 +52,8 @@ beforeAll(async () => {
     await present(180_000);
   });
   // Exactly the 20 runs of this test: those an earlier run of it left go.
-  for (const run of await airflowRuns()) await airflow.request('DELETE', `/dags/${DAG}/dagRuns/${encodeURIComponent(run.dag_run_id)}`);
+  for (const run of await airflowRuns())
+    await airflow.request('DELETE', `/dags/${DAG}/dagRuns/${encodeURIComponent(run.dag_run_id)}`, undefined, 'text/plain');
   // One after another, so that their order (by run_after) is the trigger order; they run four at a time.
   const ids: string[] = [];
   for (const conf of RUNS) ids.push((await airflow.trigger(DAG, conf)).dag_run_id);
