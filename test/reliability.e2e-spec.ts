@@ -100,7 +100,8 @@ describe('reliability figures against the fake Airflow', () => {
     const badge = await http.get('/api/dags/etl/badge.json?metric=success_7d').expect(200);
     expect(badge.body).toMatchObject({ label: 'etl success 7d', message: '81.8 %', color: 'red' });
     await http.get('/api/dags/etl/badge.svg?metric=uptime_7d').expect(400);
-    await http.get('/api/dags/etl/badge.svg?metric=success_14d').expect(400);
+    const other = await http.get('/api/dags/etl/badge.json?metric=success_14d').expect(200);
+    expect(other.body).toMatchObject({ message: 'no 14d window', isError: true });
 
     const page = await http.get('/dags').expect(200);
     expect(page.text).toContain('Reliability: 81.8 % success over 30d <svg class="chart"');

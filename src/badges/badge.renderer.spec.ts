@@ -49,7 +49,7 @@ describe('badges', () => {
 
   describe('reliability badges', () => {
     const DAY = 86_400_000;
-    const success30 = { metric: 'success', windowMs: 30 * DAY } as const;
+    const success30 = { metric: 'success', windowMs: 30 * DAY, name: 'success_30d' } as const;
 
     it.each([
       [0.992, '99.2 %', 'brightgreen'],
@@ -80,7 +80,7 @@ describe('badges', () => {
     });
 
     it('says no data without a run, unknown before the past is read or while Airflow cannot be read', () => {
-      const onTime7 = { metric: 'on_time', windowMs: 7 * DAY } as const;
+      const onTime7 = { metric: 'on_time', windowMs: 7 * DAY, name: 'on_time_7d' } as const;
       expect(reliabilityBadgeOf(overviewOf(), reliabilityFiguresOf(), onTime7, 'l').message).toBe('no data');
       expect(reliabilityBadgeOf(overviewOf(), null, onTime7, 'l')).toEqual({
         label: 'l',
@@ -90,6 +90,13 @@ describe('badges', () => {
       });
       const failing = overviewOf({ outcome: 'failure', reason: 'airflow_unreachable', airflowError: FAULT });
       expect(reliabilityBadgeOf(failing, reliabilityFiguresOf({}, { successRatio: 1 }), success30, 'l').message).toBe('unknown');
+      const other = { metric: 'success', windowMs: 14 * DAY, name: 'success_14d' } as const;
+      expect(reliabilityBadgeOf(overviewOf(), reliabilityFiguresOf(), other, 'l')).toEqual({
+        label: 'l',
+        message: 'no 14d window',
+        color: 'lightgrey',
+        isError: true,
+      });
     });
   });
 });

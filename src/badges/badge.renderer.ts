@@ -80,14 +80,18 @@ function messageOf(overview: DagOverview): string {
 /**
  * A reliability badge: the ratio over the window as "99.2 %", rounded down (99.96 % is not 100 %);
  * green when it meets the DAG's objective on it, red when not; without one, by bands. "no data" without
- * a run to count, "unknown" while the DAG's past is not read or Airflow cannot be read.
+ * a run to count, "unknown" while the DAG's past is not read or Airflow cannot be read, "no <window> window"
+ * for a window RELIABILITY_WINDOWS does not list.
  */
 export function reliabilityBadgeOf(
   overview: DagOverview,
   figures: Reliability | null,
-  metric: { metric: 'success' | 'on_time'; windowMs: number },
+  metric: { metric: 'success' | 'on_time'; windowMs: number | null; name: string },
   label: string,
 ): Badge {
+  if (figures !== null && !figures.windows.some((w) => w.windowMs === metric.windowMs)) {
+    return { label, message: `no ${metric.name.slice(metric.name.lastIndexOf('_') + 1)} window`, color: 'lightgrey', isError: true };
+  }
   const window = figures?.windows.find((w) => w.windowMs === metric.windowMs);
   if (overview.airflowError !== null || window === undefined) return { label, message: 'unknown', color: 'lightgrey', isError: true };
   const ratio = metric.metric === 'success' ? window.successRatio : window.onTime.ratio;

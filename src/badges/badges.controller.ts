@@ -35,7 +35,7 @@ const METRIC_QUERY = {
   name: 'metric',
   required: false,
   description:
-    'A reliability badge instead of the status: `success_<window>` (success ratio) or `on_time_<window>` (on-time ratio) over a window of RELIABILITY_WINDOWS, e.g. `success_30d`, showing "99.2 %" (README "Reliability")',
+    'A reliability badge instead of the status: `success_<window>` (success ratio) or `on_time_<window>` (on-time ratio) over a window of RELIABILITY_WINDOWS, e.g. `success_30d`, showing "99.2 %" (README "Reliability"); a window it does not list shows "no <window> window"',
   schema: { type: 'string', pattern: '^(success|on_time)_\\d+[mhd]$', example: 'success_30d' },
 } as const;
 

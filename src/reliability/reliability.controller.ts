@@ -1,10 +1,12 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiGatewayTimeoutResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -29,6 +31,8 @@ export class ReliabilityController {
   @ApiOkResponse({ type: ReliabilityDto })
   @ApiBadRequestResponse({ description: 'The DAG id is malformed; Airflow is not asked', type: ErrorDto, headers: ERROR_HEADERS })
   @ApiNotFoundResponse({ description: 'Airflow does not know the DAG, or it is not watched', type: ErrorDto, headers: ERROR_HEADERS })
+  @ApiResponse({ status: 502, description: 'Airflow answered something its API does not specify', type: ErrorDto, headers: ERROR_HEADERS })
+  @ApiGatewayTimeoutResponse({ description: 'Airflow did not answer within AIRFLOW_TIMEOUT_MS', type: ErrorDto, headers: ERROR_HEADERS })
   @ApiServiceUnavailableResponse({
     description: 'Airflow cannot be read for the DAG, or its past runs are still being read',
     type: ErrorDto,
