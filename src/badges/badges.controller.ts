@@ -36,7 +36,7 @@ const METRIC_QUERY = {
   required: false,
   description:
     'A reliability badge instead of the status: `success_<window>` (success ratio) or `on_time_<window>` (on-time ratio) over a window of RELIABILITY_WINDOWS, e.g. `success_30d`, showing "99.2 %" (README "Reliability"); a window it does not list shows "no <window> window"',
-  schema: { type: 'string', pattern: '^(success|on_time)_\\d+[mhd]$', example: 'success_30d' },
+  schema: { type: 'string', pattern: '^(success|on_time)_\\d{1,6}[mhd]$', example: 'success_30d' },
 } as const;
 
 /** Status badges for READMEs and wikis: always an answer while the DAG is allowed, "unknown" while Airflow cannot be read. */
