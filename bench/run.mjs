@@ -22,6 +22,7 @@ import { measureMemory } from './scenarios/memory.mjs';
 import { measureMirror } from './scenarios/mirror.mjs';
 import { measureMixed } from './scenarios/mixed.mjs';
 import { measureOverview } from './scenarios/overview.mjs';
+import { measurePast } from './scenarios/past.mjs';
 import { measureRoutes } from './scenarios/routes.mjs';
 import { measureSeed } from './scenarios/seed.mjs';
 import { measureStarts } from './scenarios/starts.mjs';
@@ -43,6 +44,7 @@ async function runScenarios(ctx) {
   if (want('fairness')) scenarios.fairness = await measureFairness(ctx);
   // Stand-ins of its own with 1,000 and 5,000 DAGs, each watched whole (issue #17's figures).
   if (want('mirror')) scenarios.mirror = await measureMirror(ctx);
+  if (want('past')) scenarios.past = await measurePast(ctx);
   if (want('seed') && !settings.skipSeed) scenarios.seed = await measureSeed(ctx);
   return scenarios;
 }

@@ -7,9 +7,10 @@
 //   GET  /api/v2/dags/{dag_id}
 //   GET  /api/v2/dags/{dag_id}/dagRuns and /api/v2/dags/~/dagRuns (every DAG): limit (50, at most 100),
 //        offset, or cursor ('' then next_cursor: the offset is then ignored), order_by id/run_after (±),
-//        state (repeatable), updated_at_gte/_gt/_lte/_lt
+//        state (repeatable), updated_at_gte/_gt/_lte/_lt; of one DAG, run_after_gte (its past, issue 20)
 //   GET  /api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?state=…
-// DAGs: STAND_IN_DAGS (default 0) DAGs `dag_0001`… exist from the start, each with STAND_IN_RUNS (10)
+// DAGs: STAND_IN_DAGS (default 0) DAGs `dag_0001`… exist from the start, each with STAND_IN_RUNS (10;
+// 720 is 30 days, the past scenario's)
 // hourly runs: most succeeded, every tenth DAG's newest failed (every hundredth: all ten), every DAG
 // ending in 5 has its newest running. Any other DAG id a client names exists too, created on first
 // mention with ten successful runs (so the scenarios may name DAGs freely, as before). Runs keep their
@@ -436,9 +437,11 @@ function listRuns(q, dag, client) {
   for (const s of states)
     if (!RUN_STATES.includes(s)) throw invalid('state', `Invalid value for state. Valid values are ${RUN_STATES.join(', ')}`, s);
   const [gte, gt, lte, lt] = ['updated_at_gte', 'updated_at_gt', 'updated_at_lte', 'updated_at_lt'].map((name) => timeParam(q, name));
+  const dueSince = timeParam(q, 'run_after_gte');
   const stateSet = states.length > 0 ? new Set(states) : null;
   const keep = (run) =>
     (stateSet === null || stateSet.has(run.state)) &&
+    (dueSince === null || run.runAfter >= dueSince) &&
     (lte === null || run.updatedAt <= lte) &&
     (lt === null || run.updatedAt < lt) &&
     (gte === null || run.updatedAt >= gte) &&
@@ -454,7 +457,7 @@ function listRuns(q, dag, client) {
     list.sort((a, b) => a.id - b.id);
   } else {
     const all = dag === null ? runs : dag.runs;
-    list = stateSet === null && lte === null && lt === null ? all : all.filter(keep);
+    list = stateSet === null && lte === null && lt === null && dueSince === null ? all : all.filter(keep);
   }
   // `list` is by id ascending; a descending order reads it from the end.
   const at = (i) => list[desc ? list.length - 1 - i : i];
@@ -537,6 +540,7 @@ function labelOf(method, path, q) {
   if (path === '/api/v2/dags/~/dagRuns') return 'GET /api/v2/dags/~/dagRuns';
   if (/^\/api\/v2\/dags\/[^/]+\/dagRuns$/.test(path)) {
     if (q.has('state')) return 'GET /api/v2/dags/{dag_id}/dagRuns?state=';
+    if (q.has('run_after_gte')) return 'GET /api/v2/dags/{dag_id}/dagRuns?run_after_gte=';
     return Number(q.get('limit') ?? PAGE_DEFAULT) > 10 ? 'GET /api/v2/dags/{dag_id}/dagRuns?limit>10' : 'GET /api/v2/dags/{dag_id}/dagRuns';
   }
   if (/^\/api\/v2\/dags\/[^/]+\/dagRuns\/[^/]+\/taskInstances$/.test(path))

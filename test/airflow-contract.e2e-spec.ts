@@ -70,6 +70,13 @@ describe('the fields the client reads, in the official Airflow spec', () => {
     expect(property('DAGRunCollectionResponse', 'next_cursor')).toEqual({ required: false, types: ['string', 'null'] });
   });
 
+  it("the mirror reads a DAG's past (issue 20): run_after_gte, order_by run_after, limit and offset", () => {
+    const operation = spec.core.paths['/api/v2/dags/{dag_id}/dagRuns']?.get as {
+      parameters: Array<{ name: string; description?: string }>;
+    };
+    expect(operation.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['run_after_gte', 'order_by', 'limit', 'offset']));
+  });
+
   it.each([
     ['is_paused', ['boolean']],
     ['has_import_errors', ['boolean']],

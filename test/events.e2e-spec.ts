@@ -39,6 +39,9 @@ afterEach(() => {
 const statesOf = (client: SseClient, dagId: string) => client.statuses.filter((s) => s.data.dag_id === dagId).map((s) => s.data.state);
 /** Reads of one DAG's runs on their own (its first load, a lookup, reconciliation). */
 const dagRunReads = (dagId: string) => airflow.fake.callsTo(`/api/v2/dags/${dagId}/dagRuns`);
+/** Reads of one DAG's past over the reliability window (issue 20): once, after its first load. */
+const pastReads = (dagId: string) =>
+  airflow.fake.calls.filter((c) => c.path === `/api/v2/dags/${dagId}/dagRuns` && 'run_after_gte' in c.query && c.status !== null).length;
 /** The mirror's syncs: reads of what changed across every DAG. */
 const syncs = () => airflow.fake.callsTo('/api/v2/dags/~/dagRuns');
 
@@ -99,6 +102,8 @@ describe('GET /api/events', () => {
     const base = await serve({ [DAG]: [run(DAG, 'success')], [OTHER]: [run(OTHER, 'success')] });
     const clients = await Promise.all(Array.from({ length: 20 }, () => connect(`${base}/api/events?dag_id=${DAG}`)));
     await Promise.all(clients.map((c) => c.until('the first status', (x) => x.statuses.length === 1)));
+    // Each DAG's past (issue 20) is read once after its first load: counted from when that is done.
+    await until("both DAGs' past read", async () => (pastReads(DAG) >= 1 && pastReads(OTHER) >= 1 ? true : null), 20_000);
     const [syncsBefore, dagReadsBefore] = [syncs(), dagRunReads(DAG) + dagRunReads(OTHER)];
     const started = Date.now();
     await syncsMore(9);

@@ -64,6 +64,19 @@ function checks(results) {
     ]);
   }
   list.push(...mirrorChecks(results));
+  const past = results.scenarios.past;
+  if (past) {
+    list.push([
+      `past, ${past.dags.toLocaleString('en-US')} DAGs × ${past.runsPerDag} runs: no read of the past once it is held (the changes feed keeps it)`,
+      past.idle.pastCalls === 0,
+      `${past.idle.pastCalls} past reads in ${past.idle.windowS} s`,
+    ]);
+    list.push([
+      `past, ${past.dags.toLocaleString('en-US')} DAGs: Airflow's ordinary call within 2 × its p50 while the past is read (issue 17's rule)`,
+      past.ordinary.during.p50 <= 2 * past.ordinary.baseline.p50,
+      `p50 ${fmt(past.ordinary.baseline.p50, 1)} → ${fmt(past.ordinary.during.p50, 1)} ms`,
+    ]);
+  }
   if (fan) {
     list.push([
       `SSE fan-out: p99 < 250 ms from the service's read of a change to each of ${fan.streams.toLocaleString('en-US')} streams`,
@@ -249,6 +262,21 @@ function mirrorTables(results) {
   return lines;
 }
 
+/** The past of every DAG (bench/scenarios/past.mjs, issue 20): its first read, its memory, its idle cost. */
+function pastTable(results) {
+  const p = results.scenarios.past;
+  if (!p) return [];
+  const o = p.ordinary;
+  return [
+    `The past of every DAG (issue 20): a stand-in Airflow of its own with ${p.dags.toLocaleString('en-US')} DAGs of ${p.runsPerDag} hourly runs each (${(p.dags * p.runsPerDag).toLocaleString('en-US')} runs), the service watching every one (\`WATCH_DAGS=all\`, RELIABILITY_WINDOWS 7d,30d: it keeps each DAG's runs of the last ${p.past.days} days), STATUS_CACHE_TTL_MS=${p.ttlMs}. The read of the past follows the first load, in pages of 100 runs through the whole reads' paced slots (the service's own figures, from its log); the ordinary call is one DAG's latest run, asked of the stand-in one at a time every 100 ms; RSS is the median over two TTLs, against the same service watching one DAG (its past read too).`,
+    '',
+    '| DAGs × runs | first load | read of the past: time, pages, runs held | calls at once (stand-in, ordinary call included; service) | ordinary call p50 / max alone → during the read | RSS one DAG idle → all watched (Δ) | idle: calls / period (past reads) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| ${p.dags.toLocaleString('en-US')} × ${p.runsPerDag} | ${fmt(p.firstLoad.seconds, 1)} s | ${fmt(p.past.seconds, 1)} s, ${p.past.pages.toLocaleString('en-US')} pages, ${p.past.runs.toLocaleString('en-US')} runs${p.past.columnsMb === undefined ? '' : ` in ${fmt(p.past.columnsMb, 1)} MB of columns`} | ${p.past.peakInFlight}; ${p.past.peakReads} | ${fmt(o.baseline.p50, 1)} / ${fmt(o.baseline.max, 1)} → ${fmt(o.during.p50, 1)} / ${fmt(o.during.max, 1)} ms | ${fmt(p.rss.oneDag, 1)} → ${fmt(p.rss.watched, 1)} MB (**+${fmt(p.rss.added, 1)}**) | ${fmt(p.idle.callsPerPeriod)} (${p.idle.pastCalls}) |`,
+    '',
+  ];
+}
+
 function mirrorChecks(results) {
   const m = results.scenarios.mirror;
   if (!m) return [];
@@ -323,6 +351,7 @@ export function renderFigures(results) {
     '',
     ...fairnessTable(results),
     ...mirrorTables(results),
+    ...pastTable(results),
     ...checkTable(results),
   ].join('\n');
 }

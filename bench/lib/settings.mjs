@@ -12,7 +12,7 @@ export const LATEST_RESULTS = path.join(BENCH, 'results', 'latest.json');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION_S ?? 10);
 const rounds = Number(env.BENCH_ROUNDS ?? 5);
-// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, seed.
+// BENCH_ONLY=memory,warn,… runs a subset (for experiments) of: starts, memory, live, root, success, warn, mixed, api-dags, dags, fanout, fairness, mirror, past, seed.
 // The ceiling and the cached status always run: every ratio is to the ceiling.
 const only = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((x) => x.trim()) : null;
 
@@ -41,6 +41,10 @@ export const settings = {
   // How long the mirror runs after its first load before the windows: the service reconciles (reads
   // DAGs whole again) only from ten minutes after its start, so 600+ shows that steady state.
   mirrorSettleS: Number(env.BENCH_MIRROR_SETTLE_S ?? 0),
+  // The past scenario (bench/scenarios/past.mjs, issue 20): DAGs, hourly runs each (720: 30 days), idle window.
+  pastDags: Number(env.BENCH_PAST_DAGS ?? 1000),
+  pastRuns: Number(env.BENCH_PAST_RUNS ?? 720),
+  pastWindowS: Number(env.BENCH_PAST_WINDOW_S ?? 20),
 };
 
 /** Everything else the harness needs but a result does not describe. */

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLS_PER_PERIOD } from '../lib/budget.mjs';
 import { fmt } from '../lib/format.mjs';
 import { scrape, sumOf, syncFigures, syncsBetween } from '../lib/metrics.mjs';
-import { firstLoad } from '../lib/mirror-log.mjs';
+import { firstLoad, pastLoad } from '../lib/mirror-log.mjs';
 import { cpuSeconds, rssMb, steadyRss } from '../lib/proc-stats.mjs';
 import { stop } from '../lib/processes.mjs';
 import { startService } from '../lib/service.mjs';
@@ -282,6 +282,7 @@ async function mirrorPass(ctx, dagCount) {
     // The reference: the same service watching one DAG, idle.
     const one = await startService(local, `mirror-one-${dagCount}`, env);
     await firstLoad(one.logFile);
+    await pastLoad(one.logFile);
     await sleep(SETTLE_MS);
     const rssOneDag = await steadyRss(one.child.pid, 2 * settings.ttlMs);
     await stop(one.child);
@@ -309,6 +310,8 @@ async function mirrorPass(ctx, dagCount) {
         rss: rssMb(service.child.pid),
       };
       process.stderr.write(`first load ${fmt(first.seconds, 1)} s (≤ ${first.peakInFlight} calls at once); `);
+      // Then each DAG's past (issue 20: a page each here, 10 runs): read before the windows, which measure the steady state.
+      first.past = await pastLoad(service.logFile);
       if (settings.mirrorSettleS > 0) await sleep(settings.mirrorSettleS * 1000);
 
       // Nothing changing, readiness probed (through both windows).

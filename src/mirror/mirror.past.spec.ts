@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { DagRun } from '../airflow/airflow.types.js';
 import { configOf } from '../config/config.fixtures.js';
-import { MirrorPast, PAST_FAILED_RUNS, PastColumns } from './mirror.past.js';
+import { MAX_PAST_RUNS, MirrorPast, PAST_FAILED_RUNS, PastColumns } from './mirror.past.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -242,6 +242,33 @@ describe('MirrorPast', () => {
       },
     ]);
     expect(past.past('etl')!.runs[0]).toMatchObject({ runId: `scheduled__${pyIso(due - DAY)}`, dueAt: due, logicalAt: due - DAY });
+  });
+
+  it(`keeps at most ${MAX_PAST_RUNS} runs of a DAG (one that runs every minute): the newest, \`since\` from the oldest kept`, () => {
+    const past = newPast();
+    const minute = 60_000;
+    const often = (minutesAgo: number): DagRun =>
+      hourly(0, 'success', { runId: `m${minutesAgo}`, runAfter: iso(NOW - minutesAgo * minute) });
+    const runs = Array.from({ length: MAX_PAST_RUNS + 150 }, (_, i) => often(i));
+    const read = pages(runs, 100);
+    let asked = 0;
+    for (const page of read) {
+      past.beginPage('etl', NOW);
+      asked += 1;
+      if (!past.setPage('etl', page.items, page.next)) break;
+    }
+    // It stops reading once it holds as many as it may keep.
+    expect(asked).toBeLessThan(read.length);
+    let seen = past.past('etl')!;
+    expect(seen).toMatchObject({ complete: true });
+    expect(seen.runs).toHaveLength(MAX_PAST_RUNS);
+    expect(seen.since).toBe(NOW - (MAX_PAST_RUNS - 1) * minute);
+    // A new run pushes the oldest out.
+    past.apply(often(-1));
+    seen = past.past('etl')!;
+    expect(seen.runs).toHaveLength(MAX_PAST_RUNS);
+    expect(seen.runs.at(-1)!.runId).toBe('m-1');
+    expect(seen.since).toBe(NOW - (MAX_PAST_RUNS - 2) * minute);
   });
 
   it('holds no id made of the run type and a time, and any other id as it is', () => {

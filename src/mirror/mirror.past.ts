@@ -10,8 +10,8 @@ import type { DagPast, FailedTask, PastRun } from './mirror.types.js';
  * hourly runs, 720,000 at 1,000 DAGs. A run is a row of typed arrays rather than an object: its four times
  * as microseconds in one Float64Array (32 bytes), its state, run type and where its id comes from as a byte
  * each, and no id at all when Airflow made it of the run type and a time (almost every run), so about 35 bytes
- * a run (BENCHMARKS.md, "The past of every DAG"). The total is bounded by the window (RELIABILITY_WINDOWS, at
- * most 90 days) times the DAGs watched; runs older than the window drop out at every sync.
+ * a run (BENCHMARKS.md, "The past of every DAG"). The total is bounded: the window (RELIABILITY_WINDOWS, at
+ * most 90 days), MAX_PAST_RUNS per DAG, times the DAGs watched; runs older than the window drop out at every sync.
  */
 
 /** Times per run in `times`: when it was due, its logical date, start and end (epoch µs; NaN: none). */
@@ -24,6 +24,12 @@ const END = 3;
 const ID_HELD = 0;
 const ID_FROM_LOGICAL = 1;
 const ID_FROM_DUE = 2;
+/**
+ * The most runs kept per DAG: a DAG that runs every 5 minutes has 8,640 in 30 days. Beyond, the oldest drop
+ * out (its `since` then says from when its runs are whole). With the window, it bounds the total: at most
+ * DAGs × 10,000 × ~35 bytes.
+ */
+export const MAX_PAST_RUNS = 10_000;
 /** Failed runs per DAG whose failed tasks are looked up (the newest in the window). */
 export const PAST_FAILED_RUNS = 10;
 /** A DAG's arrays keep this much room beyond its runs once read whole: a few days of hourly runs before they grow. */
@@ -129,6 +135,11 @@ export class PastColumns {
     return true;
   }
 
+  /** Drops the `n` oldest runs. */
+  dropFirst(n: number): void {
+    this.remove(0, Math.min(n, this.length));
+  }
+
   /** Drops the runs that sort before `micros`. @returns how many */
   dropBefore(micros: number): number {
     let n = 0;
@@ -231,6 +242,8 @@ interface PastState {
   complete: boolean;
   /** Whether a page has been read (before: nothing to show). */
   started: boolean;
+  /** Whether runs of the window were dropped to keep MAX_PAST_RUNS: no run is missing only from the oldest kept. */
+  capped: boolean;
   /** While incomplete: the oldest order read so far (epoch µs), no run missing after it. */
   readSince: number;
   /** The first read's lower bound (epoch ms, the window's start when it began) and next offset. */
@@ -278,7 +291,8 @@ export class MirrorPast {
       runs = Object.freeze(list);
       state.cache = { revision: state.revision, runs: new WeakRef(runs) };
     }
-    const since = state.complete ? cutoff : Math.max(cutoff, Math.floor(state.readSince / 1000) + 1);
+    let since = state.complete ? cutoff : Math.max(cutoff, Math.floor(state.readSince / 1000) + 1);
+    if (state.capped && state.columns.length > 0) since = Math.max(since, Math.ceil(state.columns.order(0) / 1000));
     return { dagId, runs, since, complete: state.complete, revision: state.revision };
   }
 
@@ -324,12 +338,16 @@ export class MirrorPast {
       oldest = Math.min(oldest, orderOf(dueMicros(run), timestampMicros(run.startDate), timestampMicros(run.logicalDate)));
     }
     state.readSince = oldest;
-    if (next === null) {
+    // As many runs as a DAG may keep: older ones would only drop out again.
+    const full = columns.length >= MAX_PAST_RUNS && next !== null;
+    if (full) state.capped = true;
+    const more = full ? null : next;
+    if (more === null) {
       state.complete = true;
       columns.trim();
-    } else state.offset = next;
+    } else state.offset = more;
     if (changed) state.revision += 1;
-    return next !== null;
+    return more !== null;
   }
 
   /** A page could not be read: asked again from the same offset after `retryAt`; what was read is kept. */
@@ -417,6 +435,12 @@ export class MirrorPast {
   /** Puts one run in the DAG's past; a run that changed loses the failed tasks read for its former state. */
   private putRun(dagId: string, state: PastState, run: DagRun): boolean {
     if (!state.columns.put(run)) return false;
+    const over = state.columns.length - MAX_PAST_RUNS;
+    if (over > 0) {
+      for (let i = 0; i < over; i++) state.failedTasks.delete(state.columns.idOf(i));
+      state.columns.dropFirst(over);
+      state.capped = true;
+    }
     const held = state.failedTasks.get(run.runId);
     if (held !== undefined && (run.state !== 'failed' || !same(held.end, timestampMicros(run.endDate))))
       state.failedTasks.delete(run.runId);
@@ -432,6 +456,7 @@ function newState(loadFrom: number): PastState {
     complete: false,
     started: false,
     readSince: Infinity,
+    capped: false,
     loadFrom,
     offset: 0,
     touched: null,

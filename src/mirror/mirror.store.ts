@@ -502,7 +502,11 @@ export class MirrorStore implements OnApplicationShutdown {
     entry.errorAt = Date.now();
     entry.loading = false;
     entry.pending = null;
-    if (error instanceof DagNotFoundError) entry.runs = null;
+    if (error instanceof DagNotFoundError) {
+      entry.runs = null;
+      // Gone from Airflow: so is its past (read again should it come back).
+      this.pastRuns.forget(entry.dagId);
+    }
     this.settle(entry);
     for (const waiter of entry.loaded ?? []) waiter();
     entry.loaded = null;

@@ -33,6 +33,8 @@ const TICK = 'mirror-sync';
  * a deleted run leaves within ten minutes with few DAGs, within DAGs × period with thousands.
  */
 const RECONCILE_CYCLE_MS = 600_000;
+/** How long a stopping service waits for the past's reads in flight. */
+const SHUTDOWN_WAIT_MS = 2000;
 /** Whole reads answered this many times in a row as fast as alone before one more goes at once. */
 const STEADY_READS = 20;
 
@@ -86,6 +88,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
   /** DAGs whose past (MirrorPast) has pages to read, in order; a DAG being read goes first until it is whole. */
   private readonly pastQueue: string[] = [];
   private pastInFlight = 0;
+  /** The past's reads in flight (pages and failed tasks), awaited at shutdown. */
+  private readonly pastReads = new Set<Promise<void>>();
   /** The read of the past under way: since when, how many pages, DAGs and calls at once at most. */
   private pastLoad: { started: number; pages: number; dags: Set<string>; peak: number } | null = null;
   /** Failed tasks of past runs: one lookup at a time, none before `tasksAt` after a failure. */
@@ -118,9 +122,14 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     this.schedule(0);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.scheduler.doesExist('timeout', TICK)) this.scheduler.deleteTimeout(TICK);
+    // The past's background reads in flight end before the service does (none reaches Airflow after it), within a bound.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
+    await Promise.race([Promise.allSettled(this.pastReads), bound]);
+    clearTimeout(timer);
   }
 
   /** One sync, shared by every caller while it runs; never rejects. */
@@ -336,9 +345,9 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       if (this.store.isReading(dagId) || (!this.forced.delete(dagId) && !this.store.needsLoad(dagId))) continue;
       void this.readWhole(dagId);
     }
-    // Every DAG's newest runs first; then, in the slots they leave, the past and its failed tasks.
-    if (this.queue.length === 0) this.pumpPast(rescan);
-    if (this.loadsInFlight === 0 && this.queue.length === 0 && this.firstLoad !== null && this.firstLoad.dags > 0) {
+    // The first load is every DAG's newest runs: done when no whole read is in flight (the past's pages go on).
+    const wholeInFlight = this.loadsInFlight - this.pastInFlight - (this.tasksReading ? 1 : 0);
+    if (wholeInFlight === 0 && this.queue.length === 0 && this.firstLoad !== null && this.firstLoad.dags > 0) {
       const seconds = (performance.now() - this.firstLoad.started) / 1000;
       this.logger.log(
         `Mirror loaded ${this.firstLoad.dags} DAG(s) in ${seconds.toFixed(1)} s (at most ${this.firstLoad.peak} reads at once)`,
@@ -346,6 +355,8 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       this.metrics.recordMirrorLoad(seconds, this.firstLoad.dags);
       this.firstLoad.dags = 0;
     }
+    // Every DAG's newest runs first; then, in the slots they leave, the past and its failed tasks.
+    if (this.queue.length === 0) this.pumpPast(rescan);
   }
 
   /**
@@ -438,7 +449,7 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
     while (this.loadsInFlight + this.resting < this.loadLimit) {
       const dagId = this.pastQueue.shift();
       if (dagId !== undefined) {
-        if (this.store.isAllowed(dagId) && this.past.needsRead(dagId, now)) void this.readPastPage(dagId);
+        if (this.store.isAllowed(dagId) && this.past.needsRead(dagId, now)) this.track(this.readPastPage(dagId));
         continue;
       }
       const failed = this.tasksReading || now < this.tasksAt ? null : this.past.nextFailedRun();
@@ -446,18 +457,23 @@ export class MirrorSync implements OnApplicationBootstrap, OnApplicationShutdown
       // The last finished run's were read for the DAG's history: once per run.
       const known = this.store.failedTasksKnown(failed.dagId, failed.runId);
       if (known !== null) this.past.setFailedTasks(failed.dagId, failed.runId, known);
-      else void this.readPastTasks(failed.dagId, failed.runId);
+      else this.track(this.readPastTasks(failed.dagId, failed.runId));
     }
     const load = this.pastLoad;
     if (load !== null && this.pastInFlight === 0 && this.pastQueue.length === 0) {
       this.pastLoad = null;
-      const { runs } = this.past.size();
+      const { runs, bytes } = this.past.size();
       const seconds = ((performance.now() - load.started) / 1000).toFixed(1);
       const days = Math.round(this.past.windowMs / 86_400_000);
       this.logger.log(
-        `Mirror read the past ${days} d of ${load.dags.size} DAG(s) in ${seconds} s (${load.pages} pages, at most ${load.peak} reads at once; ${runs} runs held)`,
+        `Mirror read the past ${days} d of ${load.dags.size} DAG(s) in ${seconds} s (${load.pages} pages, at most ${load.peak} reads at once; ${runs} runs held in ${(bytes / 2 ** 20).toFixed(1)} MB)`,
       );
     }
+  }
+
+  private track(read: Promise<void>): void {
+    this.pastReads.add(read);
+    void read.finally(() => this.pastReads.delete(read));
   }
 
   /** One page of a DAG's past, newest first; a page that fails is read again later, after a backoff. */

@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { launchChromium } from '../support/browser.js';
+import { MirrorStore } from '../../src/mirror/mirror.store.js';
 import { startServiceApp, type ServiceEnv } from '../support/service-app.js';
 import { AirflowRest, waitFor } from '../../scripts/airflow/airflow-rest.mjs';
 import { airflowSh, SIMPLE_AIRFLOW, taskLogUrl } from './local-airflow.js';
@@ -99,6 +100,25 @@ describe('against the real Airflow 3 (simple auth manager, JWT)', () => {
     const page = await http.get('/success').expect(200);
     expect(page.text).toContain(runId);
     expect(page.text).toContain('✔ Success');
+  }, 180_000);
+
+  it("keeps the DAG's past (issue 20): the runs of the window, read in pages, and the failed run's failed tasks", async () => {
+    await airflow.waitForRun(DAG, failed, ['failed', 'success']);
+    await serve({ STATUS_CACHE_TTL_MS: '500' });
+    const store = app!.get(MirrorStore);
+    await waitFor('the past read whole', 60_000, async () => (store.past(DAG)?.complete ? true : null));
+    const runs = store.past(DAG)!.runs;
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ runId: succeeded, state: 'success', runType: 'manual' }),
+        expect.objectContaining({ runId: failed, state: 'failed', runType: 'manual' }),
+      ]),
+    );
+    // Oldest first, each with when it was due.
+    const due = runs.map((run) => run.dueAt!);
+    expect(due).toEqual([...due].sort((a, b) => a - b));
+    await waitFor("the failed run's tasks", 60_000, async () => store.pastFailedTasks(DAG, failed));
+    expect(store.pastFailedTasks(DAG, failed)).toEqual(expect.arrayContaining([expect.objectContaining({ taskId: 'train' })]));
   }, 180_000);
 
   it('is ready, and says which API and auth it worked out', async () => {
