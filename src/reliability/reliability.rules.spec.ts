@@ -165,6 +165,18 @@ describe('time to recovery', () => {
     expect(week.recovery).toEqual({ count: 2, medianMs: DAY, maxMs: 2 * DAY, failingSince: NOW - DAY + 11 * MIN });
   });
 
+  it('follows the order runs ended in: a success that ended before an overlapping failure did not recover from it', () => {
+    // Due an hour apart, the failure took 3 hours: the success due after it ended first, the next one after it.
+    const runs = [
+      run('f', NOW - 5 * HOUR, 'failed', { took: 3 * HOUR }),
+      run('s1', NOW - 4 * HOUR, 'success'),
+      run('s2', NOW - HOUR, 'success'),
+    ];
+    const [week] = figures(runs, { schedule: '@hourly' }).windows;
+    // The failure ended at NOW − 2 h + 1 min; s2 at NOW − 1 h + 11 min.
+    expect(week.recovery).toEqual({ count: 1, medianMs: HOUR + 10 * MIN, maxMs: HOUR + 10 * MIN, failingSince: null });
+  });
+
   it('counts an outage in the window where it ended', () => {
     const runs = [run('f', NOW - 10 * DAY, 'failed'), run('s', NOW - 6 * DAY, 'success')];
     const [week, month] = figures(runs).windows;

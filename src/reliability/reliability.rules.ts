@@ -180,15 +180,21 @@ function inWindow(at: number | null, from: number, now: number): boolean {
   return at !== null && at >= from && at < now;
 }
 
-/** Outages: from a run's failure (its end) to the next success's end, consecutive failures being one. */
+/**
+ * Outages: from a run's failure (its end) to the next success's end, consecutive failures being one. In
+ * the order runs ended, not were due: runs that overlap (max_active_runs above 1) may end out of order,
+ * and a success that ended before a failure did not recover from it.
+ */
 function outages(runs: readonly PastRun[]): { since: number; until: number | null }[] {
   const found: { since: number; until: number | null }[] = [];
   let open: number | null = null;
-  for (const run of runs) {
-    if (!isFinished(run)) continue;
-    const at = run.endAt ?? run.startAt ?? runTime(run)!;
-    if (run.state === 'failed' && open === null) open = at;
-    if (run.state === 'success' && open !== null) {
+  const ended = runs
+    .filter(isFinished)
+    .map((run) => ({ state: run.state, at: run.endAt ?? run.startAt ?? runTime(run)! }))
+    .sort((a, b) => a.at - b.at);
+  for (const { state, at } of ended) {
+    if (state === 'failed' && open === null) open = at;
+    if (state === 'success' && open !== null) {
       found.push({ since: open, until: at });
       open = null;
     }
