@@ -8,7 +8,9 @@ import { FakeAirflow, type FakeAirflowOptions, type FakeDagRun } from './fake-ai
 import { againstFakeAirflow } from './support/service-app.js';
 import { until } from './support/service-process.js';
 
-jest.setTimeout(90_000);
+jest.setTimeout(300_000);
+/** The past is read in the paced slots of the whole reads: slower on a loaded machine. */
+const WAIT_MS = 90_000;
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -61,11 +63,15 @@ describe('reliability figures against the fake Airflow', () => {
   it('gives each window its figures exact to the run, from the mirror, with no Airflow call per request', async () => {
     const base = Date.now() - 30 * MIN;
     const http = await airflow.serve(history(base), { ALLOWED_DAG_IDS: 'etl,other', RELIABILITY_OBJECTIVE: 'etl=success:99%/7d' });
-    const body = await until('the past read', async () => {
-      const res = await http.get('/api/dags/etl/reliability');
-      const got = res.body as { windows: WindowBody[]; objectives: unknown[] };
-      return res.status === 200 && got.windows.every((w) => w.complete) ? got : null;
-    });
+    const body = await until(
+      'the past read',
+      async () => {
+        const res = await http.get('/api/dags/etl/reliability');
+        const got = res.body as { windows: WindowBody[]; objectives: unknown[] };
+        return res.status === 200 && got.windows.every((w) => w.complete) ? got : null;
+      },
+      WAIT_MS,
+    );
     const [week, month] = body.windows;
     expect(week.window).toBe('7d');
     expect(month.window).toBe('30d');
@@ -91,11 +97,15 @@ describe('reliability figures against the fake Airflow', () => {
     for (let i = 0; i < 10; i++) await http.get('/api/dags/etl/reliability').expect(200);
     // (The mirror looks up failed runs' tasks in the background: those calls are not the route's.)
     expect(airflow.fake.callsMatching(/^\/api\/v2\/dags\/etl\/dagRuns(\?|$)/)).toBe(0);
-    await until('the failed tasks looked up', async () => {
-      const res = await http.get('/api/dags/etl/reliability').expect(200);
-      const failures = (res.body as { windows: WindowBody[] }).windows[0].failures;
-      return failures.every((f) => Array.isArray(f.failed_tasks)) ? failures : null;
-    });
+    await until(
+      'the failed tasks looked up',
+      async () => {
+        const res = await http.get('/api/dags/etl/reliability').expect(200);
+        const failures = (res.body as { windows: WindowBody[] }).windows[0].failures;
+        return failures.every((f) => Array.isArray(f.failed_tasks)) ? failures : null;
+      },
+      WAIT_MS,
+    );
 
     const badge = await http.get('/api/dags/etl/badge.json?metric=success_7d').expect(200);
     expect(badge.body).toMatchObject({ label: 'etl success 7d', message: '81.8 %', color: 'red' });
@@ -107,10 +117,14 @@ describe('reliability figures against the fake Airflow', () => {
     expect(page.text).toContain('Reliability: 81.8 % success over 30d <svg class="chart"');
     expect(page.text).toContain('<title id="rel-chart-0">Durations of the last 9 successful runs, oldest first');
 
-    await until('the gauges', async () => {
-      const text = (await http.get('/metrics').expect(200)).text;
-      return text.includes('airflow_dag_success_ratio{dag_id="etl",window="7d"} 0.8181818181818182') ? text : null;
-    });
+    await until(
+      'the gauges',
+      async () => {
+        const text = (await http.get('/metrics').expect(200)).text;
+        return text.includes('airflow_dag_success_ratio{dag_id="etl",window="7d"} 0.8181818181818182') ? text : null;
+      },
+      WAIT_MS,
+    );
   });
 
   it('answers 400 for a malformed DAG id and 404 for a DAG not watched, as the other per-DAG routes', async () => {
