@@ -11,6 +11,8 @@ and the usual Airflow see only the seed's DAGs.
   (`overdue`); with the scheduler stopped, nothing runs (`airflow_scheduler_down`).
 - status_probe_long: unscheduled; its task sleeps `{"sleep": seconds}` of the run conf (0 by
   default), so a few quick runs make its usual duration and a slow one runs past it (`running_long`).
+- status_probe_reliability: unscheduled; its task sleeps `{"sleep": seconds}` and fails when
+  `{"fail": true}`, so that the reliability test (issue 20) makes runs of known outcomes and lengths.
 - status_probe_import (dags/status_probe_import.py): a DAG whose code, read from that folder, a test
   breaks with a syntax error (`import_error`).
 """
@@ -87,3 +89,24 @@ if os.environ.get("AIRFLOW_STATUS_PROBE_DAGS", "").strip():
             _sleep_from_conf(0)
 
         work()
+
+    with DAG(
+        dag_id="status_probe_reliability",
+        schedule=None,
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        is_paused_upon_creation=False,
+        max_active_runs=4,
+        default_args={"retries": 0},
+        tags=TAGS,
+    ) as status_probe_reliability:
+
+        @task
+        def step() -> None:
+            _sleep_from_conf(0)
+            dag_run = get_current_context().get("dag_run")
+            conf = getattr(dag_run, "conf", None) or {}
+            if isinstance(conf, dict) and conf.get("fail") is True:
+                raise RuntimeError("failing as the run's conf asks")
+
+        step()

@@ -26,6 +26,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { OverviewModule } from './overview/overview.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { PortGuardModule } from './port-guard/port-guard.module.js';
+import { ReliabilityModule } from './reliability/reliability.module.js';
 
 @Module({
   imports: [
@@ -61,6 +62,7 @@ import { PortGuardModule } from './port-guard/port-guard.module.js';
     EventsModule,
     NotificationsModule,
     FeedsModule,
+    ReliabilityModule,
     PagesModule,
     HealthModule,
     PortGuardModule,

@@ -379,6 +379,7 @@ describe('HTTP hygiene', () => {
         '/api/dags/{dagId}/badge.svg',
         '/api/dags/{dagId}/feed.atom',
         '/api/dags/feed.atom',
+        '/api/dags/{dagId}/reliability',
         '/api/dags/{dagId}/runs',
         '/api/dags/{dagId}/status',
         '/api/events',

@@ -153,6 +153,7 @@ describe('a DAG id in any script (entraînement_modèle)', () => {
       '/api/dags/{dagId}/badge.svg': DAG_ID_SCHEMA,
       '/api/dags/{dagId}/badge.json': DAG_ID_SCHEMA,
       '/api/dags/{dagId}/feed.atom': DAG_ID_SCHEMA,
+      '/api/dags/{dagId}/reliability': DAG_ID_SCHEMA,
       '/api/events': DAG_ID_SCHEMA,
     });
     // As a JSON Schema validator reads it (ECMA-262 with the u flag, as ajv does by default).

@@ -347,6 +347,7 @@ describe('GET /api/dags with many DAGs: filters and pages', () => {
         airflow_dag_processor_down: 0,
         running_long: 0,
         overdue: 0,
+        budget_burn: 0,
         airflow_unreachable: 0,
         airflow_timeout: 0,
         airflow_overloaded: 0,

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { runOf } from '../airflow/airflow.fixtures.js';
 import { overviewOf } from '../dag-status/dag-status.fixtures.js';
 import { BadgeLabelPipe } from './badge-label.pipe.js';
-import { badgeOf, renderBadgeSvg } from './badge.renderer.js';
+import { reliabilityFiguresOf } from '../reliability/reliability.fixtures.js';
+import { badgeOf, reliabilityBadgeOf, renderBadgeSvg } from './badge.renderer.js';
 
 const FAULT = { reason: 'airflow_unreachable', message: 'x', since: 'y' } as const;
 
@@ -44,5 +45,58 @@ describe('badges', () => {
     expect(pipe.transform('x'.repeat(64))).toHaveLength(64);
     for (const bad of ['', 'x'.repeat(65), 'a\u0000b', 'line\nbreak', ['a', 'b']])
       expect(() => pipe.transform(bad)).toThrow(/label must be/);
+  });
+
+  describe('reliability badges', () => {
+    const DAY = 86_400_000;
+    const success30 = { metric: 'success', windowMs: 30 * DAY, name: 'success_30d' } as const;
+
+    it.each([
+      [0.992, '99.2 %', 'brightgreen'],
+      [0.9996, '99.9 %', 'brightgreen'],
+      [0.96, '96.0 %', 'green'],
+      [0.91, '91.0 %', 'yellow'],
+      [0.85, '85.0 %', 'orange'],
+      [0.5, '50.0 %', 'red'],
+      [1, '100.0 %', 'brightgreen'],
+    ])('says a success ratio of %d as %s in %s', (ratio, message, color) => {
+      const figures = reliabilityFiguresOf({}, { successRatio: ratio });
+      expect(reliabilityBadgeOf(overviewOf(), figures, success30, 'lab')).toEqual({ label: 'lab', message, color, isError: false });
+    });
+
+    it('colours by the objective when the DAG has one on that figure', () => {
+      const objective = {
+        metric: 'success',
+        target: 0.995,
+        windowMs: 30 * DAY,
+        good: 0,
+        total: 0,
+        budgetLeft: null,
+        burn: { long: null, short: null },
+        fastBurn: false,
+      } as const;
+      const figures = reliabilityFiguresOf({}, { successRatio: 0.992 }, [objective]);
+      expect(reliabilityBadgeOf(overviewOf(), figures, success30, 'lab').color).toBe('red');
+    });
+
+    it('says no data without a run, unknown before the past is read or while Airflow cannot be read', () => {
+      const onTime7 = { metric: 'on_time', windowMs: 7 * DAY, name: 'on_time_7d' } as const;
+      expect(reliabilityBadgeOf(overviewOf(), reliabilityFiguresOf(), onTime7, 'l').message).toBe('no data');
+      expect(reliabilityBadgeOf(overviewOf(), null, onTime7, 'l')).toEqual({
+        label: 'l',
+        message: 'unknown',
+        color: 'lightgrey',
+        isError: true,
+      });
+      const failing = overviewOf({ outcome: 'failure', reason: 'airflow_unreachable', airflowError: FAULT });
+      expect(reliabilityBadgeOf(failing, reliabilityFiguresOf({}, { successRatio: 1 }), success30, 'l').message).toBe('unknown');
+      const other = { metric: 'success', windowMs: 14 * DAY, name: 'success_14d' } as const;
+      expect(reliabilityBadgeOf(overviewOf(), reliabilityFiguresOf(), other, 'l')).toEqual({
+        label: 'l',
+        message: 'no 14d window',
+        color: 'lightgrey',
+        isError: true,
+      });
+    });
   });
 });

@@ -10,6 +10,7 @@ export const NOTIFICATION_TYPES = [
   'failed',
   'stale',
   'overdue',
+  'budget_burn',
   'paused',
   'import_error',
   'airflow_unreachable',

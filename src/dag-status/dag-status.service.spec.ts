@@ -341,5 +341,23 @@ describe('DagStatusService', () => {
       }
       expect(seen).toEqual(order);
     });
+
+    it("says an objective's error budget burns fast (budget_burn), only where the verdict would be a success", async () => {
+      const burning = { budgetBurn: () => ({ objective: 'success 99 % over 30d', rate: 25, budgetLeft: -0.5 }) };
+      const store = { read } as unknown as MirrorStore;
+      const client = { uiUrl: () => 'ui' } as unknown as AirflowRepository;
+      service = new DagStatusService(store, client, configOf({ dagStatus: dagStatusConfigOf({ cacheTtlMs: 60_000 }) }), burning);
+      read.mockResolvedValue(dag(ok));
+      expect(await service.verdict(NOW)).toMatchObject({
+        outcome: 'failure',
+        reason: 'budget_burn',
+        explanation:
+          'The error budget of its objective (success 99 % over 30d) is being spent 25 times faster than the window allows; -50 % of it is left.',
+      });
+      read.mockResolvedValue(dag([runOf({ state: 'failed' })]));
+      expect(await service.verdict(NOW)).toMatchObject({ reason: 'failed' });
+      read.mockResolvedValue(dag([success('r0', T - 5 * H)], {}, { nextRunAfter: at(T - 3 * H) }));
+      expect(await service.verdict(NOW)).toMatchObject({ reason: 'overdue' });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DagNotFoundError, type AirflowError } from '../airflow/airflow.errors.js';
 import { AirflowRepository } from '../airflow/airflow.repository.js';
@@ -11,6 +11,7 @@ import { MirrorStore } from '../mirror/mirror.store.js';
 import { overdueAfter, runningLongAfter, staleAt, successTime, type DagHistory, type DagSnapshot } from '../mirror/mirror.types.js';
 import { DagStatusDto } from './dag-status.dto.js';
 import { DagStatusUnavailableError } from './dag-status.errors.js';
+import { VERDICT_CONDITION, type VerdictCondition } from './dag-status.tokens.js';
 import type { ConditionReason, DagOverview, NotSuccessReason, StatusVerdict } from './dag-status.types.js';
 
 const EXPLANATIONS: Record<NotSuccessReason, string> = {
@@ -26,6 +27,7 @@ const EXPLANATIONS: Record<NotSuccessReason, string> = {
   airflow_dag_processor_down: "Airflow's DAG processor has no recent heartbeat: changes to DAG files are not picked up.",
   running_long: 'The latest run has gone on far longer than this DAG usually takes: it may be stuck.',
   overdue: 'The next scheduled run is overdue: it has not started.',
+  budget_burn: "An objective's error budget is being spent far faster than its window allows.",
   airflow_unreachable: 'Airflow cannot be reached, so the state of the DAG is unknown.',
   airflow_timeout:
     'Airflow did not answer in time (it is slow or overloaded, or the network drops packets), so the state of the DAG is unknown.',
@@ -52,6 +54,7 @@ export class DagStatusService {
     private readonly store: MirrorStore,
     private readonly airflow: AirflowRepository,
     config: ConfigService<AllConfig, true>,
+    @Optional() @Inject(VERDICT_CONDITION) private readonly burns: VerdictCondition | null = null,
   ) {
     this.config = config.getOrThrow('dagStatus', { infer: true });
     this.targetDagId = this.config.targetDagId;
@@ -173,6 +176,12 @@ export class DagStatusService {
     // A failed run stays failed: what failed needs fixing whatever else holds.
     const condition = reason === 'failed' ? null : this.condition(snapshot, now);
     if (condition !== null) ({ reason, explanation } = condition);
+    const burn = reason === null ? (this.burns?.budgetBurn(snapshot, now.getTime()) ?? null) : null;
+    if (burn !== null) {
+      reason = 'budget_burn';
+      const left = burn.budgetLeft === null ? '' : `; ${Math.round(burn.budgetLeft * 100)} % of it is left`;
+      explanation = `The error budget of its objective (${burn.objective}) is being spent ${Math.round(burn.rate * 10) / 10} times faster than the window allows${left}.`;
+    }
     return {
       outcome: reason === null ? 'success' : 'failure',
       reason,

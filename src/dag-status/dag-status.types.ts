@@ -2,7 +2,11 @@ import { AIRFLOW_FAILURE_REASONS, type AirflowFailureReason } from '../airflow/a
 import type { DagRun } from '../airflow/airflow.types.js';
 import type { DagHistory } from '../mirror/mirror.types.js';
 
-/** What keeps a DAG from running although its runs look fine, in order of precedence (only a failed run and Airflow unreadable come first). */
+/**
+ * What keeps a DAG from running although its runs look fine, in order of precedence (only a failed run and
+ * Airflow unreadable come first); last, `budget_burn`: an objective's budget burning fast, only where the
+ * verdict would otherwise be a success.
+ */
 export const CONDITION_REASONS = [
   'import_error',
   'paused',
@@ -10,6 +14,7 @@ export const CONDITION_REASONS = [
   'airflow_dag_processor_down',
   'running_long',
   'overdue',
+  'budget_burn',
 ] as const;
 export type ConditionReason = (typeof CONDITION_REASONS)[number];
 

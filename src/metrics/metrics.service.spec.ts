@@ -79,3 +79,26 @@ describe('MetricsService: HTTP and Airflow call series', () => {
     expect(() => metrics.recordAirflowCall('list_dag_runs', 'ok', Number.NaN)).toThrow(TypeError);
   });
 });
+
+describe('MetricsService: reliability gauges', () => {
+  it('writes one series per DAG and window, labels dag_id and window only, leaving out what is unknown', async () => {
+    const metrics = new MetricsService();
+    metrics.recordReliability(
+      'etl',
+      new Map([
+        ['7d', { success_ratio: 0.75, on_time_ratio: null, duration_p95_seconds: 120 }],
+        ['30d', { success_ratio: 0.9, success_budget_left: -0.5 }],
+      ]),
+    );
+    const lines = (await metrics.metrics()).split('\n');
+    expect(lines.filter((line) => line.startsWith('airflow_dag_') && line.includes('window='))).toEqual([
+      'airflow_dag_success_ratio{dag_id="etl",window="7d"} 0.75',
+      'airflow_dag_success_ratio{dag_id="etl",window="30d"} 0.9',
+      'airflow_dag_duration_p95_seconds{dag_id="etl",window="7d"} 120',
+      'airflow_dag_success_budget_left{dag_id="etl",window="30d"} -0.5',
+    ]);
+    expect(lines).toContain('# TYPE airflow_dag_on_time_ratio gauge');
+    metrics.forgetDag('etl');
+    expect((await metrics.metrics()).includes('window=')).toBe(false);
+  });
+});

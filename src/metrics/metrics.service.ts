@@ -56,6 +56,9 @@ export class MetricsService {
   /** `airflow_dag_not_success`, per DAG: its verdict's reason (null: a success), written at each scrape as the states are. */
   private readonly verdicts = new Map<string, string | null>();
 
+  /** The reliability gauges (issue 20), per DAG and window: written at each scrape as the states are. */
+  private readonly reliability = new Map<string, ReadonlyMap<string, ReliabilityValues>>();
+
   private readonly mirrorSyncs = new Counter({
     name: 'airflow_status_mirror_syncs_total',
     help: "Syncs of the mirror (one read of what changed across every watched DAG), by outcome: ok or the failure's reason",
@@ -147,10 +150,16 @@ export class MetricsService {
     this.verdicts.set(dagId, reason);
   }
 
+  /** The DAG's reliability figures, per window (`7d`, `30d`): a null value leaves its series out. */
+  recordReliability(dagId: string, byWindow: ReadonlyMap<string, ReliabilityValues>): void {
+    this.reliability.set(dagId, byWindow);
+  }
+
   /** A DAG that is no longer watched leaves the gauges. */
   forgetDag(dagId: string): void {
     this.dagStates.delete(dagId);
     this.verdicts.delete(dagId);
+    this.reliability.delete(dagId);
   }
 
   recordMirrorSync(outcome: string, seconds: number, pages: number): void {
@@ -183,7 +192,7 @@ export class MetricsService {
    * families are separated by a blank line, and their order means nothing to Prometheus.
    */
   async metrics(): Promise<string> {
-    return `${await this.registry.metrics()}\n${this.http.text()}\n\n${this.airflow.text()}\n\n${this.dagStateText()}\n${this.verdictText()}`;
+    return `${await this.registry.metrics()}\n${this.http.text()}\n\n${this.airflow.text()}\n\n${this.dagStateText()}\n${this.verdictText()}\n${this.reliabilityText()}`;
   }
 
   get contentType(): string {
@@ -208,7 +217,54 @@ export class MetricsService {
       lines.push(`${DAG_VERDICT}{dag_id="${escapeLabel(dagId)}",reason="${escapeLabel(reason ?? 'none')}"} ${reason === null ? 0 : 1}`);
     return `${lines.join('\n')}\n`;
   }
+
+  /** The reliability gauges in Prometheus's text format, each with its HELP and TYPE once. */
+  private reliabilityText(): string {
+    const lines: string[] = [];
+    for (const [key, [name, help]] of Object.entries(RELIABILITY_GAUGES) as [
+      keyof typeof RELIABILITY_GAUGES,
+      readonly [string, string],
+    ][]) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const [dagId, byWindow] of this.reliability)
+        for (const [window, values] of byWindow) {
+          const value = values[key];
+          if (value != null) lines.push(`${name}{dag_id="${escapeLabel(dagId)}",window="${escapeLabel(window)}"} ${value}`);
+        }
+    }
+    return `${lines.join('\n')}\n`;
+  }
 }
+
+/** The reliability gauges: labels dag_id and window only, so at most DAGs × windows series each. */
+const RELIABILITY_GAUGES = {
+  success_ratio: ['airflow_dag_success_ratio', 'Successful finished runs / finished runs of the DAG over the window (backfills left out)'],
+  on_time_ratio: [
+    'airflow_dag_on_time_ratio',
+    'Scheduled runs started within OVERDUE_GRACE of their due time and succeeded / scheduled runs due (missed ones included)',
+  ],
+  duration_median_seconds: ['airflow_dag_duration_median_seconds', 'Median duration of the successful runs over the window'],
+  duration_p95_seconds: [
+    'airflow_dag_duration_p95_seconds',
+    "95th percentile (nearest rank) of the successful runs' durations over the window",
+  ],
+  recovery_max_seconds: [
+    'airflow_dag_recovery_max_seconds',
+    'Longest time from a failure to the next success, among outages that ended in the window',
+  ],
+  failures: ['airflow_dag_failed_runs', 'Failed runs over the window'],
+  success_budget_left: [
+    'airflow_dag_success_budget_left',
+    "Share of the success objective's error budget left over its window (below 0: overspent)",
+  ],
+  on_time_budget_left: [
+    'airflow_dag_on_time_budget_left',
+    "Share of the on-time objective's error budget left over its window (below 0: overspent)",
+  ],
+} as const;
+
+/** One DAG's reliability figures over one window, as the gauges show them (null: no series). */
+export type ReliabilityValues = Readonly<Partial<Record<keyof typeof RELIABILITY_GAUGES, number | null>>>;
 
 const DAG_STATE = 'airflow_dag_latest_run_state';
 const DAG_VERDICT = 'airflow_dag_not_success';

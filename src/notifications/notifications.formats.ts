@@ -15,6 +15,7 @@ const SLACK_WORDS: Readonly<Record<NotificationType, { emoji: string; words: str
   failed: { emoji: ':red_circle:', words: 'failed' },
   stale: { emoji: ':large_orange_circle:', words: 'has not succeeded recently enough (stale)' },
   overdue: { emoji: ':alarm_clock:', words: 'is overdue' },
+  budget_burn: { emoji: ':chart_with_downwards_trend:', words: 'is burning its error budget fast' },
   paused: { emoji: ':double_vertical_bar:', words: 'was paused' },
   import_error: { emoji: ':warning:', words: 'no longer imports' },
   airflow_unreachable: { emoji: ':warning:', words: 'is unknown: Airflow cannot be read' },

@@ -72,6 +72,11 @@ describe('which verdict changes are notified', () => {
     expect(walk([null, 'import_error', 'failed'])).toEqual([[], ['import_error'], ['import_fixed', 'failed']]);
   });
 
+  it('sends budget_burn as an outcome, then recovered once the budget stops burning', () => {
+    expect(walk([null, 'budget_burn', 'budget_burn', null])).toEqual([[], ['budget_burn'], [], ['recovered']]);
+    expect(walk([null, 'budget_burn', 'failed', null])).toEqual([[], ['budget_burn'], ['failed'], ['recovered']]);
+  });
+
   it('sends overdue, then recovered once a run succeeds; the run starting or going on long changes nothing', () => {
     expect(walk([null, 'overdue', 'running', 'running_long', null])).toEqual([[], ['overdue'], [], [], ['recovered']]);
     expect(walk([null, 'running', 'running_long', 'failed'])).toEqual([[], [], [], ['failed']]);

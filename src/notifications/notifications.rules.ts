@@ -23,6 +23,7 @@ export const NOTIFIED_REASONS: Readonly<Record<string, { type: BeganType; condit
   failed: { type: 'failed', condition: 'outcome' },
   stale: { type: 'stale', condition: 'outcome' },
   overdue: { type: 'overdue', condition: 'outcome' },
+  budget_burn: { type: 'budget_burn', condition: 'outcome' },
   paused: { type: 'paused', condition: 'paused' },
   import_error: { type: 'import_error', condition: 'import' },
   airflow_unreachable: { type: 'airflow_unreachable', condition: 'airflow' },

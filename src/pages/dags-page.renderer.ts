@@ -4,7 +4,9 @@ import { CONDITION_REASONS, type ConditionReason, type DagOverview, type NotSucc
 import { formatSpan, runMs, utcTime } from '../common/time-format.js';
 import { successEnd } from '../mirror/mirror.types.js';
 import type { OverviewCounts, OverviewQuery, OverviewSelection } from '../overview/overview.types.js';
+import type { Reliability } from '../reliability/reliability.types.js';
 import { escapeHtml, safeHref } from './pages.html.js';
+import { reliabilityCell } from './reliability-cell.renderer.js';
 
 /** Scripts only from our own origin (/assets/live.js), which may only talk back to us; inline styles; the filter form submits to us. */
 export const DAGS_PAGE_CSP =
@@ -45,6 +47,7 @@ const CONDITIONS: Record<ConditionReason, { label: string; glyph: string; css: s
   airflow_dag_processor_down: { label: 'DAG processor down', glyph: '⚠', css: 'unknown' },
   running_long: { label: 'running long', glyph: '⏱', css: 'wait' },
   overdue: { label: 'overdue', glyph: '⏰', css: 'wait' },
+  budget_burn: { label: 'error budget burning', glyph: '📉', css: 'wait' },
 };
 
 function conditionOf(reason: string | null): { label: string; glyph: string; css: string } | undefined {
@@ -84,7 +87,7 @@ function strip(runs: readonly DagRun[], now: Date): string {
   return `<ol class="strip" aria-label="Last ${runs.length} runs, oldest first">${items}</ol>`;
 }
 
-function row(o: DagOverview, now: Date): string {
+function row(o: DagOverview, now: Date, reliability: Reliability | null, index: number): string {
   const run = o.run;
   const s = stateOf(run?.state ?? null);
   const fault = o.airflowError;
@@ -126,6 +129,7 @@ function row(o: DagOverview, now: Date): string {
       <dl>${dl}</dl>
       ${failed}
       ${strip(o.recentRuns, now)}
+      ${reliabilityCell(reliability, index)}
       <p class="muted">Checked ${escapeHtml(utcTime(o.fetchedAt))}${dagHref ? ` · <a href="${escapeHtml(dagHref)}" rel="noopener noreferrer">Open in Airflow<span class="vh"> (${escapeHtml(o.dagId)})</span></a>` : ''}</p>
     </li>`;
 }
@@ -267,7 +271,15 @@ function pager(selection: OverviewSelection, query: OverviewQuery): string {
  * GET /dags: the counts of every DAG (each a link to its rows), a filter, and one row per DAG that
  * matches `query`, everything escaped; live.js keeps it current. Linear in the number of rows.
  */
-export function renderDagsPage(selection: OverviewSelection, query: OverviewQuery, now = new Date()): string {
+/** Each DAG's reliability figures, null until its past is read. */
+type ReliabilityOf = (dagId: string) => Reliability | null;
+
+export function renderDagsPage(
+  selection: OverviewSelection,
+  query: OverviewQuery,
+  now = new Date(),
+  reliability: ReliabilityOf = () => null,
+): string {
   const { counts } = selection;
   const bad = counts.outcome.failure;
   const title = bad === 0 ? `All ${counts.all} DAGs succeeded` : `${bad} of ${counts.all} DAGs not a success`;
@@ -320,6 +332,10 @@ export function renderDagsPage(selection: OverviewSelection, query: OverviewQuer
     form.filter button { font: inherit; }
     .selection { margin: .5rem 0; }
     ol.dags:focus { outline: none; }
+    .rel summary { cursor: pointer; display: flex; align-items: center; gap: .5rem; flex-wrap: wrap; }
+    .rel table { border-collapse: collapse; font-size: .85rem; margin: .4rem 0; display: block; overflow-x: auto; }
+    .rel th, .rel td { text-align: left; padding: .15rem .6rem .15rem 0; white-space: nowrap; }
+    .rel .chart { color: var(--link); vertical-align: middle; }
     .vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   </style>
 </head>
@@ -331,7 +347,7 @@ export function renderDagsPage(selection: OverviewSelection, query: OverviewQuer
     ${filterForm(query)}
     ${selectionNote(selection, query)}
     <ol class="dags" tabindex="-1" aria-label="DAGs" data-live-list="dags">
-    ${selection.dags.map((o) => row(o, now)).join('\n    ')}
+    ${selection.dags.map((o, i) => row(o, now, reliability(o.dagId), i)).join('\n    ')}
     </ol>
     ${pager(selection, query)}
     <p class="muted"><a href="/success">Status of the target DAG</a> · <a href="/api/dags">JSON</a> · <a href="/api/events">Event stream</a> · <a href="/docs">API docs</a></p>

@@ -5,6 +5,7 @@ import { ERROR_HEADERS, ErrorDto } from '../http/error.dto.js';
 import { OverviewQueryPipe } from '../overview/overview-query.pipe.js';
 import { ApiOverviewQuery } from '../overview/overview.dto.js';
 import { OverviewService } from '../overview/overview.service.js';
+import { ReliabilityService } from '../reliability/reliability.service.js';
 import { EVERY_DAG, OVERVIEW_LIMIT_MAX, type OverviewQuery } from '../overview/overview.types.js';
 import { DAGS_PAGE_CSP, renderDagsPage } from './dags-page.renderer.js';
 import { LIVE_SCRIPT } from './pages.live-script.js';
@@ -13,7 +14,10 @@ import { LIVE_SCRIPT } from './pages.live-script.js';
 @ApiTags('Status pages')
 @Controller()
 export class PagesController {
-  constructor(private readonly overviews: OverviewService) {}
+  constructor(
+    private readonly overviews: OverviewService,
+    private readonly reliability: ReliabilityService,
+  ) {}
 
   @Get('dags')
   @ApiOperation({
@@ -21,7 +25,7 @@ export class PagesController {
     description:
       'The counts of every DAG by verdict (each a link to its rows), a filter, and one row per DAG of ALLOWED_DAG_IDS that matches the query ' +
       '(the parameters of GET /api/dags): its state in words and colour, the latest run, when it started and ended, its duration, ' +
-      'the last success, its last 10 runs and links to Airflow; while Airflow cannot be read, the last known state and since when. ' +
+      'the last success, its last 10 runs, its reliability (README "Reliability", with a chart of its durations) and links to Airflow; while Airflow cannot be read, the last known state and since when. ' +
       'Updates in place from GET /api/events; a DAG that starts or stops matching the filter joins or leaves the list.',
   })
   @ApiOverviewQuery()
@@ -34,7 +38,11 @@ export class PagesController {
     const selection = await this.overviews.select({ ...asked, limit: asked.limit ?? OVERVIEW_LIMIT_MAX });
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', DAGS_PAGE_CSP);
-    res.status(200).type('html').send(renderDagsPage(selection, asked));
+    const now = new Date();
+    res
+      .status(200)
+      .type('html')
+      .send(renderDagsPage(selection, asked, now, (dagId) => this.reliability.peek(dagId, now.getTime())));
   }
 
   @Get('assets/live.js')

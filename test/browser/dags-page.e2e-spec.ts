@@ -19,7 +19,13 @@ jest.setTimeout(60_000);
 const runs = (dagId: string, states: FakeDagRun['state'][]) => states.map((state) => FakeAirflow.run({ dag_id: dagId, state }));
 // Oldest first, as FakeAirflow.run dates them; the fake serves them newest first.
 const lab = runs(DAG, ['success', 'failed', 'success', 'success']);
-const other = runs(OTHER, ['success', 'success', 'failed', 'success', 'success', 'success']);
+/** OTHER's runs are hourly in the last hours, of different lengths: its reliability section has figures and a chart. */
+const recentStates: FakeDagRun['state'][] = ['success', 'success', 'failed', 'success', 'success', 'success'];
+const other = recentStates.map((state, i) => {
+  const due = Date.now() - (recentStates.length - i) * 3_600_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  return FakeAirflow.run({ dag_id: OTHER, state, run_after: at(due), start_date: at(due), end_date: at(due + (2 + (i % 3)) * 60_000) });
+});
 const third = runs(THIRD, ['failed', 'success', 'running']);
 
 const h = inBrowserAgainstFakeAirflow(
@@ -59,6 +65,16 @@ describe('/dags in a real browser', () => {
       const row = page.locator(`li.dag[data-dag-id="${DAG}"]`);
       await expect(row.getAttribute('data-state')).resolves.toBe('success');
       await expect(row.locator('.state').textContent()).resolves.toContain('success');
+      await expect(axeViolations(page)).resolves.toEqual([]);
+
+      // The reliability section: figures, and the durations drawn inline as SVG with a text alternative (CSP-safe: no error).
+      const reliability = page.locator(`li.dag[data-dag-id="${OTHER}"] details.rel`);
+      await expect(reliability.locator('summary').textContent()).resolves.toContain('Reliability: 83.3 % success over 30d');
+      const chart = reliability.locator('svg.chart[role="img"]');
+      await expect(chart.locator('title').textContent()).resolves.toMatch(/^Durations of the last 5 successful runs, oldest first/);
+      await expect(chart.locator('polyline').count()).resolves.toBe(1);
+      await reliability.locator('summary').click();
+      await expect(reliability.locator('tbody tr').count()).resolves.toBe(2);
       await expect(axeViolations(page)).resolves.toEqual([]);
 
       // Remember this document: a reload would lose the mark.
