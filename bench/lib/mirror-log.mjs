@@ -33,6 +33,17 @@ export async function pastLoad(logFile, timeoutMs = 1_800_000) {
   };
 }
 
+const TASKS = /Mirror read the failed tasks of (\d+) failed past run\(s\) in ([\d.]+) s/;
+
+/**
+ * Waits for the line the mirror logs once the failed tasks of the past's newest failed runs are known
+ * (a one-time lookup after the past's first read); resolves to its figures.
+ */
+export async function pastTasksLoad(logFile, timeoutMs = 1_800_000) {
+  const m = await lineOf(logFile, TASKS, timeoutMs);
+  return { runs: Number(m[1]), seconds: Number(m[2]) };
+}
+
 /** Waits for the first line of the log that `pattern` matches; resolves to its match. */
 async function lineOf(logFile, pattern, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLS_PER_PERIOD } from '../lib/budget.mjs';
 import { fmt } from '../lib/format.mjs';
 import { scrape, sumOf, syncFigures, syncsBetween } from '../lib/metrics.mjs';
-import { firstLoad, pastLoad } from '../lib/mirror-log.mjs';
+import { firstLoad, pastLoad, pastTasksLoad } from '../lib/mirror-log.mjs';
 import { cpuSeconds, rssMb, steadyRss } from '../lib/proc-stats.mjs';
 import { stop } from '../lib/processes.mjs';
 import { startService } from '../lib/service.mjs';
@@ -312,6 +312,11 @@ async function mirrorPass(ctx, dagCount) {
       process.stderr.write(`first load ${fmt(first.seconds, 1)} s (≤ ${first.peakInFlight} calls at once); `);
       // Then each DAG's past (issue 20: a page each here, 10 runs): read before the windows, which measure the steady state.
       first.past = await pastLoad(service.logFile);
+      // And the failed tasks of the past's failed runs (once each, one at a time): a one-time cost too.
+      first.pastTasks = await pastTasksLoad(service.logFile);
+      process.stderr.write(
+        `past ${fmt(first.past.seconds, 1)} s, its failed tasks ${fmt(first.pastTasks.seconds, 1)} s (${first.pastTasks.runs} runs); `,
+      );
       if (settings.mirrorSettleS > 0) await sleep(settings.mirrorSettleS * 1000);
 
       // Nothing changing, readiness probed (through both windows).
