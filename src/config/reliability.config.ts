@@ -16,7 +16,13 @@ export interface ReliabilityConfig {
   windows: readonly number[];
   /** RELIABILITY_OBJECTIVE: each DAG's objectives, none by default. */
   objectives: PerDag<readonly ReliabilityObjective[]>;
+  /** What the mirror keeps of each DAG (ms): the longest window, and at least the trend's two spans. */
+  keepMs: number;
 }
+
+/** The duration trend compares the newest week against the 30 days before it. */
+export const TREND_RECENT_MS = 7 * 86_400_000;
+export const TREND_BEFORE_MS = 30 * 86_400_000;
 
 /** `success:99%/30d` or `on_time:95.5%/7d`: a metric, a percentage (two decimals at most) and a window. */
 const OBJECTIVE = /^(success|on_time):(\d{1,2}(?:\.\d{1,2})?)%\/(\w+)$/;
@@ -59,7 +65,11 @@ export function parseReliabilityConfig(env: Env): ReliabilityConfig {
   });
   const sorted = [...new Set(windows)].sort((a, b) => a - b);
   // Off by default: an objective is a team's promise, not the service's to make.
-  return { windows: sorted, objectives: readPerDag(env, 'RELIABILITY_OBJECTIVE', [], objectivesReader(sorted)) };
+  return {
+    windows: sorted,
+    objectives: readPerDag(env, 'RELIABILITY_OBJECTIVE', [], objectivesReader(sorted)),
+    keepMs: Math.max(sorted[sorted.length - 1], TREND_RECENT_MS + TREND_BEFORE_MS),
+  };
 }
 
 export default registerAs('reliability', () => parseReliabilityConfig(process.env));

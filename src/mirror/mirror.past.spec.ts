@@ -42,7 +42,7 @@ function pages(runs: DagRun[], size: number): Array<{ items: DagRun[]; next: num
 }
 
 function newPast(windows = [7 * DAY, 30 * DAY]): MirrorPast {
-  return new MirrorPast(configOf({ reliability: { windows } }));
+  return new MirrorPast(configOf({ reliability: { windows, keepMs: Math.max(...windows) } }));
 }
 
 /** Reads the whole past of `etl` from `runs` in pages of `size`. */

@@ -267,15 +267,14 @@ interface PastState {
  */
 @Injectable()
 export class MirrorPast {
-  /** The longest RELIABILITY_WINDOWS (ms): what is kept of each DAG. */
+  /** What is kept of each DAG (ms): the longest RELIABILITY_WINDOWS, at least the duration trend's 37 days. */
   readonly windowMs: number;
   private readonly states = new Map<string, PastState>();
   /** DAGs that may have failed runs without their failed tasks. */
   private readonly tasksDue = new Set<string>();
 
   constructor(config: ConfigService<AllConfig, true>) {
-    const { windows } = config.getOrThrow('reliability', { infer: true });
-    this.windowMs = Math.max(...windows);
+    this.windowMs = config.getOrThrow('reliability', { infer: true }).keepMs;
   }
 
   /** The DAG's past; null before its first page. Synchronous, no Airflow call. */

@@ -649,7 +649,7 @@ describe('MirrorSync and MirrorStore', () => {
       await settle();
       // 10 runs, pages of 4 that repeat the last of the one before.
       expect(airflow.calls.filter((c) => c.startsWith('past:'))).toEqual(['past:a:0', 'past:a:3', 'past:a:6', 'past:a:9']);
-      expect(store.past('a')).toMatchObject({ dagId: 'a', complete: true, since: Date.now() - 30 * 86_400_000 });
+      expect(store.past('a')).toMatchObject({ dagId: 'a', complete: true, since: Date.now() - 37 * 86_400_000 }); // 30 d windows, 37 d kept for the trend
       expect(runsOf('a')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10'].map((id) => `${id}:success`));
       airflow.calls.length = 0;
       const revision = store.past('a')!.revision;

@@ -1,4 +1,4 @@
-import type { ReliabilityObjective as Objective } from '../config/reliability.config.js';
+import { TREND_BEFORE_MS, TREND_RECENT_MS, type ReliabilityObjective as Objective } from '../config/reliability.config.js';
 import type { DagPast, FailedTask, PastRun } from '../mirror/mirror.types.js';
 import type { ObjectiveFigures, Reliability, Trend, WindowFigures } from './reliability.types.js';
 
@@ -11,9 +11,6 @@ import type { ObjectiveFigures, Reliability, Trend, WindowFigures } from './reli
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-/** The trend compares the newest week against the (at most) 30 days before it. */
-const TREND_RECENT_MS = 7 * DAY;
-const TREND_BEFORE_MS = 30 * DAY;
 /** Successes needed on each side before a median duration means anything. */
 const MIN_TREND_RUNS = 3;
 /** Scheduled runs whose gaps give the usual period when the schedule does not. */

@@ -25,7 +25,7 @@ function service(store: MirrorStore, objectives = {}) {
     store,
     configOf({
       dagStatus: dagStatusConfigOf(),
-      reliability: { windows: [7 * DAY, 30 * DAY], objectives: { fallback: [], perDag: {}, ...objectives } },
+      reliability: { windows: [7 * DAY, 30 * DAY], keepMs: 37 * DAY, objectives: { fallback: [], perDag: {}, ...objectives } },
     }),
   );
 }
