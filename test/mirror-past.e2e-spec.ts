@@ -7,7 +7,7 @@ import { until } from './support/service-process.js';
 /** Each watched DAG's past over the longest reliability window (issue 20), read from the fake Airflow through the app. */
 const DAG = 'Airflow_Lab2';
 const HOUR = 3_600_000;
-const airflow = againstFakeAirflow({ ALLOWED_DAG_IDS: DAG, STATUS_CACHE_TTL_MS: '200', RELIABILITY_WINDOWS: '1d,14d' });
+const airflow = againstFakeAirflow({ ALLOWED_DAG_IDS: DAG, STATUS_CACHE_TTL_MS: '200', RELIABILITY_WINDOWS: '1d,40d' });
 
 /** An hourly run due `hoursAgo` hours ago, as Airflow 3 lists it. */
 const hourly = (hoursAgo: number, state: FakeDagRun['state'] = 'success'): FakeDagRun => {
@@ -19,11 +19,11 @@ const hourly = (hoursAgo: number, state: FakeDagRun['state'] = 'success'): FakeD
 const pastReads = () => airflow.fake.calls.filter((c) => 'run_after_gte' in c.query && c.status !== null).length;
 
 describe("the mirror keeps each DAG's past", () => {
-  it('reads the 14-day window in pages once, keeps it from the changes feed, and looks up failed tasks in the background', async () => {
+  it('reads the 40-day window in pages once, keeps it from the changes feed, and looks up failed tasks in the background', async () => {
     // 250 runs in the window (three pages of 100), the newest failed; two older than the window.
     const runs = [
-      hourly(14 * 24 + 5),
-      hourly(14 * 24 + 1),
+      hourly(40 * 24 + 5),
+      hourly(40 * 24 + 1),
       ...Array.from({ length: 250 }, (_, i) => hourly(250 - i, i === 249 ? 'failed' : 'success')),
     ];
     const failedRun = runs.at(-1)!;
