@@ -33,10 +33,21 @@ export class AirflowRest {
     return this.#api;
   }
 
-  /** Triggers a manual run with no logical date, as the Airflow UI does (Airflow 2 always gives one: now). */
+  /**
+   * Triggers a manual run with no logical date, as the Airflow UI does (Airflow 2 always gives one: now).
+   * The local Airflow's SQLite lets one writer at a time: a trigger that meets another write answers 500
+   * "Database error" (rolled back, so nothing was created) and is tried again.
+   */
   async trigger(dagId, conf = {}) {
     const v1 = (await this.apiVersion()) === 'v1';
-    return this.request('POST', `/dags/${encodeURIComponent(dagId)}/dagRuns`, v1 ? { conf } : { logical_date: null, conf });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request('POST', `/dags/${encodeURIComponent(dagId)}/dagRuns`, v1 ? { conf } : { logical_date: null, conf });
+      } catch (error) {
+        if (attempt >= 5 || !/→ 500 .*Database error/.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   }
 
   getRun(dagId, runId) {
