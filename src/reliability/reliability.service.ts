@@ -16,6 +16,11 @@ import type { Reliability } from './reliability.types.js';
  * past's revision and its snapshot's stay, for at most this long.
  */
 const REUSE_MS = 60_000;
+/**
+ * Figures kept at most (the most recently used): a page of /dags and the badges in use, not every DAG,
+ * which the gauges' sweep every 15 s would otherwise keep for every watched DAG.
+ */
+const MAX_KEPT = 512;
 
 /** Each watched DAG's reliability figures, from the mirror's memory of its past: never an Airflow call. */
 @Injectable()
@@ -74,6 +79,9 @@ export class ReliabilityService implements VerdictCondition {
     if (past === null) return null;
     const cached = this.cache.get(dagId);
     if (cached?.past === past.revision && cached.snapshot === snapshot.revision && now - cached.at < REUSE_MS && now >= cached.at) {
+      // Most recently used last: the oldest go first.
+      this.cache.delete(dagId);
+      this.cache.set(dagId, cached);
       return cached.figures;
     }
     const attributes = snapshot.attributes ?? snapshot.lastKnown?.attributes ?? null;
@@ -86,7 +94,9 @@ export class ReliabilityService implements VerdictCondition {
       objectives: perDagValue(this.config.objectives, dagId),
       failedTasks: (runId) => this.store.pastFailedTasks(dagId, runId),
     });
+    this.cache.delete(dagId);
     this.cache.set(dagId, { past: past.revision, snapshot: snapshot.revision, at: now, figures });
+    if (this.cache.size > MAX_KEPT) this.cache.delete(this.cache.keys().next().value!);
     return figures;
   }
 }
