@@ -20,7 +20,9 @@ function gauge() {
 }
 
 describe('ReliabilityGauge', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('refreshes every watched DAG every minute, a hundred per turn of the event loop', async () => {
     jest.useFakeTimers();
