@@ -1,3 +1,4 @@
+import { DAY, HOUR, MINUTE } from '../common/time-format.js';
 import { DAG_ID_RULE, isDagId } from './dag-id.rule.js';
 
 /**
@@ -129,9 +130,9 @@ export function readHost(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS_MS: Record<string, number> = { m: MINUTE, h: HOUR, d: DAY };
 /** A year: longer durations are surely a typo (and stay far from Date's range). */
-const MAX_DURATION_MS = 366 * 86_400_000;
+const MAX_DURATION_MS = 366 * DAY;
 const DURATION = /^(\d{1,6})([mhd])$/;
 
 /** A duration such as 90m, 26h or 7d (at most 366d), in ms; undefined when `text` is not one. */

@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { DAY, HOUR } from '../common/time-format.js';
 import { ConfigValidationError, parseDuration, readList, readPerDag, type Env, type PerDag } from './config.parsers.js';
 
 /** One objective: a share of good events (successful finished runs, or scheduled runs on time) over a window. */
@@ -21,8 +22,8 @@ export interface ReliabilityConfig {
 }
 
 /** The duration trend compares the newest week against the 30 days before it. */
-export const TREND_RECENT_MS = 7 * 86_400_000;
-export const TREND_BEFORE_MS = 30 * 86_400_000;
+export const TREND_RECENT_MS = 7 * DAY;
+export const TREND_BEFORE_MS = 30 * DAY;
 
 /** `success:99%/30d` or `on_time:95.5%/7d`: a metric, a percentage (two decimals at most) and a window. */
 const OBJECTIVE = /^(success|on_time):(\d{1,2}(?:\.\d{1,2})?)%\/(\w+)$/;
@@ -50,8 +51,8 @@ function objectivesReader(windows: readonly number[]): (text: string) => readonl
 }
 
 /** What the mirror may keep per DAG: 90 days of hourly runs is ~2,200 runs. */
-const MAX_WINDOW_MS = 90 * 86_400_000;
-const MIN_WINDOW_MS = 3_600_000;
+const MAX_WINDOW_MS = 90 * DAY;
+const MIN_WINDOW_MS = HOUR;
 
 export function parseReliabilityConfig(env: Env): ReliabilityConfig {
   // 7 and 30 days: the week a team looks back on and the month objectives are usually set over.

@@ -1,3 +1,4 @@
+import { DAY, HOUR, MINUTE } from '../common/time-format.js';
 import { ApiProperty } from '@nestjs/swagger';
 import { FailedTaskDto } from '../dag-status/dag-status.dto.js';
 import type { FailureFigure, ObjectiveFigures, Reliability, WindowFigures } from './reliability.types.js';
@@ -236,7 +237,7 @@ export class ReliabilityDto {
 
 /** A window as RELIABILITY_WINDOWS writes it: 30d, 36h, 90m. */
 export function windowName(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  return `${ms / 60_000}m`;
+  if (ms % DAY === 0) return `${ms / DAY}d`;
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  return `${ms / MINUTE}m`;
 }

@@ -1,6 +1,5 @@
+import { DAY } from '../common/time-format.js';
 import type { ObjectiveFigures, Reliability, WindowFigures } from './reliability.types.js';
-
-const DAY = 86_400_000;
 
 /** One window's figures for other features' specs: nothing counted, except what `fields` says. */
 function windowFiguresOf(windowMs: number, fields: Partial<WindowFigures> = {}): WindowFigures {

@@ -1,4 +1,5 @@
 import { TREND_BEFORE_MS, TREND_RECENT_MS, type ReliabilityObjective as Objective } from '../config/reliability.config.js';
+import { DAY, HOUR, MINUTE } from '../common/time-format.js';
 import type { DagPast, FailedTask, PastRun } from '../mirror/mirror.types.js';
 import type { ObjectiveFigures, Reliability, Trend, WindowFigures } from './reliability.types.js';
 
@@ -8,9 +9,6 @@ import type { ObjectiveFigures, Reliability, Trend, WindowFigures } from './reli
  * (reliability.rules.spec.ts) pin every one to exact figures over fixed histories.
  */
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** Successes needed on each side before a median duration means anything. */
 const MIN_TREND_RUNS = 3;
 /** Scheduled runs whose gaps give the usual period when the schedule does not. */
