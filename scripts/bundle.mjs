@@ -31,11 +31,11 @@ await build({
   logLevel: 'warning',
   // dist/server.js.map: `node --enable-source-maps dist/main.js` gives stack traces in the sources.
   sourcemap: true,
-  // Whitespace and syntax only, names kept (Nest and the logs use class names). V8 keeps the source
-  // of a script in memory: 4.2 MB unminified cost ~15 MB more RSS under load than separate modules
-  // (large-object space 9.4 against 1.0 MB); 2.9 MB minified does not (BENCHMARKS.md).
+  // Minified, class and function names kept (Nest and the logs use them): V8 keeps the source of a
+  // script in memory, twice here (4.1 MB with local names, 3.3 MB without: BENCHMARKS.md).
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
   // tsc compiles a decorated class to `let X = X_1 = class X {…}`; without this, the minifier drops
   // the inner name and X.name becomes "X_1" (Nest's logger contexts, Swagger's schema names).
   keepNames: true,
@@ -57,3 +57,8 @@ await build({
   // CommonJS dependencies inside an ES module bundle still call require() (for node: built-ins).
   banner: { js: BANNER },
 });
+
+// One character beyond ASCII (a raw template literal keeps it: esbuild escapes the others) makes V8
+// hold the whole script as two-byte text, twice its size in memory: 8.2 MB instead of 4.1.
+const outside = /[^\x00-\x7f]/.exec(readFileSync(entry, 'latin1'));
+if (outside) throw new Error(`dist/server.js is not ASCII at offset ${outside.index}: write that character as an escape in the source`);

@@ -1,12 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { UNAVAILABLE_HEADERS } from '../http/error.dto.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../access/access.decorator.js';
 import { AirflowHealthIndicator } from '../airflow/airflow.health.js';
 import { DagStatusService } from '../dag-status/dag-status.service.js';
 import { InstanceIdentity } from '../lifecycle/instance.identity.js';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import { LivenessResponses, ReadinessResponses } from './health.schema.js';
+
+/** Terminus's no-cache header, without its Swagger documentation (ours is in health.schema.ts). */
+const Probe = () => HealthCheck({ noCache: true, swaggerDocumentation: false });
 
 /**
  * Probes. Liveness answers from the process alone, so an Airflow outage never
@@ -28,14 +31,16 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  @Probe()
+  @LivenessResponses()
   @ApiOperation({ summary: 'Liveness, the same as /health/live: 200 while the process serves' })
   check() {
     return this.live();
   }
 
   @Get('live')
-  @HealthCheck()
+  @Probe()
+  @LivenessResponses()
   @ApiOperation({
     summary: 'Liveness: the process serves; never touches Airflow',
     description: 'Publishes the identity (service name, instance id, pid) that the port guard, the watchdog and the stop command rely on.',
@@ -48,9 +53,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
+  @Probe()
   @ApiOperation({ summary: 'Readiness: not stopping, and Airflow is reachable, accepts our credentials and knows TARGET_DAG_ID' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says why (reason and message)', headers: UNAVAILABLE_HEADERS })
+  @ReadinessResponses()
   ready() {
     return this.health.check([
       // First, so that a stopping instance turns unready at once, whatever Airflow says.

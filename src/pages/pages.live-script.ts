@@ -221,7 +221,7 @@ export const LIVE_SCRIPT = String.raw`(function () {
     }
     if (failing) failing.addEventListener('change', apply);
   }
-  show('Connecting…');
+  show('Connecting\u2026');
   connect();
 })();
 `;

@@ -63,6 +63,39 @@ describe('node flags and malloc settings', () => {
   });
 });
 
+/**
+ * A module outside dist/ that the running service resolves, each on a line of stderr: node's hooks,
+ * registered before the entry loads, see import() and require() alike.
+ */
+const REPORT_LOADS = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context);
+  if (resolved.url.startsWith('file:') && !resolved.url.includes('/dist/')) process.stderr.write('loaded outside the bundle: ' + resolved.url + '\\n');
+  return resolved;
+} });
+process.stderr.write('module hooks on\\n');`)}`;
+
+describe('the bundle', () => {
+  // A dependency that require()s a package at run time (Terminus's Swagger documentation did)
+  // loads a second copy of it, and of Nest, from node_modules: +11 MB of RSS and a second set of
+  // Nest's classes. Everything the routes need is inside dist/server.js.
+  it('loads nothing from node_modules, at start or for the routes that load code on first use', async () => {
+    const a = start({}, [`--import=${REPORT_LOADS}`]);
+    await serves(a);
+    const base = `http://127.0.0.1:${harness.port}`;
+    for (const path of ['/docs-json', '/docs', `/api/dags/${DAG}/badge.svg`, `/api/dags/${DAG}/status`, '/dags', '/metrics']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(200);
+    }
+    expect(a.stderr).toContain('module hooks on');
+    // swagger-ui-dist's one file that says where Swagger UI's files are, which are served from disk.
+    const outside = a.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('loaded outside') && !line.includes('/node_modules/swagger-ui-dist/'));
+    expect(outside).toEqual([]);
+  });
+});
+
 describe('port guard', () => {
   it('serves on a free port and publishes who it is', async () => {
     const a = start();
