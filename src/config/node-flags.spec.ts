@@ -11,8 +11,9 @@ describe('missingNodeFlags', () => {
   });
 
   it('leaves a value given on the command line or in NODE_OPTIONS, in either spelling', () => {
-    expect(missingNodeFlags(['--max_semi_space_size=16'])).toEqual(['--heap-growing-percent=50']);
-    expect(missingNodeFlags(['--heap-growing-percent=0'], '--max-semi-space-size=4 --enable-source-maps')).toEqual([]);
+    expect(missingNodeFlags(['--max_semi_space_size=16', '--maglev'])).toEqual(['--heap-growing-percent=50']);
+    expect(missingNodeFlags(['--heap-growing-percent=0', '--no-maglev'], '--max-semi-space-size=4 --enable-source-maps')).toEqual([]);
+    expect(missingNodeFlags(['--maglev'])).not.toContain('--no-maglev');
   });
 });
 

@@ -1,12 +1,13 @@
 /**
- * The V8 heap settings of every start: a young generation capped at 8 MB semi-spaces, an old one
- * grown by half its live size; under mixed load they keep RSS ~40 MB lower (BENCHMARKS.md). A value
- * on the command line or in NODE_OPTIONS wins (`=0`: V8's default).
+ * The V8 settings of every start: a young generation capped at 8 MB semi-spaces, an old one grown by
+ * half its live size (under mixed load ~40 MB less RSS), and no Maglev, V8's middle compiler, whose
+ * code and compiler pages cost ~6 MB under load for no measured gain on this I/O-bound service
+ * (BENCHMARKS.md). A value on the command line or in NODE_OPTIONS wins (`=0`: V8's default; `--maglev`).
  */
-export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--no-maglev'] as const;
 
-/** `--max_semi_space_size=4` → `--max-semi-space-size` (V8 takes either spelling). */
-const flagName = (arg: string): string => `--${arg.replace(/^--?/, '').split('=')[0].replace(/_/g, '-')}`;
+/** `--max_semi_space_size=4` → `--max-semi-space-size`, `--no-maglev` → `--maglev` (V8 takes either spelling). */
+const flagName = (arg: string): string => `--${arg.replace(/^--?(no-)?/, '').split('=')[0].replace(/_/g, '-')}`;
 
 /** The flags of NODE_FLAGS that neither the command line (`execArgv`) nor `nodeOptions` sets. */
 export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {

@@ -50,9 +50,9 @@ describe('node flags and malloc settings', () => {
   });
 
   it('leaves a value given on the command line or in NODE_OPTIONS as it is', async () => {
-    const a = start({ NODE_OPTIONS: '--max-semi-space-size=4' }, ['--heap-growing-percent=0']);
+    const a = start({ NODE_OPTIONS: '--max-semi-space-size=4' }, ['--heap-growing-percent=0', '--maglev']);
     await serves(a);
-    expect(commandLine(a.child.pid!).slice(1, -1)).toEqual(['--heap-growing-percent=0']);
+    expect(commandLine(a.child.pid!).slice(1, -1)).toEqual(['--heap-growing-percent=0', '--maglev']);
   });
 
   it("leaves glibc's malloc setting given in the environment as it is", async () => {
