@@ -7,7 +7,11 @@
 export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--no-maglev'] as const;
 
 /** `--max_semi_space_size=4` → `--max-semi-space-size`, `--no-maglev` → `--maglev` (V8 takes either spelling). */
-const flagName = (arg: string): string => `--${arg.replace(/^--?(no-)?/, '').split('=')[0].replace(/_/g, '-')}`;
+const flagName = (arg: string): string =>
+  `--${arg
+    .replace(/^--?(no-)?/, '')
+    .split('=')[0]
+    .replace(/_/g, '-')}`;
 
 /** The flags of NODE_FLAGS that neither the command line (`execArgv`) nor `nodeOptions` sets. */
 export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
