@@ -16,6 +16,11 @@ export interface ReplayableRoute<S extends object = object> {
   replayed(): void;
 }
 
+/** Whether `url` asks for `path` itself, with or without a query: not `path/`, `path/x` or another case. */
+export function isPathOf(url: string, path: string): boolean {
+  return url.startsWith(path) && (url.length === path.length || url[path.length] === '?');
+}
+
 /** A 200 that Nest made, as it went out. */
 interface Recording {
   readonly source: object;

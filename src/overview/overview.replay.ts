@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { HttpReplay, type ReplayableRoute } from '../http/http.replay.js';
+import { HttpReplay, isPathOf, type ReplayableRoute } from '../http/http.replay.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OverviewService } from './overview.service.js';
 import type { OverviewSource } from './overview.types.js';
@@ -30,8 +30,7 @@ export class OverviewReplay implements ReplayableRoute<OverviewSource>, OnModule
 
   /** `/api/dags/`, `/API/DAGS` and the per-DAG routes are not this route's, or not in the form it keeps. */
   sourceOf(url: string): OverviewSource | undefined {
-    if (!url.startsWith('/api/dags') || (url.length > 9 && url[9] !== '?')) return undefined;
-    return this.overviews.source();
+    return isPathOf(url, this.route) ? this.overviews.source() : undefined;
   }
 
   /** A replay reads the mirror as the route does: a hit of its cache. */

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { HttpReplay, type ReplayableRoute } from '../http/http.replay.js';
+import { HttpReplay, isPathOf, type ReplayableRoute } from '../http/http.replay.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OverviewService } from '../overview/overview.service.js';
 import type { OverviewSource } from '../overview/overview.types.js';
@@ -35,7 +35,7 @@ export class DagsPageReplay implements ReplayableRoute<DagsPageSource>, OnModule
 
   /** A DAG not read yet, a mirror due to sync (or no DAG to tell), `/dags/` or `/DAGS`: Nest's to answer. */
   sourceOf(url: string): DagsPageSource | undefined {
-    if (!url.startsWith('/dags') || (url.length > 5 && url[5] !== '?')) return undefined;
+    if (!isPathOf(url, this.route)) return undefined;
     const now = Date.now();
     const overview = this.overviews.source(now);
     if (overview === undefined) return undefined;

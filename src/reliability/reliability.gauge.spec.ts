@@ -1,22 +1,25 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Subject } from 'rxjs';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { MirrorStore } from '../mirror/mirror.store.js';
 import type { DagSnapshot } from '../mirror/mirror.types.js';
-import { ReliabilityGauge } from './reliability.gauge.js';
+import { ReliabilityGauge, RELIABILITY_REFRESH } from './reliability.gauge.js';
 import type { ReliabilityService } from './reliability.service.js';
 import type { Reliability } from './reliability.types.js';
 
 const DAGS = Array.from({ length: 250 }, (_, i) => `dag_${i}`);
 
-function gauge() {
+function gauge(peek?: (dagId: string) => Reliability | null) {
   const changes = new Subject<DagSnapshot>();
   const store = { changes, allowedDagIds: DAGS, isAllowed: () => true } as unknown as MirrorStore;
   const recorded: string[] = [];
   const metrics = { recordReliability: (dagId: string) => recorded.push(dagId) } as unknown as MetricsService;
   const figures = { windows: [], objectives: [] } as unknown as Reliability;
-  const reliability = { peek: () => figures } as unknown as ReliabilityService;
-  return { gauge: new ReliabilityGauge(store, metrics, reliability), recorded, changes };
+  const reliability = { peek: peek ?? (() => figures) } as unknown as ReliabilityService;
+  const scheduler = new SchedulerRegistry();
+  return { gauge: new ReliabilityGauge(store, metrics, reliability, scheduler), recorded, changes, scheduler, figures };
 }
 
 describe('ReliabilityGauge', () => {
@@ -46,5 +49,31 @@ describe('ReliabilityGauge', () => {
     subject.onModuleDestroy();
     changes.next({ dagId: 'dag_8' } as DagSnapshot);
     expect(recorded).toEqual(['dag_7']);
+  });
+
+  it("refreshes through the app's SchedulerRegistry, and leaves it when destroyed", () => {
+    const { gauge: subject, scheduler } = gauge();
+    subject.onModuleInit();
+    expect(scheduler.getIntervals()).toEqual([RELIABILITY_REFRESH]);
+    subject.onModuleDestroy();
+    expect(scheduler.getIntervals()).toEqual([]);
+  });
+
+  it('goes on past a DAG whose figures fail, and logs it once, not at every refresh', () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const {
+      gauge: subject,
+      recorded,
+      changes,
+    } = gauge((dagId) => {
+      if (dagId === 'dag_1') throw new Error('broken past');
+      return { windows: [], objectives: [] } as unknown as Reliability;
+    });
+    subject.onModuleInit();
+    for (const dagId of ['dag_1', 'dag_2', 'dag_1']) changes.next({ dagId } as DagSnapshot);
+    expect(recorded).toEqual(['dag_2']);
+    expect(error).toHaveBeenCalledTimes(1);
+    subject.onModuleDestroy();
+    error.mockRestore();
   });
 });

@@ -1,12 +1,14 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Subscription } from 'rxjs';
 import { MetricsService, type ReliabilityValues } from '../metrics/metrics.service.js';
 import { MirrorStore } from '../mirror/mirror.store.js';
 import { windowName } from './reliability.dto.js';
 import type { Reliability } from './reliability.types.js';
-import { ReliabilityService } from './reliability.service.js';
+import { FIGURES_REUSE_MS, ReliabilityService } from './reliability.service.js';
 
-const REFRESH_MS = 60_000;
+/** The name of the gauges' refresh in SchedulerRegistry. */
+export const RELIABILITY_REFRESH = 'reliability-gauges';
 /**
  * DAGs refreshed per turn of the event loop. In one synchronous pass over thousands of DAGs, every
  * past the figures read (held by WeakRef until the job ends) lived through the pass and was promoted:
@@ -43,21 +45,27 @@ function gaugeValues(figures: Reliability): Map<string, ReliabilityValues> {
  */
 @Injectable()
 export class ReliabilityGauge implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ReliabilityGauge.name);
   private subscription: Subscription | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private sweeping = false;
+  /** DAGs whose figures failed, so that a failure is logged when it starts, not at each refresh. */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly store: MirrorStore,
     private readonly metrics: MetricsService,
     private readonly reliability: ReliabilityService,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   onModuleInit(): void {
+    this.running = true;
     this.subscription = this.store.changes.subscribe((snapshot) => this.record(snapshot.dagId));
-    // Windows slide and the first load reads the past page by page without a change of the DAG: a refresh every minute, as long as figures are reused.
-    this.timer = setInterval(() => this.sweep(), REFRESH_MS);
-    this.timer.unref();
+    // Windows slide and the first load reads the past page by page without a change of the DAG: a refresh as often as figures are reused.
+    const timer = setInterval(() => this.sweep(), FIGURES_REUSE_MS);
+    timer.unref();
+    this.scheduler.addInterval(RELIABILITY_REFRESH, timer);
   }
 
   /** Every watched DAG, SWEEP_CHUNK at a time; a sweep still going when the next is due lets it go. */
@@ -67,7 +75,7 @@ export class ReliabilityGauge implements OnModuleInit, OnModuleDestroy {
     const dagIds = [...this.store.allowedDagIds];
     let next = 0;
     const step = (): void => {
-      if (this.timer === null) {
+      if (!this.running) {
         this.sweeping = false;
         return;
       }
@@ -79,15 +87,22 @@ export class ReliabilityGauge implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.running = false;
     this.subscription?.unsubscribe();
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    if (this.scheduler.doesExist('interval', RELIABILITY_REFRESH)) this.scheduler.deleteInterval(RELIABILITY_REFRESH);
   }
 
+  /** Never throws: it runs in the mirror's change feed and in a timer. */
   private record(dagId: string): void {
     // DagStatusGauge forgets a DAG that left the watched set, these series with it.
     if (!this.store.isAllowed(dagId)) return;
-    const figures = this.reliability.peek(dagId);
-    if (figures !== null) this.metrics.recordReliability(dagId, gaugeValues(figures));
+    try {
+      const figures = this.reliability.peek(dagId);
+      if (figures !== null) this.metrics.recordReliability(dagId, gaugeValues(figures));
+      this.failing.delete(dagId);
+    } catch (error) {
+      if (!this.failing.has(dagId)) this.logger.error(`The reliability figures of ${dagId} failed: ${String(error)}`);
+      this.failing.add(dagId);
+    }
   }
 }

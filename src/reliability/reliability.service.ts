@@ -13,12 +13,12 @@ import type { Reliability } from './reliability.types.js';
 
 /**
  * Figures move with time alone (a window slides, a run comes due): a DAG's figures are reused while its
- * past's revision and its snapshot's stay, for at most this long.
+ * past's revision and its snapshot's stay, for at most this long; the gauges refresh at this period.
  */
-const REUSE_MS = 60_000;
+export const FIGURES_REUSE_MS = 60_000;
 /**
  * Figures kept at most (the most recently used): a page of /dags and the badges in use, not every DAG,
- * which the gauges' sweep every 15 s would otherwise keep for every watched DAG.
+ * which the gauges' sweep would otherwise keep for every watched DAG.
  */
 const MAX_KEPT = 512;
 
@@ -78,7 +78,7 @@ export class ReliabilityService implements VerdictCondition {
     const past = this.store.past(dagId);
     if (past === null) return null;
     const cached = this.cache.get(dagId);
-    if (cached?.past === past.revision && cached.snapshot === snapshot.revision && now - cached.at < REUSE_MS && now >= cached.at) {
+    if (cached?.past === past.revision && cached.snapshot === snapshot.revision && now - cached.at < FIGURES_REUSE_MS && now >= cached.at) {
       // Most recently used last: the oldest go first.
       this.cache.delete(dagId);
       this.cache.set(dagId, cached);
